@@ -1,0 +1,3 @@
+"""ESC Fleet agent: runs on a public PC, reports host health and the site's devices over MQTT."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,133 @@
+"""The agent's main loop: take readings on schedule, queue them durably, keep the session."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+import time
+from types import FrameType
+
+from agent.config import AgentConfig
+from agent.exceptions import BrokerError
+from agent.host import HostSampler
+from agent.messages import HostBody, HostMessage, Topic, encode, now_utc, topic_of
+from agent.outbox import Outbox
+from agent.publisher import Session
+
+_LOGGER = logging.getLogger(__name__)
+
+OUTBOX_FILE = "outbox.sqlite3"
+
+
+class Agent:
+    """Readings → outbox → broker, for one configured agent."""
+
+    def __init__(self, config: AgentConfig, outbox: Outbox) -> None:
+        """Set up the samplers the configuration enables."""
+        self.config = config
+        self.outbox = outbox
+        self.host = HostSampler(config.host.mounts) if config.host.enabled else None
+
+    def queue_host(self, body: HostBody) -> Topic:
+        """Wrap a host reading in its envelope and store it in the outbox."""
+        message = HostMessage(
+            site=self.config.agent.site,
+            agent=self.config.agent.id,
+            seq=self.outbox.next_seq(),
+            ts=now_utc(),
+            body=body,
+        )
+        topic = topic_of(message)
+        self.outbox.put(str(topic), encode(message))
+        return topic
+
+    def cycle(self) -> int:
+        """Take one round of readings; return how many messages were queued.
+
+        One failing sampler never stops the others (Telegraf's ``acc.AddError``).
+        """
+        queued = 0
+        if self.host is not None:
+            try:
+                self.queue_host(self.host.sample())
+                queued += 1
+            except Exception:  # a broken sensor must not kill the agent
+                _LOGGER.exception("host reading failed")
+        return queued
+
+
+def open_outbox(config: AgentConfig) -> Outbox:
+    """Open the durable outbox in the configured state folder."""
+    return Outbox(config.state_dir / OUTBOX_FILE, max_messages=config.outbox.max_messages)
+
+
+def run_once(config: AgentConfig, *, timeout: float | None = None) -> int:
+    """Take one round of readings, publish them, wait for the broker's acknowledgements.
+
+    Returns:
+        The number of messages delivered.
+
+    Raises:
+        BrokerError: when the broker is unreachable, refuses us, or does not acknowledge.
+    """
+    wait = timeout if timeout is not None else config.broker.connect_timeout
+    outbox = open_outbox(config)
+    try:
+        agent = Agent(config, outbox)
+        agent.cycle()
+        to_send = len(outbox)
+        session = Session(config, outbox, liveness=False)
+        session.start()
+        try:
+            session.wait_connected(wait)
+            if not session.drain(wait):
+                msg = f"broker {config.broker.address} did not acknowledge {len(outbox)} message(s) in {wait:g} s"
+                raise BrokerError(msg)
+        finally:
+            session.stop()
+        return to_send
+    finally:
+        outbox.close()
+
+
+def run_forever(config: AgentConfig, *, stop: threading.Event | None = None) -> None:
+    """Run until SIGTERM/SIGINT (or ``stop``), then publish ``offline`` and disconnect."""
+    stop = stop or threading.Event()
+
+    def _on_signal(signum: int, _frame: FrameType | None) -> None:
+        _LOGGER.info("signal %d: stopping", signum)
+        stop.set()
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _on_signal)
+        signal.signal(signal.SIGINT, _on_signal)
+
+    outbox = open_outbox(config)
+    agent = Agent(config, outbox)
+    session = Session(config, outbox)
+    session.start()
+    _LOGGER.info(
+        "agent %s/%s started: broker %s, every %g s, state in %s",
+        config.agent.site,
+        config.agent.id,
+        config.broker.address,
+        config.agent.interval,
+        config.state_dir,
+    )
+    next_cycle = time.monotonic()
+    try:
+        while not stop.is_set():
+            now = time.monotonic()
+            if now >= next_cycle:
+                agent.cycle()
+                next_cycle = now + config.agent.interval
+            session.pump()
+            # Wake on acknowledgements and connection changes; tick at least every second.
+            session.wake.wait(min(1.0, max(0.0, next_cycle - time.monotonic())))
+            session.wake.clear()
+    finally:
+        session.pump()
+        session.stop()
+        outbox.close()
+        _LOGGER.info("agent stopped")

@@ -1,0 +1,161 @@
+"""One table of metric descriptions drives the exporter (and later dashboards and alerts).
+
+Each :class:`MetricDescription` names a metric once, with its help text, type, labels and
+how to read its value(s) from the state. The exporter loops over the tables and skips a
+metric when ``values`` yields nothing, the way Home Assistant adds an entity only when the
+device reports the value.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Literal
+
+from agent.messages import HostBody
+
+Sample = tuple[tuple[str, ...], float]
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class MetricDescription:
+    """How one metric family is named, documented and computed."""
+
+    key: str
+    help: str
+    kind: Literal["gauge", "counter"]
+    labels: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class HostMetric(MetricDescription):
+    """A metric read from an agent's host reading; ``values`` gives extra labels and values."""
+
+    values: Callable[[HostBody], Iterable[Sample]]
+
+
+def _one(get: Callable[[HostBody], float | None]) -> Callable[[HostBody], Iterable[Sample]]:
+    def values(body: HostBody) -> Iterable[Sample]:
+        value = get(body)
+        return [] if value is None else [((), float(value))]
+
+    return values
+
+
+AGENT_LABELS = ("site", "agent")
+
+HOST_METRICS: tuple[HostMetric, ...] = (
+    HostMetric(
+        key="esc_host_boot_time_seconds",
+        help="Boot time of the PC, seconds since the Unix epoch.",
+        kind="gauge",
+        values=_one(lambda b: b.boot_time),
+    ),
+    HostMetric(
+        key="esc_host_uptime_seconds",
+        help="Seconds since the PC booted, at its last reading.",
+        kind="gauge",
+        values=_one(lambda b: b.uptime_seconds),
+    ),
+    HostMetric(
+        key="esc_host_cpu_count",
+        help="Number of logical CPUs of the PC.",
+        kind="gauge",
+        values=_one(lambda b: b.cpu_count),
+    ),
+    HostMetric(
+        key="esc_host_cpu_usage_ratio",
+        help="Share of CPU time busy between the PC's last two readings (0 to 1).",
+        kind="gauge",
+        values=_one(lambda b: b.cpu_usage_ratio),
+    ),
+    HostMetric(
+        key="esc_host_load1",
+        help="One-minute load average of the PC, where its operating system has one.",
+        kind="gauge",
+        values=_one(lambda b: b.load1),
+    ),
+    HostMetric(
+        key="esc_host_memory_total_bytes",
+        help="Physical memory of the PC in bytes.",
+        kind="gauge",
+        values=_one(lambda b: b.memory_total_bytes),
+    ),
+    HostMetric(
+        key="esc_host_memory_available_bytes",
+        help="Memory available to new programs on the PC, in bytes.",
+        kind="gauge",
+        values=_one(lambda b: b.memory_available_bytes),
+    ),
+    HostMetric(
+        key="esc_host_disk_total_bytes",
+        help="Size of a configured mount point of the PC, in bytes.",
+        kind="gauge",
+        labels=("mount",),
+        values=lambda b: [((d.mount,), float(d.total_bytes)) for d in b.disks],
+    ),
+    HostMetric(
+        key="esc_host_disk_free_bytes",
+        help="Free space on a configured mount point of the PC, in bytes.",
+        kind="gauge",
+        labels=("mount",),
+        values=lambda b: [((d.mount,), float(d.free_bytes)) for d in b.disks],
+    ),
+    HostMetric(
+        key="esc_host_user_sessions",
+        help="Number of open user sessions on the PC (counted, never named).",
+        kind="gauge",
+        values=_one(lambda b: b.user_sessions),
+    ),
+)
+
+AGENT_UP = MetricDescription(
+    key="esc_agent_up",
+    help="1 when the agent is connected and sent news within the staleness bound, else 0.",
+    kind="gauge",
+    labels=AGENT_LABELS,
+)
+AGENT_LAST_SEEN = MetricDescription(
+    key="esc_agent_last_seen_timestamp_seconds",
+    help="When the collector last heard from the agent, seconds since the Unix epoch.",
+    kind="gauge",
+    labels=AGENT_LABELS,
+)
+AGENT_SESSION = MetricDescription(
+    key="esc_agent_session",
+    help="MQTT session counter of the agent's newest connection.",
+    kind="gauge",
+    labels=AGENT_LABELS,
+)
+MESSAGES_ACCEPTED = MetricDescription(
+    key="esc_collector_messages_accepted",
+    help="Messages accepted from agents, by kind.",
+    kind="counter",
+    labels=("kind",),
+)
+MESSAGES_REJECTED = MetricDescription(
+    key="esc_collector_messages_rejected",
+    help="Messages refused because they break the wire contract, by reason.",
+    kind="counter",
+    labels=("reason",),
+)
+MESSAGES_DUPLICATE = MetricDescription(
+    key="esc_collector_messages_duplicate",
+    help="Messages dropped because their (agent, seq) was already processed (replays).",
+    kind="counter",
+)
+STATUS_STALE = MetricDescription(
+    key="esc_collector_status_stale",
+    help="Status messages of an older agent session ignored (a late Last Will).",
+    kind="counter",
+)
+MQTT_CONNECTED = MetricDescription(
+    key="esc_collector_mqtt_connected",
+    help="1 while the collector is connected to the MQTT broker.",
+    kind="gauge",
+)
+AGENTS_KNOWN = MetricDescription(
+    key="esc_collector_agents",
+    help="Number of agents the collector knows of.",
+    kind="gauge",
+)

@@ -1,0 +1,83 @@
+"""Ingestion: validate a received MQTT message and fold it into the fleet state.
+
+Pure apart from the injected clock value: ``handle(topic, payload, now=..., retained=...)``
+never raises, whatever the payload; a refused message is counted by reason and logged.
+"""
+
+from __future__ import annotations
+
+import logging
+from enum import StrEnum
+
+from agent.messages import (
+    MAX_PAYLOAD_BYTES,
+    AnyMessage,
+    HostMessage,
+    MessageRejected,
+    StatusMessage,
+    decode,
+)
+from collector.state import AgentState, FleetState
+
+_LOGGER = logging.getLogger(__name__)
+
+
+class Outcome(StrEnum):
+    """What became of one message."""
+
+    ACCEPTED = "accepted"
+    DUPLICATE = "duplicate"
+    STALE_STATUS = "stale_status"
+    REJECTED = "rejected"
+
+
+class Ingestor:
+    """Validate, de-duplicate on ``(agent, seq)`` and apply messages to a :class:`FleetState`."""
+
+    def __init__(self, state: FleetState, *, max_payload_bytes: int = MAX_PAYLOAD_BYTES) -> None:
+        """Bind to the state to update."""
+        self.state = state
+        self.max_payload_bytes = max_payload_bytes
+
+    def handle(self, topic: str, payload: bytes, *, now: float, retained: bool = False) -> Outcome:
+        """Process one message received at wall-clock time ``now``."""
+        try:
+            message = decode(topic, payload, max_bytes=self.max_payload_bytes)
+        except MessageRejected as err:
+            with self.state.lock:
+                self.state.counters.rejected[err.reason.value] += 1
+            # The detail never echoes the payload: it may be hostile or large.
+            _LOGGER.warning("rejected message on %.200s: %.300s", topic, err)
+            return Outcome.REJECTED
+        with self.state.lock:
+            agent = self.state.agent(message.site, message.agent)
+            if not agent.seqs.add(message.seq):
+                self.state.counters.duplicates += 1
+                return Outcome.DUPLICATE
+            outcome = self._apply(agent, message, now=now, retained=retained)
+            if outcome is Outcome.ACCEPTED:
+                self.state.counters.accepted[message.kind] += 1
+            else:
+                self.state.counters.stale_status += 1
+            return outcome
+
+    @staticmethod
+    def _apply(agent: AgentState, message: AnyMessage, *, now: float, retained: bool) -> Outcome:
+        # A retained message may be old: it proves the agent lived at its own timestamp,
+        # not now, so it never makes an agent look fresher than that.
+        seen_at = min(now, message.ts.timestamp()) if retained else now
+        if isinstance(message, StatusMessage):
+            body = message.body
+            if body.session < agent.session:
+                # The Will (or birth) of an older connection, arriving late: ignore it.
+                return Outcome.STALE_STATUS
+            agent.session = body.session
+            agent.status = body.state
+            agent.status_at = seen_at
+            agent.agent_version = body.agent_version or agent.agent_version
+        elif isinstance(message, HostMessage):
+            agent.host = message.body
+            agent.host_at = seen_at
+            agent.data_at = seen_at
+        agent.last_seen = max(agent.last_seen, seen_at)
+        return Outcome.ACCEPTED

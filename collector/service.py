@@ -1,0 +1,153 @@
+"""The collector process: MQTT subscriber and HTTP server around the pure core.
+
+``subscriber`` → :class:`~collector.ingest.Ingestor` → :class:`~collector.state.FleetState`
+← :class:`~collector.exporter.FleetCollector` ← HTTP ``/metrics``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterable
+from socketserver import ThreadingMixIn
+from typing import TYPE_CHECKING, Any
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+
+from prometheus_client import CollectorRegistry, make_wsgi_app
+
+from collector import __version__
+from collector.config import CollectorConfig, parse_listen
+from collector.exporter import FleetCollector
+from collector.ingest import Ingestor
+from collector.state import FleetState
+
+if TYPE_CHECKING:
+    from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
+
+    import paho.mqtt.client as mqtt
+
+_LOGGER = logging.getLogger(__name__)
+
+
+class Subscriber:
+    """Persistent MQTT session feeding the ingestor (paho-mqtt 2, callback API v2)."""
+
+    def __init__(self, config: CollectorConfig, ingestor: Ingestor) -> None:
+        """Prepare the client; nothing happens before :meth:`start`."""
+        import paho.mqtt.client as mqtt  # noqa: PLC0415
+
+        self.config = config
+        self.ingestor = ingestor
+        self.state = ingestor.state
+        client_id = f"esc-collector.{config.collector.name}"
+        self.client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=client_id, clean_session=False)
+        config.broker.apply_to(self.client, default_username=None)
+        self.client.on_connect = self._on_connect
+        self.client.on_disconnect = self._on_disconnect
+        self.client.on_message = self._on_message
+
+    def _on_connect(self, client: mqtt.Client, _ud: Any, flags: Any, reason: Any, _props: Any) -> None:
+        if reason.is_failure:
+            _LOGGER.error("broker refused the connection: %s", reason)
+            return
+        _LOGGER.info(
+            "connected to %s (session present: %s)", self.config.broker.address, flags.session_present
+        )
+        client.subscribe([(topic, 1) for topic in self.config.broker.topics])
+        with self.state.lock:
+            self.state.mqtt_connected = True
+
+    def _on_disconnect(self, _c: mqtt.Client, _ud: Any, _flags: Any, reason: Any, _props: Any) -> None:
+        _LOGGER.warning("disconnected from the broker: %s", reason)
+        with self.state.lock:
+            self.state.mqtt_connected = False
+
+    def _on_message(self, _c: mqtt.Client, _ud: Any, message: mqtt.MQTTMessage) -> None:
+        try:
+            self.ingestor.handle(message.topic, message.payload, now=time.time(), retained=bool(message.retain))
+        except Exception:  # the ingestor never raises; this guards the MQTT thread regardless
+            _LOGGER.exception("internal error while ingesting a message")
+            with self.state.lock:
+                self.state.counters.rejected["internal_error"] += 1
+
+    def start(self) -> None:
+        """Connect in the background; paho reconnects on its own."""
+        address = self.config.broker.address
+        self.client.connect_async(address.host, address.port, keepalive=self.config.broker.keepalive)
+        self.client.loop_start()
+
+    def stop(self) -> None:
+        """Disconnect cleanly (the session and its queued messages stay on the broker)."""
+        self.client.disconnect()
+        self.client.loop_stop()
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+        _LOGGER.debug("http: " + format, *args)
+
+
+class _ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+
+def make_app(state: FleetState, registry: CollectorRegistry) -> WSGIApplication:
+    """Return the collector's WSGI application (``/metrics``, ``/healthz``)."""
+    metrics_app = make_wsgi_app(registry)
+
+    def app(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO", "/")
+        if path == "/metrics":
+            return metrics_app(environ, start_response)
+        if path == "/healthz":
+            with state.lock:
+                connected = state.mqtt_connected
+                agents = len(state.agents)
+            body = json.dumps({"mqtt_connected": connected, "agents": agents, "version": __version__})
+            status = "200 OK" if connected else "503 Service Unavailable"
+            start_response(status, [("Content-Type", "application/json")])
+            return [body.encode()]
+        start_response("404 Not Found", [("Content-Type", "text/plain; charset=utf-8")])
+        return [b"not found\n"]
+
+    return app
+
+
+class CollectorService:
+    """Everything the ``esc-collector run`` process runs, started and stopped together."""
+
+    def __init__(self, config: CollectorConfig, *, clock: Callable[[], float] = time.time) -> None:
+        """Wire state, ingestor, exporter, subscriber and HTTP server."""
+        self.config = config
+        self.state = FleetState()
+        self.ingestor = Ingestor(self.state, max_payload_bytes=config.limits.max_payload_bytes)
+        self.registry = CollectorRegistry(auto_describe=False)
+        self.registry.register(FleetCollector(self.state, stale_after=config.collector.stale_after, clock=clock))
+        self.subscriber = Subscriber(config, self.ingestor)
+        host, port = parse_listen(config.collector.listen)
+        self.http = make_server(
+            host, port, make_app(self.state, self.registry),
+            server_class=_ThreadingWSGIServer, handler_class=_QuietHandler,
+        )
+        self._http_thread = threading.Thread(target=self.http.serve_forever, name="http", daemon=True)
+
+    @property
+    def url(self) -> str:
+        """Return the base URL of the HTTP server."""
+        host, port = self.http.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def start(self) -> None:
+        """Start the HTTP server and the MQTT session."""
+        self._http_thread.start()
+        self.subscriber.start()
+        _LOGGER.info("collector listening on %s, broker %s", self.url, self.config.broker.address)
+
+    def stop(self) -> None:
+        """Stop both, cleanly."""
+        self.subscriber.stop()
+        self.http.shutdown()
+        self.http.server_close()

@@ -1,0 +1,88 @@
+"""Fleet state in memory: the latest reading of every agent, keyed by (site, agent).
+
+Nothing here assumes a single collector: state is keyed by site, so collectors partitioned
+by topic filter each hold their own sites (DESIGN.md §8).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter, deque
+from dataclasses import dataclass, field
+
+from agent.messages import HostBody
+
+#: How many recent ``seq`` per agent are remembered for de-duplication.
+SEQ_WINDOW = 4096
+
+
+@dataclass(slots=True)
+class SeqWindow:
+    """Recently seen sequence numbers of one agent (replays are dropped)."""
+
+    seen: set[int] = field(default_factory=set)
+    order: deque[int] = field(default_factory=deque)
+    highest: int = -1
+
+    def add(self, seq: int) -> bool:
+        """Record ``seq``; return ``False`` when it was already seen (a replay)."""
+        if seq in self.seen or seq < self.highest - SEQ_WINDOW:
+            return False
+        self.seen.add(seq)
+        self.order.append(seq)
+        if len(self.order) > SEQ_WINDOW:
+            self.seen.discard(self.order.popleft())
+        self.highest = max(self.highest, seq)
+        return True
+
+
+@dataclass(slots=True)
+class AgentState:
+    """What the collector knows of one agent."""
+
+    site: str
+    agent: str
+    last_seen: float = 0.0  # wall-clock seconds of the last message
+    status: str | None = None  # "online" / "offline" from the status topic
+    status_at: float = 0.0
+    session: int = -1
+    agent_version: str | None = None
+    host: HostBody | None = None
+    host_at: float = 0.0
+    data_at: float = 0.0  # last non-status message
+    seqs: SeqWindow = field(default_factory=SeqWindow)
+
+    def is_up(self, now: float, stale_after: float) -> bool:
+        """Return whether the agent is alive: fresh, and not declared offline since its last data."""
+        if now - self.last_seen > stale_after:
+            return False
+        return not (self.status == "offline" and self.status_at >= self.data_at)
+
+
+@dataclass(slots=True)
+class IngestCounters:
+    """Counters of the collector's own health, exported as ``esc_collector_*``."""
+
+    accepted: Counter[str] = field(default_factory=Counter)  # by kind
+    rejected: Counter[str] = field(default_factory=Counter)  # by reason
+    duplicates: int = 0
+    stale_status: int = 0
+
+
+class FleetState:
+    """All agents' state behind one lock (MQTT thread writes, HTTP threads read)."""
+
+    def __init__(self) -> None:
+        """Start empty."""
+        self.lock = threading.RLock()
+        self.agents: dict[tuple[str, str], AgentState] = {}
+        self.counters = IngestCounters()
+        self.mqtt_connected = False
+
+    def agent(self, site: str, agent: str) -> AgentState:
+        """Return the state of an agent, creating it on first sight (call with the lock held)."""
+        key = (site, agent)
+        state = self.agents.get(key)
+        if state is None:
+            state = self.agents[key] = AgentState(site, agent)
+        return state
