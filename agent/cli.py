@@ -30,6 +30,7 @@ app = typer.Typer(
 def _root() -> None:
     """ESC Fleet agent."""
 
+
 ConfigOption = Annotated[
     Path | None,
     typer.Option("--config", "-c", envvar=ENV_CONFIG, help="Agent TOML file.", show_default=False),

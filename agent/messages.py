@@ -173,7 +173,9 @@ class HostBody(_Model):
     uptime_seconds: float = Field(ge=0)
     cpu_count: int = Field(ge=1)
     cpu_usage_ratio: float = Field(ge=0, le=1, description="CPU busy share since the last reading.")
-    load1: float | None = Field(default=None, ge=0, description="1-minute load average, where the OS has one.")
+    load1: float | None = Field(
+        default=None, ge=0, description="1-minute load average, where the OS has one."
+    )
     memory_total_bytes: int = Field(ge=0)
     memory_available_bytes: int = Field(ge=0)
     disks: tuple[DiskUsage, ...] = Field(default=(), max_length=32)
@@ -184,7 +186,7 @@ class HostBody(_Model):
 
 
 class _Envelope(_Model):
-    v: Literal[1] = SCHEMA_VERSION
+    v: Literal[1] = 1  # SCHEMA_VERSION
     site: Ident
     agent: Ident
     seq: int = Field(ge=0, description="Per-agent, monotonic, persisted across restarts.")
@@ -239,14 +241,14 @@ def decode(topic: str, payload: bytes, *, max_bytes: int = MAX_PAYLOAD_BYTES) ->
         raise MessageRejected(RejectReason.UNKNOWN_TOPIC, str(err)) from None
     try:
         raw = json.loads(payload)
-    except (ValueError, UnicodeDecodeError) as err:
+    except (ValueError, RecursionError) as err:  # RecursionError: "[[[[..." nested too deep
         raise MessageRejected(RejectReason.INVALID_JSON, str(err)) from None
     if not isinstance(raw, dict):
         raise MessageRejected(RejectReason.INVALID_JSON, "payload is not a JSON object")
     if raw.get("v") != SCHEMA_VERSION:
         raise MessageRejected(RejectReason.UNSUPPORTED_VERSION, f"schema version {raw.get('v')!r}")
     try:
-        message = _MESSAGE_ADAPTER.validate_python(raw)
+        message = _MESSAGE_ADAPTER.validate_json(payload, strict=True)
     except ValidationError as err:
         raise MessageRejected(RejectReason.INVALID_SCHEMA, describe_validation_error(err)) from None
     if (message.site, message.agent, message.kind) != (

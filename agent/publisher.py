@@ -48,6 +48,7 @@ class Session:
                 sends readings only, so a one-shot run never claims a live session.
         """
         import paho.mqtt.client as mqtt  # noqa: PLC0415 - lazy: 12 MiB, not needed by every command
+        from paho.mqtt.enums import CallbackAPIVersion  # noqa: PLC0415
 
         self._mqtt = mqtt
         self.config = config
@@ -63,9 +64,7 @@ class Session:
         self._pump_lock = threading.Lock()
         self._status_topic = str(Topic(config.agent.site, config.agent.id, Kind.STATUS))
         client_id = f"esc-agent.{config.agent.site}.{config.agent.id}"
-        self.client = mqtt.Client(
-            mqtt.CallbackAPIVersion.VERSION2, client_id=client_id, clean_session=False
-        )
+        self.client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=client_id, clean_session=False)
         self._configure_client()
 
     # ------------------------------------------------------------------ setup
@@ -99,7 +98,9 @@ class Session:
         # A new session number for every connection attempt, with its own Will.
         self.session = self.outbox.next_session()
         if self.liveness:
-            client.will_set(self._status_topic, self._status("offline", "connection_lost"), qos=1, retain=True)
+            client.will_set(
+                self._status_topic, self._status("offline", "connection_lost"), qos=1, retain=True
+            )
 
     def _on_connect(self, client: mqtt.Client, _ud: Any, _flags: Any, reason: Any, _props: Any) -> None:
         if reason.is_failure:
@@ -191,7 +192,9 @@ class Session:
     def stop(self, *, timeout: float = 5.0) -> None:
         """Publish ``offline`` ourselves (a clean disconnect sends no Will), then disconnect."""
         if self.liveness and self.connected.is_set():
-            info = self.client.publish(self._status_topic, self._status("offline", "clean_stop"), qos=1, retain=True)
+            info = self.client.publish(
+                self._status_topic, self._status("offline", "clean_stop"), qos=1, retain=True
+            )
             try:
                 info.wait_for_publish(timeout)
             except (RuntimeError, ValueError):

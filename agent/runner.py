@@ -82,7 +82,8 @@ def run_once(config: AgentConfig, *, timeout: float | None = None) -> int:
         try:
             session.wait_connected(wait)
             if not session.drain(wait):
-                msg = f"broker {config.broker.address} did not acknowledge {len(outbox)} message(s) in {wait:g} s"
+                left = len(outbox)
+                msg = f"broker {config.broker.address} did not acknowledge {left} message(s) in {wait:g} s"
                 raise BrokerError(msg)
         finally:
             session.stop()

@@ -30,6 +30,7 @@ app = typer.Typer(
 def _root() -> None:
     """ESC Fleet collector."""
 
+
 ConfigOption = Annotated[
     Path | None,
     typer.Option("--config", "-c", envvar=ENV_CONFIG, help="Collector TOML file.", show_default=False),
@@ -52,7 +53,8 @@ def _load(config: Path | None, *, broker: str | None = None, listen: str | None 
 def run(
     config: ConfigOption = None,
     broker: Annotated[
-        str | None, typer.Option("--broker", help="Override the broker: mqtt://HOST:PORT or mqtts://HOST:PORT.")
+        str | None,
+        typer.Option("--broker", help="Override the broker: mqtt://HOST:PORT or mqtts://HOST:PORT."),
     ] = None,
     listen: Annotated[str | None, typer.Option("--listen", help="HTTP address HOST:PORT.")] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log debug messages.")] = False,
@@ -87,6 +89,24 @@ def run(
             pass
     finally:
         service.stop()
+
+
+@app.command()
+def demo(
+    listen: Annotated[
+        str, typer.Option("--listen", help="HTTP address of the collector.")
+    ] = "127.0.0.1:9780",
+) -> None:
+    """Run a demo site on this machine: broker, collector and an agent, until Ctrl-C."""
+    from collector.demo import run_demo  # noqa: PLC0415
+
+    logging.basicConfig(
+        level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr
+    )
+    try:
+        run_demo(listen=listen, out=typer.echo)
+    except OSError as err:
+        _fail(f"demo: {err}", 1)
 
 
 def main() -> None:

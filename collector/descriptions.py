@@ -58,7 +58,7 @@ HOST_METRICS: tuple[HostMetric, ...] = (
         values=_one(lambda b: b.uptime_seconds),
     ),
     HostMetric(
-        key="esc_host_cpu_count",
+        key="esc_host_cpus",
         help="Number of logical CPUs of the PC.",
         kind="gauge",
         values=_one(lambda b: b.cpu_count),

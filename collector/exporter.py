@@ -13,8 +13,9 @@ from collector import descriptions as d
 from collector.state import FleetState
 
 
-
-def _family(desc: d.MetricDescription, labels: tuple[str, ...] | None = None) -> GaugeMetricFamily | CounterMetricFamily:
+def _family(
+    desc: d.MetricDescription, labels: tuple[str, ...] | None = None
+) -> GaugeMetricFamily | CounterMetricFamily:
     names = list(desc.labels if labels is None else labels)
     if desc.kind == "counter":
         return CounterMetricFamily(desc.key, desc.help, labels=names)

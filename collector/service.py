@@ -37,16 +37,18 @@ class Subscriber:
     def __init__(self, config: CollectorConfig, ingestor: Ingestor) -> None:
         """Prepare the client; nothing happens before :meth:`start`."""
         import paho.mqtt.client as mqtt  # noqa: PLC0415
+        from paho.mqtt.enums import CallbackAPIVersion  # noqa: PLC0415
 
         self.config = config
         self.ingestor = ingestor
         self.state = ingestor.state
         client_id = f"esc-collector.{config.collector.name}"
-        self.client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=client_id, clean_session=False)
+        self.client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=client_id, clean_session=False)
         config.broker.apply_to(self.client, default_username=None)
         self.client.on_connect = self._on_connect
         self.client.on_disconnect = self._on_disconnect
         self.client.on_message = self._on_message
+        self._stopping = False
 
     def _on_connect(self, client: mqtt.Client, _ud: Any, flags: Any, reason: Any, _props: Any) -> None:
         if reason.is_failure:
@@ -60,13 +62,16 @@ class Subscriber:
             self.state.mqtt_connected = True
 
     def _on_disconnect(self, _c: mqtt.Client, _ud: Any, _flags: Any, reason: Any, _props: Any) -> None:
-        _LOGGER.warning("disconnected from the broker: %s", reason)
+        if not self._stopping:
+            _LOGGER.warning("disconnected from the broker: %s", reason)
         with self.state.lock:
             self.state.mqtt_connected = False
 
     def _on_message(self, _c: mqtt.Client, _ud: Any, message: mqtt.MQTTMessage) -> None:
         try:
-            self.ingestor.handle(message.topic, message.payload, now=time.time(), retained=bool(message.retain))
+            self.ingestor.handle(
+                message.topic, bytes(message.payload), now=time.time(), retained=bool(message.retain)
+            )
         except Exception:  # the ingestor never raises; this guards the MQTT thread regardless
             _LOGGER.exception("internal error while ingesting a message")
             with self.state.lock:
@@ -80,12 +85,13 @@ class Subscriber:
 
     def stop(self) -> None:
         """Disconnect cleanly (the session and its queued messages stay on the broker)."""
+        self._stopping = True
         self.client.disconnect()
         self.client.loop_stop()
 
 
 class _QuietHandler(WSGIRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+    def log_message(self, format: str, *args: Any) -> None:
         _LOGGER.debug("http: " + format, *args)
 
 
@@ -101,7 +107,8 @@ def make_app(state: FleetState, registry: CollectorRegistry) -> WSGIApplication:
     def app(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "/")
         if path == "/metrics":
-            return metrics_app(environ, start_response)
+            response: Iterable[bytes] = metrics_app(environ, start_response)
+            return response
         if path == "/healthz":
             with state.lock:
                 connected = state.mqtt_connected
@@ -125,12 +132,17 @@ class CollectorService:
         self.state = FleetState()
         self.ingestor = Ingestor(self.state, max_payload_bytes=config.limits.max_payload_bytes)
         self.registry = CollectorRegistry(auto_describe=False)
-        self.registry.register(FleetCollector(self.state, stale_after=config.collector.stale_after, clock=clock))
+        self.registry.register(
+            FleetCollector(self.state, stale_after=config.collector.stale_after, clock=clock)
+        )
         self.subscriber = Subscriber(config, self.ingestor)
         host, port = parse_listen(config.collector.listen)
         self.http = make_server(
-            host, port, make_app(self.state, self.registry),
-            server_class=_ThreadingWSGIServer, handler_class=_QuietHandler,
+            host,
+            port,
+            make_app(self.state, self.registry),
+            server_class=_ThreadingWSGIServer,
+            handler_class=_QuietHandler,
         )
         self._http_thread = threading.Thread(target=self.http.serve_forever, name="http", daemon=True)
 
@@ -138,7 +150,7 @@ class CollectorService:
     def url(self) -> str:
         """Return the base URL of the HTTP server."""
         host, port = self.http.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://{host!s}:{port}"
 
     def start(self) -> None:
         """Start the HTTP server and the MQTT session."""

@@ -1,0 +1,164 @@
+"""The demo site: a broker, the collector and an agent on this machine, until Ctrl-C.
+
+Mosquitto is used where it is installed; otherwise an embedded amqtt broker (demo only:
+production and tests use Mosquitto). Everything lives in a temporary folder.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from contextlib import ExitStack
+from pathlib import Path
+from types import FrameType
+
+from collector.config import CollectorConfig
+from collector.service import CollectorService
+
+_LOGGER = logging.getLogger(__name__)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _wait_port(port: int, timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.1)
+    msg = f"nothing listens on port {port} after {timeout:g} s"
+    raise RuntimeError(msg)
+
+
+def _terminate(proc: subprocess.Popen[bytes]) -> None:
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def start_broker(folder: Path, port: int, stack: ExitStack) -> str:
+    """Start Mosquitto (or the embedded amqtt broker); return which one."""
+    mosquitto = shutil.which("mosquitto") or (
+        "/usr/sbin/mosquitto" if Path("/usr/sbin/mosquitto").exists() else None
+    )
+    if mosquitto:
+        conf = folder / "mosquitto.conf"
+        user = "user root\n" if _is_root() else ""  # as root, Mosquitto would drop to its own user
+        conf.write_text(f"listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\n{user}")
+        proc = subprocess.Popen(
+            [mosquitto, "-c", str(conf)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        stack.callback(_terminate, proc)
+        _wait_port(port)
+        return "Mosquitto"
+    _start_amqtt(port, stack)
+    _wait_port(port)
+    return "amqtt (embedded; install Mosquitto for the real broker)"
+
+
+def _is_root() -> bool:
+    return hasattr(os, "geteuid") and os.geteuid() == 0
+
+
+def _start_amqtt(port: int, stack: ExitStack) -> None:
+    from amqtt.broker import Broker  # noqa: PLC0415 - demo-only dependency
+
+    config = {
+        "listeners": {"default": {"type": "tcp", "bind": f"127.0.0.1:{port}"}},
+        "plugins": {"amqtt.plugins.authentication.AnonymousAuthPlugin": {"allow_anonymous": True}},
+    }
+    loop = asyncio.new_event_loop()
+    broker = Broker(config, loop=loop)
+    ready = threading.Event()
+
+    def _run() -> None:
+        asyncio.set_event_loop(loop)
+        loop.run_until_complete(broker.start())
+        ready.set()
+        loop.run_forever()
+
+    thread = threading.Thread(target=_run, name="amqtt", daemon=True)
+    thread.start()
+    ready.wait(10)
+
+    def _stop() -> None:
+        asyncio.run_coroutine_threadsafe(broker.shutdown(), loop).result(10)
+        loop.call_soon_threadsafe(loop.stop)
+
+    stack.callback(_stop)
+
+
+def write_agent_config(folder: Path, *, site: str, agent: str, broker_port: int, extra: str = "") -> Path:
+    """Write the demo agent's configuration."""
+    path = folder / f"agent-{agent}.toml"
+    path.write_text(
+        f'[agent]\nsite = "{site}"\nid = "{agent}"\ninterval = 10.0\n'
+        f'state_dir = "{folder / ("state-" + agent)}"\n'
+        f'[broker]\nurl = "mqtt://127.0.0.1:{broker_port}"\n{extra}'
+    )
+    return path
+
+
+def run_demo(*, listen: str, out: Callable[[str], None] = print) -> None:
+    """Run the demo until SIGINT/SIGTERM."""
+    stop = threading.Event()
+
+    def _on_signal(_signum: int, _frame: FrameType | None) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGINT, _on_signal)
+    signal.signal(signal.SIGTERM, _on_signal)
+    with ExitStack() as stack:
+        folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="esc-demo-")))
+        broker_port = _free_port()
+        broker = start_broker(folder, broker_port, stack)
+        config = CollectorConfig.model_validate(
+            {
+                "collector": {"name": "demo", "listen": listen, "stale_after": 35.0},
+                "broker": {"url": f"mqtt://127.0.0.1:{broker_port}"},
+            }
+        )
+        service = CollectorService(config)
+        service.start()
+        stack.callback(service.stop)
+        agent_config = write_agent_config(
+            folder, site="maurepas", agent="accueil-pc1", broker_port=broker_port
+        )
+        agent_log = (folder / "agent.log").open("wb")
+        stack.callback(agent_log.close)
+        agent = subprocess.Popen(
+            [str(Path(sys.executable).parent / "esc-agent"), "run", "--config", str(agent_config)],
+            stdout=agent_log,
+            stderr=subprocess.STDOUT,
+        )
+        stack.callback(_terminate, agent)
+        out("ESC Fleet demo — site « maurepas »")
+        out(f"  broker     : {broker} on mqtt://127.0.0.1:{broker_port}")
+        out(f"  metrics    : {service.url}/metrics")
+        out(f"  health     : {service.url}/healthz")
+        out(f"  agent log  : {folder / 'agent.log'}")
+        out("Ctrl-C stops everything.")
+        while not stop.wait(1.0):
+            if agent.poll() is not None:
+                out(f"the demo agent exited with code {agent.returncode}; see {folder / 'agent.log'}")
+                break
+        out("stopping…")

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# ESC Fleet: run the whole test suite on a fresh Debian/Ubuntu machine.
+#
+# Installs what is missing (Debian packages for the real services the tests start, and
+# the Python dependencies into .venv), then runs ruff, mypy, the promtool rule tests and pytest.
+# Any failure, including "pytest collected no tests" (exit 5), fails the script.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/lib.sh
+
+ensure_debian_packages "$TEST_DEB_PACKAGES"
+ensure_venv test
+
+echo "== ruff"
+"$VENV/bin/ruff" check .
+"$VENV/bin/ruff" format --check .
+echo "== mypy"
+"$VENV/bin/mypy"
+echo "== pytest"
+mkdir -p test-artifacts
+"$VENV/bin/pytest" "$@"

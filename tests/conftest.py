@@ -1,0 +1,256 @@
+"""Real services as fixtures: each starts on a free port in a temporary folder and stops after.
+
+A missing program makes the test fail with the command that installs it; it never skips.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from prometheus_client.parser import text_string_to_metric_families
+
+REPO = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+INSTALL_HINT = "run the README test command (scripts/test.sh), or: sudo apt-get install {package}"
+
+
+def require_program(name: str, package: str) -> str:
+    """Return the path of ``name``, or fail the test with an install hint."""
+    path = shutil.which(name) or (f"/usr/sbin/{name}" if Path(f"/usr/sbin/{name}").exists() else None)
+    if path is None:
+        pytest.fail(f"{name} is not installed: {INSTALL_HINT.format(package=package)}", pytrace=False)
+    return path
+
+
+def free_port() -> int:
+    """Return a TCP port that is free on 127.0.0.1 right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_for(predicate: Callable[[], object], *, timeout: float, what: str, step: float = 0.05) -> object:
+    """Poll ``predicate`` until it returns something truthy; fail with ``what`` on time-out."""
+    deadline = time.monotonic() + timeout
+    last_error: Exception | None = None
+    while time.monotonic() < deadline:
+        try:
+            result = predicate()
+        except Exception as err:
+            last_error = err
+        else:
+            if result:
+                return result
+        time.sleep(step)
+    pytest.fail(f"timed out after {timeout} s waiting for {what} (last error: {last_error})")
+
+
+def wait_port(port: int, timeout: float = 10.0) -> None:
+    """Wait until something accepts TCP connections on 127.0.0.1:``port``."""
+
+    def _open() -> bool:
+        with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+            return True
+
+    wait_for(_open, timeout=timeout, what=f"port {port}")
+
+
+def stop_process(proc: subprocess.Popen[bytes], timeout: float = 5.0) -> None:
+    """Terminate a process, then kill it if it does not stop in time."""
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout)
+
+
+# --------------------------------------------------------------------------- Mosquitto
+
+
+@dataclass
+class Broker:
+    """A running Mosquitto."""
+
+    port: int
+    folder: Path
+    proc: subprocess.Popen[bytes]
+
+    @property
+    def url(self) -> str:
+        """Return the broker URL for ``--broker``."""
+        return f"mqtt://127.0.0.1:{self.port}"
+
+    def log(self) -> str:
+        """Return what Mosquitto logged so far."""
+        return (self.folder / "mosquitto.log").read_text(errors="replace")
+
+
+def start_mosquitto(folder: Path, extra_conf: str = "", *, port: int | None = None) -> Broker:
+    """Start Mosquitto with a temporary config; the caller stops it."""
+    exe = require_program("mosquitto", "mosquitto")
+    folder.mkdir(parents=True, exist_ok=True)
+    port = port or free_port()
+    conf = folder / "mosquitto.conf"
+    conf.write_text(
+        f"listener {port} 127.0.0.1\n"
+        # As root, Mosquitto drops to the 'mosquitto' user unless told to stay.
+        + ("user root\n" if os.geteuid() == 0 else "")
+        + f"persistence false\nlog_dest file {folder / 'mosquitto.log'}\nlog_type all\n"
+        + (extra_conf or "allow_anonymous true\n")
+    )
+    proc = subprocess.Popen([exe, "-c", str(conf)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_port(port)
+    except BaseException:
+        stop_process(proc)
+        raise
+    return Broker(port, folder, proc)
+
+
+@pytest.fixture
+def mosquitto(tmp_path: Path) -> Iterator[Broker]:
+    """A real Mosquitto broker on a free port, anonymous access."""
+    broker = start_mosquitto(tmp_path / "mosquitto")
+    yield broker
+    stop_process(broker.proc)
+
+
+# --------------------------------------------------------------------------- our programs
+
+
+def cli(name: str) -> str:
+    """Return the path of one of our console scripts in the test environment."""
+    path = BIN / name
+    if not path.exists():
+        pytest.fail(f"{name} is not installed in {BIN}: run pip install -e '.[test]'", pytrace=False)
+    return str(path)
+
+
+def write_agent_config(
+    folder: Path,
+    *,
+    site: str = "maurepas",
+    agent: str = "accueil-pc1",
+    extra: str = "",
+    interval: float = 60.0,
+    keepalive: int = 30,
+) -> Path:
+    """Write an agent config with its own state folder and return its path."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "agent.toml"
+    path.write_text(
+        f'[agent]\nsite = "{site}"\nid = "{agent}"\nstate_dir = "{folder / "state"}"\ninterval = {interval}\n'
+        f'[broker]\nurl = "mqtt://127.0.0.1:1"\nkeepalive = {keepalive}\nconnect_timeout = 5.0\n{extra}'
+    )
+    return path
+
+
+@dataclass
+class CollectorProc:
+    """A running ``esc-collector run`` process."""
+
+    port: int
+    proc: subprocess.Popen[bytes]
+    log_path: Path
+
+    @property
+    def url(self) -> str:
+        """Return its base URL."""
+        return f"http://127.0.0.1:{self.port}"
+
+    def get(self, path: str) -> tuple[int, str]:
+        """GET ``path``; return status and body."""
+        try:
+            with urllib.request.urlopen(self.url + path, timeout=5) as resp:
+                return resp.status, resp.read().decode()
+        except urllib.error.HTTPError as err:
+            return err.code, err.read().decode()
+
+    def metrics(self) -> dict[tuple[str, frozenset[tuple[str, str]]], float]:
+        """Scrape /metrics; return ``{(sample name, labels): value}``."""
+        status, text = self.get("/metrics")
+        assert status == 200, text
+        out = {}
+        for family in text_string_to_metric_families(text):
+            for sample in family.samples:
+                out[(sample.name, frozenset(sample.labels.items()))] = sample.value
+        return out
+
+    def value(self, name: str, **labels: str) -> float | None:
+        """Return one sample's value, or ``None`` when absent."""
+        return self.metrics().get((name, frozenset(labels.items())))
+
+    def log(self) -> str:
+        """Return what the collector logged."""
+        return self.log_path.read_text(errors="replace")
+
+
+def start_collector(
+    folder: Path, broker: Broker, *, stale_after: float = 60.0, extra: str = ""
+) -> CollectorProc:
+    """Start ``esc-collector run`` against ``broker``; the caller stops it."""
+    folder.mkdir(parents=True, exist_ok=True)
+    config = folder / "collector.toml"
+    config.write_text(
+        f'[collector]\nname = "test-{folder.name}"\nstale_after = {stale_after}\n'
+        f'[broker]\nurl = "mqtt://127.0.0.1:1"\nkeepalive = 5\n{extra}'
+    )
+    port = free_port()
+    log_path = folder / "collector.log"
+    with log_path.open("wb") as log:
+        proc = subprocess.Popen(
+            [
+                cli("esc-collector"),
+                "run",
+                "--config",
+                str(config),
+                "--broker",
+                broker.url,
+                "--listen",
+                f"127.0.0.1:{port}",
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    collector = CollectorProc(port, proc, log_path)
+    try:
+        wait_for(lambda: collector.get("/healthz")[0] == 200, timeout=15, what="collector /healthz")
+    except BaseException:
+        stop_process(proc)
+        print(collector.log())
+        raise
+    return collector
+
+
+@pytest.fixture
+def collector(tmp_path: Path, mosquitto: Broker) -> Iterator[CollectorProc]:
+    """A real collector process subscribed to the test broker."""
+    proc = start_collector(tmp_path / "collector", mosquitto)
+    yield proc
+    stop_process(proc.proc)
+
+
+def run_cli(
+    *args: str, env: dict[str, str] | None = None, timeout: float = 60
+) -> subprocess.CompletedProcess[str]:
+    """Run one of our commands to completion and capture its output."""
+    return subprocess.run(
+        [cli(args[0]), *args[1:]],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, **(env or {})},
+        check=False,
+    )
