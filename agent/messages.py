@@ -182,6 +182,127 @@ class HostBody(_Model):
     user_sessions: int = Field(ge=0, description="Number of open user sessions (counted, never named).")
 
 
+# --------------------------------------------------------------------------- devices
+
+DeviceState = Literal["ok", "degraded", "down", "unknown"]
+SupplyState = Literal["ok", "low", "empty", "almost_full", "full", "some_remaining", "unknown", "other", "invalid"]
+InputState = Literal["ok", "low", "empty", "some_remaining", "unknown", "other", "invalid"]
+_Text = Annotated[str, Field(max_length=256)]
+
+
+class Supply(_Model):
+    """One row of prtMarkerSuppliesTable, normalised.
+
+    ``raw_level``/``raw_max`` are the device's numbers as sent (negative values are the RFC 3805
+    sentinels: -1 other, -2 unknown, -3 "at least one unit remains"). ``percent`` is
+    ``raw_level / raw_max`` and exists only when both are real numbers: for a container it is
+    what remains, for a receptacle that fills up (``receptacle``, e.g. a waste toner box) it
+    is the free space left, per RFC 3805, and ``fill_percent`` says how full it is.
+    """
+
+    index: str = Field(max_length=32, description="Table index, e.g. '1.2'.")
+    description: _Text
+    type: str = Field(max_length=32)
+    supply_class: Literal["consumed", "receptacle", "other"]
+    unit: str = Field(max_length=32)
+    colour: str | None = Field(default=None, max_length=32)
+    raw_level: int | None
+    raw_max: int | None
+    percent: float | None = Field(ge=0, le=100)
+    fill_percent: float | None = Field(default=None, ge=0, le=100)
+    receptacle: bool = False
+    marking: bool = Field(default=False, description="Toner/ink: printing stops when it is empty.")
+    state: SupplyState
+
+
+class PaperInput(_Model):
+    """One paper tray (prtInputTable), normalised; ``manual`` trays never make the printer 'out of paper'."""
+
+    index: str = Field(max_length=32)
+    name: _Text
+    media: str | None = Field(default=None, max_length=128)
+    type: str | None = Field(default=None, max_length=48)
+    raw_level: int | None
+    raw_max: int | None
+    percent: float | None = Field(ge=0, le=100)
+    manual: bool = False
+    state: InputState
+
+
+class PrinterAlert(_Model):
+    """One active row of prtAlertTable; a jam is code 8 (``jam``) with its location."""
+
+    index: str = Field(max_length=32)
+    code: int
+    code_name: str = Field(max_length=64)
+    severity: str = Field(max_length=32)
+    group: str = Field(max_length=48)
+    group_index: int | None = None
+    location: int | None = None
+    description: str | None = Field(default=None, max_length=256)
+
+
+class SubUnit(_Model):
+    """A unit of the device listed in hrDeviceTable (e.g. the scanner of an MFP)."""
+
+    index: str = Field(max_length=32)
+    description: _Text
+    status: str = Field(max_length=32)
+
+
+class PrinterStatus(_Model):
+    """Everything the agent read from one printer or MFP over SNMP."""
+
+    sys_descr: str | None = Field(default=None, max_length=512)
+    sys_object_id: str | None = Field(default=None, max_length=256)
+    sys_uptime_seconds: float | None = Field(default=None, ge=0)
+    model: str | None = Field(default=None, max_length=256)
+    serial: str | None = Field(default=None, max_length=128)
+    printer_status: str | None = Field(default=None, max_length=32)
+    device_status: str | None = Field(default=None, max_length=32)
+    errors: tuple[str, ...] = Field(default=(), max_length=16, description="hrPrinterDetectedErrorState bits set.")
+    supplies: tuple[Supply, ...] = Field(default=(), max_length=64)
+    inputs: tuple[PaperInput, ...] = Field(default=(), max_length=64)
+    alerts: tuple[PrinterAlert, ...] = Field(default=(), max_length=64)
+    scanner_units: tuple[SubUnit, ...] = Field(default=(), max_length=16)
+    page_count: int | None = Field(default=None, ge=0)
+    problems: tuple[str, ...] = Field(default=(), max_length=32, description="Answers that made no sense.")
+
+
+class ScannerStatus(_Model):
+    """A stand-alone network scanner read through eSCL (``/eSCL/ScannerStatus``)."""
+
+    make_and_model: str | None = Field(default=None, max_length=256)
+    serial: str | None = Field(default=None, max_length=128)
+    scanner_state: str = Field(max_length=32, description="pwg:State: Idle, Processing, Testing, Stopped, Down.")
+    adf_state: str | None = Field(default=None, max_length=64, description="scan:AdfState, e.g. ScannerAdfJam.")
+
+
+class Reason(_Model):
+    """Why a device is not simply ``ok``: a machine-readable code, details and a French label."""
+
+    code: str = Field(max_length=48)
+    label: str = Field(max_length=256, description="In French, for the secretariat.")
+    subject: str | None = Field(default=None, max_length=128, description="Which supply, tray or part.")
+
+
+class DeviceBody(_Model):
+    """The observation of one printer or scanner by one agent."""
+
+    device: Ident
+    kind: Literal["printer", "scanner"]
+    name: str | None = Field(default=None, max_length=128, description="Where it is, e.g. 'imprimante de l'accueil'.")
+    reachable: bool
+    consecutive_failures: int = Field(default=0, ge=0)
+    poll_error: str | None = Field(default=None, max_length=256)
+    poll_seconds: float | None = Field(default=None, ge=0)
+    state: DeviceState
+    label: str = Field(max_length=512, description="The state in French.")
+    reasons: tuple[Reason, ...] = Field(default=(), max_length=64)
+    printer: PrinterStatus | None = None
+    scanner: ScannerStatus | None = None
+
+
 # --------------------------------------------------------------------------- envelope
 
 
@@ -212,14 +333,22 @@ class HostMessage(_Envelope):
     body: HostBody
 
 
-Message = Annotated[StatusMessage | HostMessage, Field(discriminator="kind")]
-AnyMessage = StatusMessage | HostMessage
+class DeviceMessage(_Envelope):
+    """One device's observation on ``.../device/<device>``."""
+
+    kind: Literal["device"] = "device"
+    body: DeviceBody
+
+
+Message = Annotated[StatusMessage | HostMessage | DeviceMessage, Field(discriminator="kind")]
+AnyMessage = StatusMessage | HostMessage | DeviceMessage
 _MESSAGE_ADAPTER: TypeAdapter[AnyMessage] = TypeAdapter(Message)
 
 
 def topic_of(message: AnyMessage) -> Topic:
     """Return the topic a message is published on."""
-    return Topic(message.site, message.agent, Kind(message.kind))
+    device = message.body.device if isinstance(message, DeviceMessage) else None
+    return Topic(message.site, message.agent, Kind(message.kind), device)
 
 
 def encode(message: AnyMessage) -> bytes:
@@ -251,11 +380,7 @@ def decode(topic: str, payload: bytes, *, max_bytes: int = MAX_PAYLOAD_BYTES) ->
         message = _MESSAGE_ADAPTER.validate_json(payload, strict=True)
     except ValidationError as err:
         raise MessageRejected(RejectReason.INVALID_SCHEMA, describe_validation_error(err)) from None
-    if (message.site, message.agent, message.kind) != (
-        parsed_topic.site,
-        parsed_topic.agent,
-        parsed_topic.kind.value,
-    ):
+    if topic_of(message) != parsed_topic:
         detail = f"envelope {message.site}/{message.agent}/{message.kind} published on {topic}"
         raise MessageRejected(RejectReason.TOPIC_MISMATCH, detail)
     return message
@@ -271,6 +396,7 @@ def json_schemas() -> dict[str, Any]:
         "messages": {
             "status": StatusMessage.model_json_schema(),
             "host": HostMessage.model_json_schema(),
+            "device": DeviceMessage.model_json_schema(),
         },
     }
 

@@ -1,0 +1,1 @@
+"""Printers and MFPs over SNMP: MIB tables, pure parsing, state derivation, polling."""

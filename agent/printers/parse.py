@@ -1,0 +1,413 @@
+"""Pure parsing: SNMP varbinds of one printer → :class:`~agent.messages.PrinterStatus`.
+
+Input is a plain mapping ``{numeric OID: value}`` where a value is an ``int`` (INTEGER,
+Counter, Gauge, TimeTicks), ``bytes`` (OCTET STRING) or ``str`` (OBJECT IDENTIFIER, IpAddress).
+The poller produces it from pysnmp; tests produce it from ``.snmprec`` recordings.
+
+Lessons applied (DESIGN.md §9): sentinels -1/-2/-3 stay states, never percentages; supplies are
+identified by type, class and colorant, never by index; receptacles that fill up read the other
+way round; descriptions are cleaned (NULs, "S/N:" suffixes, hex dumps); an answer of the wrong
+type or out of range becomes a ``problem`` entry, never an exception.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+from agent.messages import PaperInput, PrinterAlert, PrinterStatus, SubUnit, Supply
+from agent.printers import mib
+
+RawValue = int | bytes | str
+Raw = Mapping[str, RawValue]
+
+#: Largest sane capacity or level; beyond it a device is lying (or hostile).
+MAX_SANE = 2**31 - 1
+MAX_ROWS = 64
+
+_SERIAL_SUFFIX = re.compile(r"[\s;,]*(?:S/N|SN)\s*[:#]?\s*[\w-]*\s*$")
+_HEX_TEXT = re.compile(r"^(?:0x)?(?:[0-9A-Fa-f]{2}[ :]?){4,}$")
+_MANUAL_NAME = re.compile(r"manual|bypass|by-pass|multi[- ]?purpose|\bmp\s*tray|\bmpt\b|envelope", re.IGNORECASE)
+_AUTO_NAME = re.compile(r"^\s*auto", re.IGNORECASE)
+_SCANNER_NAME = re.compile(r"scan|document feeder", re.IGNORECASE)
+# Fallbacks for devices that leave type, class or colorant out (most of the recordings do).
+_WASTE_NAME = re.compile(r"waste|usag|résidu|rebut", re.IGNORECASE)
+_MARKING_NAME = re.compile(r"toner|\bink\b|encre|cartridge|cartouche", re.IGNORECASE)
+_NOT_MARKING_NAME = re.compile(r"drum|tambour|developer|fuser|fusing|roller|kit|belt|transfer|imaging", re.IGNORECASE)
+_COLOUR_NAMES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(pattern, re.IGNORECASE), colour)
+    for pattern, colour in (
+        (r"\b(?:black|noir|schwarz|nero|negro)\b", "black"),
+        (r"\bcyan\b", "cyan"),
+        (r"\bmagenta\b", "magenta"),
+        (r"\b(?:yellow|jaune|gelb|giallo|amarillo)\b", "yellow"),
+    )
+)
+
+
+def colour_from_description(description: str) -> str | None:
+    """Return the colour a supply description names, if exactly one.
+
+    >>> colour_from_description("Toner (Cyan)")
+    'cyan'
+    >>> colour_from_description("Waste Toner Box") is None
+    True
+    """
+    found = {colour for pattern, colour in _COLOUR_NAMES if pattern.search(description)}
+    return found.pop() if len(found) == 1 else None
+
+
+@dataclass
+class Thresholds:
+    """Percentages below which a supply or tray is 'low' (configurable per agent)."""
+
+    supply_low_percent: float = 15.0
+    receptacle_almost_full_percent: float = 90.0
+    paper_low_percent: float = 10.0
+
+
+@dataclass
+class _Reader:
+    raw: Raw
+    problems: list[str] = field(default_factory=list)
+
+    def column(self, oid: str) -> dict[str, RawValue]:
+        """Return ``{row index: value}`` of one table column."""
+        prefix = oid + "."
+        return {k[len(prefix) :]: v for k, v in self.raw.items() if k.startswith(prefix)}
+
+    def integer(self, value: RawValue | None, what: str, *, upper: int = MAX_SANE) -> int | None:
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int):
+            self.problems.append(f"{what}: expected an integer, got {type(value).__name__}")
+            return None
+        if not -3 <= value <= upper:
+            self.problems.append(f"{what}: value {value} out of range")
+            return None
+        return value
+
+    def text(self, value: RawValue | None, what: str) -> str | None:
+        if value is None:
+            return None
+        if isinstance(value, int):
+            self.problems.append(f"{what}: expected a string, got an integer")
+            return None
+        return clean_text(value)
+
+
+def clean_text(value: bytes | str) -> str | None:
+    """Decode and tidy a device string: NULs, whitespace, hex-encoded text, serial suffixes.
+
+    >>> clean_text(b"Black Toner, PN 006R01509;SN48178080E0000481")
+    'Black Toner, PN 006R01509'
+    >>> clean_text("0x426C61636B20546F6E6572")
+    'Black Toner'
+    """
+    if isinstance(value, bytes):
+        try:
+            text = value.decode("utf-8")
+        except UnicodeDecodeError:
+            text = value.decode("latin-1")
+    else:
+        text = value
+    text = text.replace("\x00", "").strip()
+    if _HEX_TEXT.fullmatch(text):
+        decoded = _decode_hex(text)
+        if decoded is not None:
+            text = decoded
+    text = _SERIAL_SUFFIX.sub("", text).strip()
+    text = " ".join(text.split())[:256]
+    return text or None
+
+
+def _decode_hex(text: str) -> str | None:
+    digits = re.sub(r"[ :]", "", text.removeprefix("0x"))
+    try:
+        decoded = bytes.fromhex(digits).replace(b"\x00", b"").decode("ascii")
+    except (ValueError, UnicodeDecodeError):
+        return None
+    return decoded.strip() if decoded.isprintable() and decoded.strip() else None
+
+
+def _percent(level: int | None, maximum: int | None) -> float | None:
+    if level is None or maximum is None or level < 0 or maximum <= 0 or level > maximum:
+        return None
+    return round(level * 100.0 / maximum, 1)
+
+
+def _sentinel_state(level: int | None) -> str | None:
+    return {-1: "other", -2: "unknown", -3: "some_remaining"}.get(level) if level is not None else "unknown"
+
+
+def _supply_state(
+    level: int | None, maximum: int | None, percent: float | None, *, receptacle: bool, t: Thresholds
+) -> str:
+    sentinel = _sentinel_state(level)
+    if sentinel is not None:
+        return sentinel
+    assert level is not None  # noqa: S101 - narrowed by _sentinel_state
+    if maximum is not None and maximum > 0 and level > maximum:
+        return "invalid"
+    if receptacle:
+        # RFC 3805: for a receptacle the level is the space that remains.
+        if level == 0:
+            return "full"
+        if percent is not None and 100.0 - percent >= t.receptacle_almost_full_percent:
+            return "almost_full"
+        return "ok" if percent is not None else "unknown"
+    if level == 0:
+        return "empty"
+    if percent is None:
+        return "unknown"  # a level without a known maximum says nothing about "low"
+    return "low" if percent < t.supply_low_percent else "ok"
+
+
+def _supplies(r: _Reader, t: Thresholds, describe: Callable[[RawValue], str | None]) -> list[Supply]:
+    descriptions = r.column(mib.PRT_SUPPLY_DESCRIPTION)
+    types = r.column(mib.PRT_SUPPLY_TYPE)
+    classes = r.column(mib.PRT_SUPPLY_CLASS)
+    units = r.column(mib.PRT_SUPPLY_UNIT)
+    maxima = r.column(mib.PRT_SUPPLY_MAX)
+    levels = r.column(mib.PRT_SUPPLY_LEVEL)
+    colorants = r.column(mib.PRT_SUPPLY_COLORANT_INDEX)
+    colour_names = r.column(mib.PRT_COLORANT_VALUE)
+    indexes = sorted(set(levels) | set(descriptions) | set(types), key=_index_key)
+    if len(indexes) > MAX_ROWS:
+        r.problems.append(f"supplies: {len(indexes)} rows, only the first {MAX_ROWS} kept")
+    out = []
+    for index in indexes[:MAX_ROWS]:
+        type_code = r.integer(types.get(index), f"supply {index} type")
+        class_code = r.integer(classes.get(index), f"supply {index} class")
+        unit_code = r.integer(units.get(index), f"supply {index} unit")
+        level = r.integer(levels.get(index), f"supply {index} level")
+        maximum = r.integer(maxima.get(index), f"supply {index} max capacity")
+        type_name = mib.SUPPLY_TYPES.get(type_code or 2, "unknown")
+        raw_description = descriptions.get(index)
+        description = (describe(raw_description) if raw_description is not None else None) or type_name
+        generic = type_name in ("unknown", "other")
+        receptacle = (
+            class_code == 4 or type_name in mib.WASTE_TYPES or (generic and bool(_WASTE_NAME.search(description)))
+        )
+        marking = not receptacle and (
+            type_name in mib.MARKING_TYPES
+            or (generic and bool(_MARKING_NAME.search(description)) and not _NOT_MARKING_NAME.search(description))
+        )
+        colour = _colour(r, index, colorants, colour_names) or (
+            colour_from_description(description) if marking or not receptacle else None
+        )
+        percent = _percent(level, maximum)
+        if level is not None and maximum is not None and maximum > 0 and level > maximum:
+            r.problems.append(f"supply {index} level {level} above its max capacity {maximum}")
+        out.append(
+            Supply(
+                index=index,
+                description=description,
+                type=type_name,
+                supply_class="receptacle" if receptacle else ("consumed" if class_code == 3 else "other"),
+                unit=mib.SUPPLY_UNITS.get(unit_code or 2, "unknown"),
+                colour=colour,
+                raw_level=level,
+                raw_max=maximum,
+                percent=percent,
+                fill_percent=round(100.0 - percent, 1) if receptacle and percent is not None else None,
+                receptacle=receptacle,
+                marking=marking,
+                state=_supply_state(level, maximum, percent, receptacle=receptacle, t=t),  # type: ignore[arg-type]
+            )
+        )
+    return out
+
+
+def _colour(r: _Reader, index: str, colorants: dict[str, RawValue], names: dict[str, RawValue]) -> str | None:
+    colorant = r.integer(colorants.get(index), f"supply {index} colorant index")
+    if not colorant or colorant <= 0:
+        return None
+    device = index.split(".")[0]
+    name = r.text(names.get(f"{device}.{colorant}"), f"colorant {colorant}")
+    return name.lower() if name else None
+
+
+def _inputs(r: _Reader, t: Thresholds) -> list[PaperInput]:
+    names = r.column(mib.PRT_INPUT_NAME)
+    maxima = r.column(mib.PRT_INPUT_MAX)
+    levels = r.column(mib.PRT_INPUT_LEVEL)
+    types = r.column(mib.PRT_INPUT_TYPE)
+    media = r.column(mib.PRT_INPUT_MEDIA_NAME)
+    indexes = sorted(set(levels) | set(names) | set(maxima), key=_index_key)[:MAX_ROWS]
+    out = []
+    for index in indexes:
+        level = r.integer(levels.get(index), f"tray {index} level")
+        maximum = r.integer(maxima.get(index), f"tray {index} max capacity")
+        type_code = r.integer(types.get(index), f"tray {index} type")
+        name = r.text(names.get(index), f"tray {index} name") or f"Tray {index.split('.')[-1]}"
+        type_name = mib.INPUT_TYPES.get(type_code) if type_code is not None else None
+        manual = (
+            type_code == 5
+            or bool(_MANUAL_NAME.search(name))
+            or bool(_AUTO_NAME.match(name))  # "AUTO"/"Auto Select" are virtual trays
+            or (maximum is not None and 0 <= maximum <= 1)
+        )
+        percent = _percent(level, maximum)
+        if level is not None and maximum is not None and maximum > 0 and level > maximum:
+            r.problems.append(f"tray {index} level {level} above its max capacity {maximum}")
+        state: str
+        sentinel = _sentinel_state(level)
+        if sentinel is not None:
+            state = sentinel
+        elif maximum is not None and maximum > 0 and level is not None and level > maximum:
+            state = "invalid"
+        elif level == 0:
+            state = "empty"
+        elif percent is None:
+            state = "unknown"
+        else:
+            state = "low" if percent < t.paper_low_percent else "ok"
+        out.append(
+            PaperInput(
+                index=index,
+                name=name,
+                media=r.text(media.get(index), f"tray {index} media"),
+                type=type_name,
+                raw_level=level,
+                raw_max=maximum,
+                percent=percent,
+                manual=manual,
+                state=state,  # type: ignore[arg-type]
+            )
+        )
+    return out
+
+
+def _alerts(r: _Reader) -> list[PrinterAlert]:
+    codes = r.column(mib.PRT_ALERT_CODE)
+    severities = r.column(mib.PRT_ALERT_SEVERITY)
+    groups = r.column(mib.PRT_ALERT_GROUP)
+    group_indexes = r.column(mib.PRT_ALERT_GROUP_INDEX)
+    locations = r.column(mib.PRT_ALERT_LOCATION)
+    descriptions = r.column(mib.PRT_ALERT_DESCRIPTION)
+    out = []
+    for index in sorted(codes, key=_index_key)[:MAX_ROWS]:
+        code = r.integer(codes[index], f"alert {index} code")
+        if code is None:
+            continue
+        severity = r.integer(severities.get(index), f"alert {index} severity")
+        group = r.integer(groups.get(index), f"alert {index} group")
+        code_name = mib.ALERT_CODES.get(code, f"code{code}")
+        # Free-text descriptions of 'other' alerts may carry job names: keep only hardware alerts' text.
+        description = r.text(descriptions.get(index), f"alert {index} description") if code > 2 else None
+        out.append(
+            PrinterAlert(
+                index=index,
+                code=code,
+                code_name=code_name,
+                severity=mib.ALERT_SEVERITIES.get(severity or 1, "other"),
+                group=mib.ALERT_GROUPS.get(group or 1, "other"),
+                group_index=r.integer(group_indexes.get(index), f"alert {index} group index"),
+                location=r.integer(locations.get(index), f"alert {index} location"),
+                description=description,
+            )
+        )
+    return out
+
+
+def decode_error_state(value: bytes) -> list[str]:
+    """Decode hrPrinterDetectedErrorState: bit 0 is the high bit of the first octet.
+
+    >>> decode_error_state(bytes.fromhex("2000"))  # 0x20 = bit 2
+    ['lowToner']
+    >>> decode_error_state(bytes.fromhex("0100"))  # 0x01 in the first octet = bit 7
+    ['serviceRequested']
+    """
+    names = []
+    for bit, name in enumerate(mib.ERROR_BITS):
+        octet, shift = divmod(bit, 8)
+        if octet < len(value) and value[octet] & (0x80 >> shift):
+            names.append(name)
+    return names
+
+
+def _index_key(index: str) -> tuple[int, ...]:
+    try:
+        return tuple(int(p) for p in index.split("."))
+    except ValueError:
+        return (MAX_SANE,)
+
+
+def _first_row(r: _Reader, oid: str) -> tuple[str, RawValue] | None:
+    column = r.column(oid)
+    if not column:
+        return None
+    index = min(column, key=_index_key)
+    return index, column[index]
+
+
+def parse_printer(
+    raw: Raw,
+    *,
+    thresholds: Thresholds | None = None,
+    describe: Callable[[RawValue], str | None] | None = None,
+) -> PrinterStatus:
+    """Turn one device's varbinds into a :class:`PrinterStatus`; never raises on bad data.
+
+    Args:
+        raw: ``{numeric OID: value}`` as described in the module docstring.
+        thresholds: low/full thresholds.
+        describe: how to decode supply descriptions (a vendor override may replace it).
+    """
+    t = thresholds or Thresholds()
+    r = _Reader(raw)
+    describe_fn = describe or (lambda v: r.text(v, "supply description"))
+    printer_device = _printer_device_index(r)
+    status_code = r.integer(raw.get(f"{mib.HR_PRINTER_STATUS}.{printer_device}"), "hrPrinterStatus")
+    device_code = r.integer(raw.get(f"{mib.HR_DEVICE_STATUS}.{printer_device}"), "hrDeviceStatus")
+    error_raw = raw.get(f"{mib.HR_PRINTER_ERROR_STATE}.{printer_device}")
+    errors: list[str] = []
+    if isinstance(error_raw, bytes):
+        errors = decode_error_state(error_raw)
+    elif error_raw is not None:
+        r.problems.append("hrPrinterDetectedErrorState: expected an octet string")
+    uptime = r.integer(raw.get(mib.SYS_UPTIME), "sysUpTime", upper=2**32 - 1)
+    life = _first_row(r, mib.PRT_MARKER_LIFE_COUNT)
+    page_count = r.integer(life[1], "prtMarkerLifeCount", upper=2**64 - 1) if life else None
+    serial = _first_row(r, mib.PRT_GENERAL_SERIAL)
+    sys_object_id = raw.get(mib.SYS_OBJECT_ID)
+    status = PrinterStatus(
+        sys_descr=r.text(raw.get(mib.SYS_DESCR), "sysDescr"),
+        sys_object_id=sys_object_id if isinstance(sys_object_id, str) else None,
+        sys_uptime_seconds=uptime / 100.0 if uptime is not None and uptime >= 0 else None,
+        model=r.text(raw.get(f"{mib.HR_DEVICE_DESCR}.{printer_device}"), "hrDeviceDescr"),
+        serial=r.text(serial[1], "prtGeneralSerialNumber") if serial else None,
+        printer_status=mib.PRINTER_STATUS.get(status_code) if status_code is not None else None,
+        device_status=mib.DEVICE_STATUS.get(device_code) if device_code is not None else None,
+        errors=tuple(errors),
+        supplies=tuple(_supplies(r, t, describe_fn)),
+        inputs=tuple(_inputs(r, t)),
+        alerts=tuple(_alerts(r)),
+        scanner_units=tuple(_scanner_units(r)),
+        page_count=page_count if page_count is not None and page_count >= 0 else None,
+        problems=(),
+    )
+    return status.model_copy(update={"problems": tuple(p[:200] for p in r.problems[:32])})
+
+
+def _printer_device_index(r: _Reader) -> str:
+    """Return the hrDeviceIndex of the printer (the row typed hrDevicePrinter, else the first)."""
+    for index, value in sorted(r.column(mib.HR_DEVICE_TYPE).items(), key=lambda kv: _index_key(kv[0])):
+        if value == mib.HR_DEVICE_TYPE_PRINTER:
+            return index
+    first = _first_row(r, mib.HR_PRINTER_STATUS) or _first_row(r, mib.HR_PRINTER_ERROR_STATE)
+    return first[0] if first else "1"
+
+
+def _scanner_units(r: _Reader) -> list[SubUnit]:
+    statuses = r.column(mib.HR_DEVICE_STATUS)
+    out = []
+    for index, value in sorted(r.column(mib.HR_DEVICE_DESCR).items(), key=lambda kv: _index_key(kv[0])):
+        description = r.text(value, f"hrDeviceDescr {index}")
+        if description and _SCANNER_NAME.search(description):
+            code = r.integer(statuses.get(index), f"hrDeviceStatus {index}")
+            status = mib.DEVICE_STATUS.get(code, "unknown") if code is not None else "unknown"
+            out.append(SubUnit(index=index, description=description, status=status))
+    return out[:16]

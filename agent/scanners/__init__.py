@@ -1,0 +1,1 @@
+"""Stand-alone network scanners (eSCL)."""
