@@ -97,6 +97,66 @@ def schema() -> None:
     typer.echo(json.dumps(json_schemas(), indent=2, sort_keys=True))
 
 
+printer_app = typer.Typer(help="Printers and MFPs over SNMP.", no_args_is_help=True)
+app.add_typer(printer_app, name="printer")
+
+
+@printer_app.command("probe")
+def printer_probe(
+    address: Annotated[str, typer.Argument(help="HOST or HOST:PORT of the printer.")],
+    community: Annotated[str | None, typer.Option("--community", help="SNMP v2c community.")] = None,
+    v3_user: Annotated[str | None, typer.Option("--v3-user", help="SNMP v3 user (selects v3).")] = None,
+    v3_auth_key: Annotated[
+        str | None, typer.Option("--v3-auth-key", help="SNMP v3 authentication key.")
+    ] = None,
+    v3_priv_key: Annotated[str | None, typer.Option("--v3-priv-key", help="SNMP v3 privacy key.")] = None,
+    v3_auth_protocol: Annotated[
+        str, typer.Option("--v3-auth-protocol", help="SHA, SHA256, SHA512, MD5.")
+    ] = "SHA",
+    v3_priv_protocol: Annotated[str, typer.Option("--v3-priv-protocol", help="AES, AES256, DES.")] = "AES",
+    v3_context: Annotated[str, typer.Option("--v3-context", help="SNMP v3 context name.")] = "",
+    timeout: Annotated[float, typer.Option("--timeout", min=0.1, max=30, help="Seconds per request.")] = 2.0,
+    retries: Annotated[int, typer.Option("--retries", min=0, max=5, help="Retries per request.")] = 1,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the JSON document instead of tables.")
+    ] = False,
+) -> None:
+    """Poll one printer now and print its normalised status (exit 1 when it does not answer)."""
+    from agent.printers.poller import SnmpTarget  # noqa: PLC0415
+    from agent.printers.probe import probe, render_text  # noqa: PLC0415
+
+    host, _, port_text = address.rpartition(":") if address.count(":") == 1 else (address, "", "")
+    if not port_text.isdigit() and port_text:
+        _fail(f"invalid port in {address!r}", 2)
+    if v3_user is None and community is None:
+        _fail("give --community for SNMP v2c, or --v3-user (and keys) for SNMP v3", 2)
+    if v3_auth_protocol not in ("SHA", "SHA256", "SHA512", "MD5") or v3_priv_protocol not in (
+        "AES",
+        "AES256",
+        "DES",
+    ):
+        _fail("unknown --v3-auth-protocol or --v3-priv-protocol", 2)
+    target = SnmpTarget(
+        host=host or address,
+        port=int(port_text) if port_text else 161,
+        version="3" if v3_user else "2c",
+        community=community or "",
+        v3_user=v3_user,
+        v3_auth_key=v3_auth_key,
+        v3_priv_key=v3_priv_key,
+        v3_auth_protocol=v3_auth_protocol,  # type: ignore[arg-type]
+        v3_priv_protocol=v3_priv_protocol,  # type: ignore[arg-type]
+        v3_context=v3_context,
+        timeout=timeout,
+        retries=retries,
+    )
+    logging.basicConfig(level=logging.ERROR, stream=sys.stderr)
+    document = probe(target)
+    typer.echo(json.dumps(document, indent=2, ensure_ascii=False) if as_json else render_text(document))
+    if not document["reachable"]:
+        raise typer.Exit(1)
+
+
 def main() -> None:
     """Entry point of the ``esc-agent`` console script."""
     app()

@@ -5,9 +5,9 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from agent.messages import IDENT_PATTERN, BrokerAddress, BrokerSettings, ConfigError, load_toml
 
@@ -47,6 +47,48 @@ class HostSection(_Section):
     mounts: tuple[str, ...] = Field(default=("/",), max_length=32)
 
 
+class DevicesSection(_Section):
+    interval: float = Field(default=60.0, ge=5.0, le=3600.0)
+    unreachable_after: int = Field(default=3, ge=1, le=100)
+    max_in_flight: int = Field(default=32, ge=1, le=1000)
+    toner_low_percent: float = Field(default=15.0, ge=0, le=100)
+    waste_almost_full_percent: float = Field(default=90.0, ge=0, le=100)
+    paper_low_percent: float = Field(default=10.0, ge=0, le=100)
+    paper_alerts: bool = True
+
+
+class PrinterEntry(_Section):
+    id: Annotated[str, Field(pattern=IDENT_PATTERN)]
+    name: str | None = Field(default=None, max_length=128)
+    host: str = Field(min_length=1, max_length=253)
+    port: int = Field(default=161, ge=1, le=65535)
+    version: Literal["2c", "3"] = "2c"
+    community: str | None = Field(default=None, min_length=1, max_length=128)
+    v3_user: str | None = Field(default=None, min_length=1, max_length=64)
+    v3_auth_key: str | None = Field(default=None, min_length=8, max_length=128)
+    v3_priv_key: str | None = Field(default=None, min_length=8, max_length=128)
+    v3_auth_protocol: Literal["SHA", "SHA256", "SHA512", "MD5"] = "SHA"
+    v3_priv_protocol: Literal["AES", "AES256", "DES"] = "AES"
+    v3_context: str = Field(default="", max_length=64)
+    timeout: float = Field(default=2.0, gt=0, le=30)
+    retries: int = Field(default=1, ge=0, le=5)
+
+    @model_validator(mode="after")
+    def _credentials(self) -> PrinterEntry:
+        if self.version == "2c" and not self.community:
+            raise ValueError("SNMP v2c needs 'community'")
+        if self.version == "3" and not self.v3_user:
+            raise ValueError("SNMP v3 needs 'v3_user'")
+        return self
+
+
+class ScannerEntry(_Section):
+    id: Annotated[str, Field(pattern=IDENT_PATTERN)]
+    name: str | None = Field(default=None, max_length=128)
+    url: str = Field(pattern=r"^https?://", max_length=512, description="eSCL root, e.g. http://host/eSCL")
+    timeout: float = Field(default=3.0, gt=0, le=30)
+
+
 class OutboxSection(_Section):
     max_messages: int = Field(default=20_000, ge=100, le=10_000_000)
 
@@ -56,6 +98,17 @@ class AgentConfig(_Section):
     broker: BrokerSection = BrokerSection()
     host: HostSection = HostSection()
     outbox: OutboxSection = OutboxSection()
+    devices: DevicesSection = DevicesSection()
+    printers: tuple[PrinterEntry, ...] = Field(default=(), max_length=500)
+    scanners: tuple[ScannerEntry, ...] = Field(default=(), max_length=500)
+
+    @model_validator(mode="after")
+    def _unique_devices(self) -> AgentConfig:
+        ids = [p.id for p in self.printers] + [s.id for s in self.scanners]
+        duplicates = sorted({i for i in ids if ids.count(i) > 1})
+        if duplicates:
+            raise ValueError(f"device ids must be unique, repeated: {', '.join(duplicates)}")
+        return self
 
     @property
     def state_dir(self) -> Path:

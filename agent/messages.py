@@ -185,7 +185,9 @@ class HostBody(_Model):
 # --------------------------------------------------------------------------- devices
 
 DeviceState = Literal["ok", "degraded", "down", "unknown"]
-SupplyState = Literal["ok", "low", "empty", "almost_full", "full", "some_remaining", "unknown", "other", "invalid"]
+SupplyState = Literal[
+    "ok", "low", "empty", "almost_full", "full", "some_remaining", "unknown", "other", "invalid"
+]
 InputState = Literal["ok", "low", "empty", "some_remaining", "unknown", "other", "invalid"]
 _Text = Annotated[str, Field(max_length=256)]
 
@@ -260,7 +262,9 @@ class PrinterStatus(_Model):
     serial: str | None = Field(default=None, max_length=128)
     printer_status: str | None = Field(default=None, max_length=32)
     device_status: str | None = Field(default=None, max_length=32)
-    errors: tuple[str, ...] = Field(default=(), max_length=16, description="hrPrinterDetectedErrorState bits set.")
+    errors: tuple[str, ...] = Field(
+        default=(), max_length=16, description="hrPrinterDetectedErrorState bits set."
+    )
     supplies: tuple[Supply, ...] = Field(default=(), max_length=64)
     inputs: tuple[PaperInput, ...] = Field(default=(), max_length=64)
     alerts: tuple[PrinterAlert, ...] = Field(default=(), max_length=64)
@@ -274,8 +278,12 @@ class ScannerStatus(_Model):
 
     make_and_model: str | None = Field(default=None, max_length=256)
     serial: str | None = Field(default=None, max_length=128)
-    scanner_state: str = Field(max_length=32, description="pwg:State: Idle, Processing, Testing, Stopped, Down.")
-    adf_state: str | None = Field(default=None, max_length=64, description="scan:AdfState, e.g. ScannerAdfJam.")
+    scanner_state: str = Field(
+        max_length=32, description="pwg:State: Idle, Processing, Testing, Stopped, Down."
+    )
+    adf_state: str | None = Field(
+        default=None, max_length=64, description="scan:AdfState, e.g. ScannerAdfJam."
+    )
 
 
 class Reason(_Model):
@@ -291,7 +299,9 @@ class DeviceBody(_Model):
 
     device: Ident
     kind: Literal["printer", "scanner"]
-    name: str | None = Field(default=None, max_length=128, description="Where it is, e.g. 'imprimante de l'accueil'.")
+    name: str | None = Field(
+        default=None, max_length=128, description="Where it is, e.g. 'imprimante de l'accueil'."
+    )
     reachable: bool
     consecutive_failures: int = Field(default=0, ge=0)
     poll_error: str | None = Field(default=None, max_length=256)

@@ -11,7 +11,7 @@ from types import FrameType
 from agent.config import AgentConfig
 from agent.exceptions import BrokerError
 from agent.host import HostSampler
-from agent.messages import HostBody, HostMessage, Topic, encode, now_utc, topic_of
+from agent.messages import DeviceBody, DeviceMessage, HostBody, HostMessage, Topic, encode, now_utc, topic_of
 from agent.outbox import Outbox
 from agent.publisher import Session
 
@@ -32,6 +32,19 @@ class Agent:
     def queue_host(self, body: HostBody) -> Topic:
         """Wrap a host reading in its envelope and store it in the outbox."""
         message = HostMessage(
+            site=self.config.agent.site,
+            agent=self.config.agent.id,
+            seq=self.outbox.next_seq(),
+            ts=now_utc(),
+            body=body,
+        )
+        topic = topic_of(message)
+        self.outbox.put(str(topic), encode(message))
+        return topic
+
+    def queue_device(self, body: DeviceBody) -> Topic:
+        """Wrap a device observation in its envelope and store it in the outbox (thread-safe)."""
+        message = DeviceMessage(
             site=self.config.agent.site,
             agent=self.config.agent.id,
             seq=self.outbox.next_seq(),
@@ -76,6 +89,11 @@ def run_once(config: AgentConfig, *, timeout: float | None = None) -> int:
     try:
         agent = Agent(config, outbox)
         agent.cycle()
+        if config.printers or config.scanners:
+            from agent.devices import poll_once  # noqa: PLC0415 - SNMP stack only when devices exist
+
+            for body in poll_once(config):
+                agent.queue_device(body)
         to_send = len(outbox)
         session = Session(config, outbox, liveness=False)
         session.start()
@@ -108,6 +126,16 @@ def run_forever(config: AgentConfig, *, stop: threading.Event | None = None) -> 
     agent = Agent(config, outbox)
     session = Session(config, outbox)
     session.start()
+    poller = None
+    if config.printers or config.scanners:
+        from agent.devices import DevicePoller  # noqa: PLC0415 - SNMP stack only when devices exist
+
+        def _deliver(body: DeviceBody) -> None:
+            agent.queue_device(body)
+            session.wake.set()
+
+        poller = DevicePoller(config, _deliver)
+        poller.start()
     _LOGGER.info(
         "agent %s/%s started: broker %s, every %g s, state in %s",
         config.agent.site,
@@ -128,6 +156,8 @@ def run_forever(config: AgentConfig, *, stop: threading.Event | None = None) -> 
             session.wake.wait(min(1.0, max(0.0, next_cycle - time.monotonic())))
             session.wake.clear()
     finally:
+        if poller is not None:
+            poller.stop()
         session.pump()
         session.stop()
         outbox.close()

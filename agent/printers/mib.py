@@ -74,8 +74,19 @@ SUPPLY_TYPES: dict[int, str] = {
     33: "inserts", 34: "covers", 35: "matteToner", 36: "matteInk",
 }  # fmt: skip
 #: Supply types whose emptiness stops printing (the "toner" family).
-MARKING_TYPES = frozenset({"toner", "tonerCartridge", "ink", "inkCartridge", "inkRibbon", "solidWax",
-                           "ribbonWax", "matteToner", "matteInk"})
+MARKING_TYPES = frozenset(
+    {
+        "toner",
+        "tonerCartridge",
+        "ink",
+        "inkCartridge",
+        "inkRibbon",
+        "solidWax",
+        "ribbonWax",
+        "matteToner",
+        "matteInk",
+    }
+)
 #: Receptacles that fill up, whatever their class says.
 WASTE_TYPES = frozenset({"wasteToner", "wasteInk", "wasteWax", "wasteWater", "wastePaper"})
 

@@ -28,13 +28,17 @@ MAX_ROWS = 64
 
 _SERIAL_SUFFIX = re.compile(r"[\s;,]*(?:S/N|SN)\s*[:#]?\s*[\w-]*\s*$")
 _HEX_TEXT = re.compile(r"^(?:0x)?(?:[0-9A-Fa-f]{2}[ :]?){4,}$")
-_MANUAL_NAME = re.compile(r"manual|bypass|by-pass|multi[- ]?purpose|\bmp\s*tray|\bmpt\b|envelope", re.IGNORECASE)
+_MANUAL_NAME = re.compile(
+    r"manual|bypass|by-pass|multi[- ]?purpose|\bmp\s*tray|\bmpt\b|envelope", re.IGNORECASE
+)
 _AUTO_NAME = re.compile(r"^\s*auto", re.IGNORECASE)
 _SCANNER_NAME = re.compile(r"scan|document feeder", re.IGNORECASE)
 # Fallbacks for devices that leave type, class or colorant out (most of the recordings do).
 _WASTE_NAME = re.compile(r"waste|usag|résidu|rebut", re.IGNORECASE)
 _MARKING_NAME = re.compile(r"toner|\bink\b|encre|cartridge|cartouche", re.IGNORECASE)
-_NOT_MARKING_NAME = re.compile(r"drum|tambour|developer|fuser|fusing|roller|kit|belt|transfer|imaging", re.IGNORECASE)
+_NOT_MARKING_NAME = re.compile(
+    r"drum|tambour|developer|fuser|fusing|roller|kit|belt|transfer|imaging", re.IGNORECASE
+)
 _COLOUR_NAMES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     (re.compile(pattern, re.IGNORECASE), colour)
     for pattern, colour in (
@@ -147,7 +151,7 @@ def _supply_state(
     sentinel = _sentinel_state(level)
     if sentinel is not None:
         return sentinel
-    assert level is not None  # noqa: S101 - narrowed by _sentinel_state
+    assert level is not None
     if maximum is not None and maximum > 0 and level > maximum:
         return "invalid"
     if receptacle:
@@ -188,11 +192,17 @@ def _supplies(r: _Reader, t: Thresholds, describe: Callable[[RawValue], str | No
         description = (describe(raw_description) if raw_description is not None else None) or type_name
         generic = type_name in ("unknown", "other")
         receptacle = (
-            class_code == 4 or type_name in mib.WASTE_TYPES or (generic and bool(_WASTE_NAME.search(description)))
+            class_code == 4
+            or type_name in mib.WASTE_TYPES
+            or (generic and bool(_WASTE_NAME.search(description)))
         )
         marking = not receptacle and (
             type_name in mib.MARKING_TYPES
-            or (generic and bool(_MARKING_NAME.search(description)) and not _NOT_MARKING_NAME.search(description))
+            or (
+                generic
+                and bool(_MARKING_NAME.search(description))
+                and not _NOT_MARKING_NAME.search(description)
+            )
         )
         colour = _colour(r, index, colorants, colour_names) or (
             colour_from_description(description) if marking or not receptacle else None
@@ -214,7 +224,7 @@ def _supplies(r: _Reader, t: Thresholds, describe: Callable[[RawValue], str | No
                 fill_percent=round(100.0 - percent, 1) if receptacle and percent is not None else None,
                 receptacle=receptacle,
                 marking=marking,
-                state=_supply_state(level, maximum, percent, receptacle=receptacle, t=t),  # type: ignore[arg-type]
+                state=_supply_state(level, maximum, percent, receptacle=receptacle, t=t),
             )
         )
     return out
@@ -224,7 +234,7 @@ def _colour(r: _Reader, index: str, colorants: dict[str, RawValue], names: dict[
     colorant = r.integer(colorants.get(index), f"supply {index} colorant index")
     if not colorant or colorant <= 0:
         return None
-    device = index.split(".")[0]
+    device = index.split(".", maxsplit=1)[0]
     name = r.text(names.get(f"{device}.{colorant}"), f"colorant {colorant}")
     return name.lower() if name else None
 
@@ -274,7 +284,7 @@ def _inputs(r: _Reader, t: Thresholds) -> list[PaperInput]:
                 raw_max=maximum,
                 percent=percent,
                 manual=manual,
-                state=state,  # type: ignore[arg-type]
+                state=state,
             )
         )
     return out

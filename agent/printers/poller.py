@@ -93,9 +93,11 @@ class SnmpSession:
             "SHA512": hl.USM_AUTH_HMAC384_SHA512,
             "MD5": hl.USM_AUTH_HMAC96_MD5,
         }[target.v3_auth_protocol]
-        priv = {"AES": hl.USM_PRIV_CFB128_AES, "AES256": hl.USM_PRIV_CFB256_AES, "DES": hl.USM_PRIV_CBC56_DES}[
-            target.v3_priv_protocol
-        ]
+        priv = {
+            "AES": hl.USM_PRIV_CFB128_AES,
+            "AES256": hl.USM_PRIV_CFB256_AES,
+            "DES": hl.USM_PRIV_CBC56_DES,
+        }[target.v3_priv_protocol]
         return hl.UsmUserData(
             target.v3_user or "",
             authKey=target.v3_auth_key,
@@ -104,7 +106,9 @@ class SnmpSession:
             privProtocol=priv if target.v3_priv_key else hl.USM_PRIV_NONE,
         )
 
-    async def walk(self, target: SnmpTarget, subtrees: Iterable[str] = mib.WALK_SUBTREES) -> dict[str, RawValue]:
+    async def walk(
+        self, target: SnmpTarget, subtrees: Iterable[str] = mib.WALK_SUBTREES
+    ) -> dict[str, RawValue]:
         """Walk the subtrees of one device.
 
         Raises:
@@ -175,5 +179,7 @@ async def poll(session: SnmpSession, target: SnmpTarget) -> PollResult:
         _LOGGER.exception("%r: unexpected SNMP failure", target)
         return PollResult(None, f"{type(err).__name__}: {err}", time.monotonic() - started)
     if not raw:
-        return PollResult(None, f"{target.host}:{target.port}: no Printer-MIB data", time.monotonic() - started)
+        return PollResult(
+            None, f"{target.host}:{target.port}: no Printer-MIB data", time.monotonic() - started
+        )
     return PollResult(raw, None, time.monotonic() - started)

@@ -13,6 +13,7 @@ French label in the words of GLOSSAIRE.md. Rules (DESIGN.md §4 and §9):
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from agent.messages import DeviceState, PaperInput, PrinterStatus, Reason, ScannerStatus, Supply
@@ -115,9 +116,13 @@ def _supply_reasons(status: PrinterStatus) -> list[Reason]:
     return reasons
 
 
+_TRAY_NUMBER = re.compile(r"^(?:tray|bac|magasin|cassette|drawer)\s*(\d+)$", re.IGNORECASE)
+
+
 def _tray_label(tray: PaperInput) -> str:
-    name = tray.name
-    return name if name.lower().startswith(("bac", "tray", "magasin")) else f"bac « {name} »"
+    """Return the tray's name in French: « bac 2 », or « bac « Roll Unit 1 » »."""
+    numbered = _TRAY_NUMBER.match(tray.name.strip())
+    return f"bac {numbered.group(1)}" if numbered else f"bac « {tray.name} »"
 
 
 def _paper_reasons(status: PrinterStatus) -> list[Reason]:
@@ -208,8 +213,10 @@ def printer_reasons(status: PrinterStatus, options: StateOptions) -> list[Reason
     # Paper bits are hints only when the printer gives no tray table to judge from (lesson 4).
     has_trays = any(not t.manual for t in status.inputs)
     for bit in status.errors:
-        code, label = _ERROR_BIT_REASONS.get(bit, (None, None))  # type: ignore[assignment]
-        if code is None or code in codes or (code in _PAPER_CODES and has_trays):
+        if bit not in _ERROR_BIT_REASONS:
+            continue
+        code, label = _ERROR_BIT_REASONS[bit]
+        if code in codes or (code in _PAPER_CODES and has_trays):
             continue
         reasons.append(_reason(code, label))
         codes.add(code)
@@ -217,7 +224,9 @@ def printer_reasons(status: PrinterStatus, options: StateOptions) -> list[Reason
         reasons.append(_reason("device_error", "Imprimante en erreur"))
     for unit in status.scanner_units:
         if unit.status == "down":
-            reasons.append(_reason("scanner_unit_down", f"Scanner en erreur ({unit.description})", unit.index))
+            reasons.append(
+                _reason("scanner_unit_down", f"Scanner en erreur ({unit.description})", unit.index)
+            )
     if not options.paper_alerts:
         reasons = [r for r in reasons if r.code not in _PAPER_CODES]
     return _dedupe(reasons)
