@@ -159,3 +159,110 @@ AGENTS_KNOWN = MetricDescription(
     help="Number of agents the collector knows of.",
     kind="gauge",
 )
+
+# --------------------------------------------------------------------------- devices
+DEVICE_LABELS = ("site", "device")
+DEVICE_STATES = ("ok", "degraded", "down", "unknown")
+
+DEVICE_UP = MetricDescription(
+    key="esc_device_up",
+    help="1 when the device answered its last poll (freshest observation of any live agent), else 0.",
+    kind="gauge",
+    labels=DEVICE_LABELS,
+)
+DEVICE_STATE = MetricDescription(
+    key="esc_device_state",
+    help="Derived state of the device: 1 for the current state among ok, degraded, down, unknown.",
+    kind="gauge",
+    labels=(*DEVICE_LABELS, "state"),
+)
+DEVICE_REASON = MetricDescription(
+    key="esc_device_reason",
+    help="1 for each reason the device is not simply ok (jam, toner_low, unreachable...), by part concerned.",
+    kind="gauge",
+    labels=(*DEVICE_LABELS, "reason", "subject"),
+)
+DEVICE_INFO = MetricDescription(
+    key="esc_device_info",
+    help="Inventory of the device (kind, place, model, serial); value always 1.",
+    kind="gauge",
+    labels=(*DEVICE_LABELS, "kind", "name", "model", "serial"),
+)
+DEVICE_OBSERVERS = MetricDescription(
+    key="esc_device_observers",
+    help="Number of live agents currently observing the device.",
+    kind="gauge",
+    labels=DEVICE_LABELS,
+)
+DEVICE_LAST_SEEN = MetricDescription(
+    key="esc_device_last_seen_timestamp_seconds",
+    help="When the collector last received an observation of the device, seconds since the Unix epoch.",
+    kind="gauge",
+    labels=DEVICE_LABELS,
+)
+DEVICE_POLL_DURATION = MetricDescription(
+    key="esc_device_poll_duration_seconds",
+    help="How long the last poll of the device took.",
+    kind="gauge",
+    labels=DEVICE_LABELS,
+)
+DEVICE_FAILURES = MetricDescription(
+    key="esc_device_consecutive_failures",
+    help="Failed polls in a row of the device (unreachable is declared after a configured number).",
+    kind="gauge",
+    labels=DEVICE_LABELS,
+)
+SUPPLY_LEVEL = MetricDescription(
+    key="esc_printer_supply_level_ratio",
+    help="Level of a supply as a ratio of its capacity (for a waste receptacle: the free space left).",
+    kind="gauge",
+    labels=(*DEVICE_LABELS, "supply", "type", "colour", "class"),
+)
+SUPPLY_STATE = MetricDescription(
+    key="esc_printer_supply_state",
+    help="State of a supply (ok, low, empty, almost_full, full, some_remaining...): 1 for the current one.",
+    kind="gauge",
+    labels=(*DEVICE_LABELS, "supply", "type", "colour", "class", "state"),
+)
+SUPPLY_INFO = MetricDescription(
+    key="esc_printer_supply_info",
+    help="Description and unit of a supply; value always 1.",
+    kind="gauge",
+    labels=(*DEVICE_LABELS, "supply", "description", "unit"),
+)
+INPUT_LEVEL = MetricDescription(
+    key="esc_printer_input_level_ratio",
+    help="Paper left in a tray as a ratio of its capacity.",
+    kind="gauge",
+    labels=(*DEVICE_LABELS, "input", "name"),
+)
+INPUT_STATE = MetricDescription(
+    key="esc_printer_input_state",
+    help="State of a paper tray (ok, low, empty, some_remaining, unknown...): 1 for the current one.",
+    kind="gauge",
+    labels=(*DEVICE_LABELS, "input", "name", "manual", "state"),
+)
+PRINTER_ERROR = MetricDescription(
+    key="esc_printer_error",
+    help="1 for each hrPrinterDetectedErrorState condition the printer reports (lowPaper, jammed...).",
+    kind="gauge",
+    labels=(*DEVICE_LABELS, "error"),
+)
+PRINTER_ALERT = MetricDescription(
+    key="esc_printer_alert",
+    help="1 for each active entry of the printer's alert table (a jam is alert 'jam' with its location).",
+    kind="gauge",
+    labels=(*DEVICE_LABELS, "alert", "group", "group_index", "location", "severity"),
+)
+PRINTER_PAGES = MetricDescription(
+    key="esc_printer_pages",
+    help="Pages printed over the printer's life (prtMarkerLifeCount).",
+    kind="counter",
+    labels=DEVICE_LABELS,
+)
+SCANNER_ADF = MetricDescription(
+    key="esc_scanner_adf_state",
+    help="State of a network scanner's document feeder (eSCL AdfState): 1 for the current one.",
+    kind="gauge",
+    labels=(*DEVICE_LABELS, "adf_state"),
+)

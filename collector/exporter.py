@@ -46,6 +46,7 @@ class FleetCollector(Collector):
         now = self.clock()
         with self.state.lock:
             yield from self._agents(now)
+            yield from self._devices(now)
             yield from self._self_health()
 
     def _agents(self, now: float) -> Iterator[Metric]:
@@ -69,6 +70,73 @@ class FleetCollector(Collector):
         yield seen
         yield session
         yield from (family for family in host.values() if family.samples)
+
+    def _devices(self, now: float) -> Iterator[Metric]:
+        families = {
+            desc.key: _family(desc)
+            for desc in (
+                d.DEVICE_UP, d.DEVICE_STATE, d.DEVICE_REASON, d.DEVICE_INFO, d.DEVICE_OBSERVERS,
+                d.DEVICE_LAST_SEEN, d.DEVICE_POLL_DURATION, d.DEVICE_FAILURES, d.SUPPLY_LEVEL,
+                d.SUPPLY_STATE, d.SUPPLY_INFO, d.INPUT_LEVEL, d.INPUT_STATE, d.PRINTER_ERROR,
+                d.PRINTER_ALERT, d.PRINTER_PAGES, d.SCANNER_ADF,
+            )
+        }  # fmt: skip
+
+        def add(desc: d.MetricDescription, labels: list[str], value: float) -> None:
+            families[desc.key].add_metric(labels, value)
+
+        for record in self.state.devices.values():
+            base = [record.site, record.device]
+            live = record.live(self.state, now, self.stale_after)
+            current = max(live, key=lambda o: o.seen_at) if live else None
+            state = current.body.state if current else "unknown"
+            for candidate in d.DEVICE_STATES:
+                add(d.DEVICE_STATE, [*base, candidate], 1.0 if candidate == state else 0.0)
+            add(d.DEVICE_OBSERVERS, base, float(len(live)))
+            if record.observations:
+                add(d.DEVICE_LAST_SEEN, base, max(o.seen_at for o in record.observations.values()))
+            if current is None:
+                add(d.DEVICE_UP, base, 0.0)
+                continue
+            body = current.body
+            add(d.DEVICE_UP, base, 1.0 if body.reachable else 0.0)
+            add(d.DEVICE_FAILURES, base, float(body.consecutive_failures))
+            if body.poll_seconds is not None:
+                add(d.DEVICE_POLL_DURATION, base, body.poll_seconds)
+            for reason in body.reasons:
+                add(d.DEVICE_REASON, [*base, reason.code, reason.subject or ""], 1.0)
+            printer, scanner = body.printer, body.scanner
+            model = (printer.model if printer else scanner.make_and_model if scanner else None) or ""
+            serial = (printer.serial if printer else scanner.serial if scanner else None) or ""
+            add(d.DEVICE_INFO, [*base, body.kind, body.name or "", model, serial], 1.0)
+            if scanner is not None and scanner.adf_state:
+                add(d.SCANNER_ADF, [*base, scanner.adf_state], 1.0)
+            if printer is None:
+                continue
+            for supply in printer.supplies:
+                ident = [*base, supply.index, supply.type, supply.colour or "", supply.supply_class]
+                if supply.percent is not None:
+                    add(d.SUPPLY_LEVEL, ident, supply.percent / 100.0)
+                add(d.SUPPLY_STATE, [*ident, supply.state], 1.0)
+                add(d.SUPPLY_INFO, [*base, supply.index, supply.description, supply.unit], 1.0)
+            for tray in printer.inputs:
+                if tray.percent is not None:
+                    add(d.INPUT_LEVEL, [*base, tray.index, tray.name], tray.percent / 100.0)
+                manual = "true" if tray.manual else "false"
+                add(d.INPUT_STATE, [*base, tray.index, tray.name, manual, tray.state], 1.0)
+            for error in printer.errors:
+                add(d.PRINTER_ERROR, [*base, error], 1.0)
+            for alert in printer.alerts:
+                location = "" if alert.location is None else str(alert.location)
+                group_index = "" if alert.group_index is None else str(alert.group_index)
+                add(
+                    d.PRINTER_ALERT,
+                    [*base, alert.code_name, alert.group, group_index, location, alert.severity],
+                    1.0,
+                )
+            if printer.page_count is not None:
+                add(d.PRINTER_PAGES, base, float(printer.page_count))
+        yield from (family for family in families.values() if family.samples)
 
     def _self_health(self) -> Iterator[Metric]:
         counters = self.state.counters

@@ -12,12 +12,13 @@ from enum import StrEnum
 from agent.messages import (
     MAX_PAYLOAD_BYTES,
     AnyMessage,
+    DeviceMessage,
     HostMessage,
     MessageRejected,
     StatusMessage,
     decode,
 )
-from collector.state import AgentState, FleetState
+from collector.state import AgentState, FleetState, Observation
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -61,8 +62,7 @@ class Ingestor:
                 self.state.counters.stale_status += 1
             return outcome
 
-    @staticmethod
-    def _apply(agent: AgentState, message: AnyMessage, *, now: float, retained: bool) -> Outcome:
+    def _apply(self, agent: AgentState, message: AnyMessage, *, now: float, retained: bool) -> Outcome:
         # A retained message may be old: it proves the agent lived at its own timestamp,
         # not now, so it never makes an agent look fresher than that.
         seen_at = min(now, message.ts.timestamp()) if retained else now
@@ -79,5 +79,13 @@ class Ingestor:
             agent.host = message.body
             agent.host_at = seen_at
             agent.data_at = seen_at
+        elif isinstance(message, DeviceMessage):
+            record = self.state.device(message.site, message.body.device)
+            previous = record.observations.get(message.agent)
+            # A replayed older observation (outbox after an outage) must not overwrite a newer one.
+            ts = message.ts.timestamp()
+            if previous is None or previous.ts <= ts:
+                record.observations[message.agent] = Observation(message.agent, message.body, seen_at, ts)
+            agent.data_at = max(agent.data_at, seen_at)
         agent.last_seen = max(agent.last_seen, seen_at)
         return Outcome.ACCEPTED

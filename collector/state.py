@@ -10,7 +10,7 @@ import threading
 from collections import Counter, deque
 from dataclasses import dataclass, field
 
-from agent.messages import HostBody
+from agent.messages import DeviceBody, HostBody
 
 #: How many recent ``seq`` per agent are remembered for de-duplication.
 SEQ_WINDOW = 4096
@@ -60,6 +60,39 @@ class AgentState:
 
 
 @dataclass(slots=True)
+class Observation:
+    """One agent's latest observation of one device."""
+
+    agent: str
+    body: DeviceBody
+    seen_at: float  # collector's clock: freshness
+    ts: float  # agent's clock: order between one agent's observations
+
+
+@dataclass(slots=True)
+class DeviceRecord:
+    """A printer or scanner of a site, as seen by one or more of the site's agents."""
+
+    site: str
+    device: str
+    observations: dict[str, Observation] = field(default_factory=dict)
+
+    def live(self, fleet: FleetState, now: float, stale_after: float) -> list[Observation]:
+        """Return the observations that still count: fresh, from an agent that is up."""
+        out = []
+        for obs in self.observations.values():
+            agent = fleet.agents.get((self.site, obs.agent))
+            if agent is not None and agent.is_up(now, stale_after) and now - obs.seen_at <= stale_after:
+                out.append(obs)
+        return out
+
+    def current(self, fleet: FleetState, now: float, stale_after: float) -> Observation | None:
+        """Return the freshest live observation: several agents may watch one printer."""
+        live = self.live(fleet, now, stale_after)
+        return max(live, key=lambda o: o.seen_at) if live else None
+
+
+@dataclass(slots=True)
 class IngestCounters:
     """Counters of the collector's own health, exported as ``esc_collector_*``."""
 
@@ -76,6 +109,7 @@ class FleetState:
         """Start empty."""
         self.lock = threading.RLock()
         self.agents: dict[tuple[str, str], AgentState] = {}
+        self.devices: dict[tuple[str, str], DeviceRecord] = {}
         self.counters = IngestCounters()
         self.mqtt_connected = False
 
@@ -86,3 +120,11 @@ class FleetState:
         if state is None:
             state = self.agents[key] = AgentState(site, agent)
         return state
+
+    def device(self, site: str, device: str) -> DeviceRecord:
+        """Return the record of a device, creating it on first sight (call with the lock held)."""
+        key = (site, device)
+        record = self.devices.get(key)
+        if record is None:
+            record = self.devices[key] = DeviceRecord(site, device)
+        return record
