@@ -6,14 +6,14 @@ import asyncio
 import json
 
 import pytest
+from conftest import V3_AUTH_KEY, V3_PRIV_KEY, V3_USER, Simulator, free_port, run_cli
+from printer_variants import RECORDINGS, door_open, jammed, no_paper, patch, recording, supply_level
 
 from agent.devices import printer_status
 from agent.printers import mib
 from agent.printers.parse import Thresholds
 from agent.printers.poller import SnmpSession, SnmpTarget, poll
 from agent.printers.snmprec import parse_snmprec
-from conftest import V3_AUTH_KEY, V3_PRIV_KEY, V3_USER, Simulator, free_port, run_cli
-from printer_variants import RECORDINGS, door_open, jammed, no_paper, patch, recording, supply_level
 
 
 def walked(name: str) -> dict[str, object]:
@@ -54,8 +54,8 @@ def test_poller_reads_every_recording_exactly(snmpsim: Simulator) -> None:
 
 
 def probe(sim: Simulator, community: str, *extra: str) -> tuple[int, dict[str, object]]:
-    result = run_cli("esc-agent", "printer", "probe", f"127.0.0.1:{sim.port}", "--community", community, "--json",
-                     *extra)  # fmt: skip
+    address = f"127.0.0.1:{sim.port}"
+    result = run_cli("esc-agent", "printer", "probe", address, "--community", community, "--json", *extra)
     assert "Traceback" not in result.stderr, result.stderr
     return result.returncode, json.loads(result.stdout)
 

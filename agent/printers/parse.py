@@ -227,10 +227,10 @@ def _supplies(r: _Reader, t: Thresholds, describe: Callable[[RawValue], str | No
                 state=_supply_state(level, maximum, percent, receptacle=receptacle, t=t),
             )
         )
-    marking = [i for i, s in enumerate(out) if s.marking]
-    if len(marking) == 1 and out[marking[0]].colour is None:
+    toners = [i for i, item in enumerate(out) if item.marking]
+    if len(toners) == 1 and out[toners[0]].colour is None:
         # A printer with a single toner or ink is a mono printer: its toner is black.
-        out[marking[0]] = out[marking[0]].model_copy(update={"colour": "black"})
+        out[toners[0]] = out[toners[0]].model_copy(update={"colour": "black"})
     return out
 
 
