@@ -363,7 +363,7 @@ def topic_of(message: AnyMessage) -> Topic:
 
 def encode(message: AnyMessage) -> bytes:
     """Serialise a message to its JSON payload (the single serialisation function)."""
-    return message.model_dump_json(exclude_none=True).encode()
+    return message.model_dump_json().encode()
 
 
 def decode(topic: str, payload: bytes, *, max_bytes: int = MAX_PAYLOAD_BYTES) -> AnyMessage:

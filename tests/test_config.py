@@ -42,7 +42,10 @@ BAD_AGENT = [
     ("missing_id", '[agent]\nsite = "maurepas"\n', "agent.id: Field required"),
     ("bad_broker", AGENT_OK + '[broker]\nurl = "http://x"\n', "broker.url"),
     ("not_toml", "[agent\nsite=", "not valid TOML"),
-    ("unknown_section", AGENT_OK + "[printers]\n", "printers: unknown key"),
+    ("unknown_section", AGENT_OK + "[weather]\n", "weather: unknown key"),
+    ("printers_not_a_list", AGENT_OK + "[printers]\n", "printers: Input should be a valid"),
+    ("printer_without_community", AGENT_OK + '[[printers]]\nid = "p1"\nhost = "h"\n', "v2c needs"),
+    ("duplicate_device", AGENT_OK + '[[scanners]]\nid = "s"\nurl = "http://x"\n' * 2, "repeated: s"),
 ]
 
 

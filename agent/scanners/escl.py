@@ -96,6 +96,7 @@ def _get(url: str, timeout: float) -> bytes:
         with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
             data: bytes = response.read(MAX_DOCUMENT_BYTES + 1)
     except urllib.error.HTTPError as err:
+        err.close()  # it holds the connection open otherwise
         raise EsclError(f"{url}: HTTP {err.code}") from None
     except (urllib.error.URLError, OSError) as err:
         raise EsclError(f"{url}: {getattr(err, 'reason', err)}") from None

@@ -1,0 +1,143 @@
+"""Printers and scanners end to end: snmpsim / eSCL → agent → Mosquitto → collector → /metrics."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+from pathlib import Path
+
+from conftest import (
+    Broker,
+    CollectorProc,
+    EsclServer,
+    Simulator,
+    cli,
+    free_port,
+    run_cli,
+    stop_process,
+    wait_for,
+    write_agent_config,
+)
+from printer_variants import jammed, recording
+
+SITE = {"site": "maurepas"}
+
+
+def printer_block(device: str, sim: Simulator, community: str, name: str = "imprimante de l'accueil") -> str:
+    return (
+        f'[[printers]]\nid = "{device}"\nname = "{name}"\nhost = "127.0.0.1"\nport = {sim.port}\n'
+        f'community = "{community}"\ntimeout = 2.0\nretries = 0\n'
+    )
+
+
+def test_once_publishes_printers_and_scanners(
+    tmp_path: Path, mosquitto: Broker, collector: CollectorProc, snmpsim: Simulator, escl_server: EsclServer
+) -> None:
+    escl_server.serve("ScannerStatus", (Path(__file__).parent / "data/escl/status-adf-jam.xml").read_bytes())
+    jam = snmpsim.claim(jammed(recording("jetdirect_m880")))
+    extra = (
+        printer_block("hp-accueil", snmpsim, "jetdirect_m880")
+        + printer_block("brother-etage", snmpsim, "brother", "imprimante de l'étage")
+        + printer_block("hp-jam", snmpsim, jam)
+        + printer_block("absent", snmpsim, "no-such-community")
+        + f'[[scanners]]\nid = "scanner-accueil"\nname = "scanner de l\'accueil"\nurl = "{escl_server.url}"\n'
+        + "[devices]\nunreachable_after = 1\n"
+    )
+    config = write_agent_config(tmp_path / "agent", extra=extra)
+    result = run_cli("esc-agent", "once", "--config", str(config), "--broker", mosquitto.url)
+    assert result.returncode == 0, result.stderr
+    assert "published 6 message(s)" in result.stdout  # host + 5 devices
+
+    hp = {**SITE, "device": "hp-accueil"}
+    wait_for(lambda: collector.value("esc_device_up", **hp) == 1.0, timeout=5, what="printer series")
+    black = {**hp, "supply": "1.1", "type": "tonerCartridge", "colour": "black", "class": "consumed"}
+    assert collector.value("esc_printer_supply_level_ratio", **black) == 0.92
+    assert collector.value("esc_printer_supply_state", **black, state="ok") == 1.0
+    assert collector.value("esc_printer_input_level_ratio", **hp, input="1.2", name="Tray 2") == 0.4
+    assert collector.value("esc_device_state", **hp, state="degraded") == 1.0
+    assert collector.value("esc_device_state", **hp, state="ok") == 0.0
+    assert collector.value("esc_device_reason", **hp, reason="tray_empty", subject="1.1") == 1.0
+    model = "HP Color LaserJet flow MFP M880"
+    info = {**hp, "kind": "printer", "name": "imprimante de l'accueil", "model": model, "serial": ""}
+    assert collector.value("esc_device_info", **info) == 1.0
+
+    brother = {**SITE, "device": "brother-etage"}
+    toner = {**brother, "supply": "1.1", "type": "toner", "colour": "black", "class": "other"}
+    assert collector.value("esc_printer_supply_state", **toner, state="some_remaining") == 1.0
+    assert collector.value("esc_printer_supply_level_ratio", **toner) is None  # -3 is not a percentage
+
+    jammed_printer = {**SITE, "device": "hp-jam"}
+    assert collector.value("esc_device_state", **jammed_printer, state="down") == 1.0
+    assert collector.value("esc_device_reason", **jammed_printer, reason="jam", subject="1.2") == 1.0
+    alert = {**jammed_printer, "alert": "jam", "group": "input", "group_index": "2", "location": "4",
+             "severity": "critical"}  # fmt: skip
+    assert collector.value("esc_printer_alert", **alert) == 1.0
+    assert collector.value("esc_printer_error", **jammed_printer, error="jammed") == 1.0
+
+    absent = {**SITE, "device": "absent"}
+    assert collector.value("esc_device_up", **absent) == 0.0
+    assert collector.value("esc_device_reason", **absent, reason="unreachable", subject="") == 1.0
+
+    scanner = {**SITE, "device": "scanner-accueil"}
+    assert collector.value("esc_device_state", **scanner, state="down") == 1.0
+    assert collector.value("esc_scanner_adf_state", **scanner, adf_state="ScannerAdfJam") == 1.0
+
+
+def _start_agent(config: Path, broker: Broker, log: Path) -> subprocess.Popen[bytes]:
+    with log.open("wb") as out:
+        return subprocess.Popen([cli("esc-agent"), "run", "--config", str(config), "--broker", broker.url],
+                                stdout=out, stderr=subprocess.STDOUT)  # fmt: skip
+
+
+def test_a_printer_watched_by_two_agents_stays_observed_while_one_is_on(
+    tmp_path: Path, mosquitto: Broker, collector: CollectorProc, snmpsim: Simulator
+) -> None:
+    block = printer_block("hp-accueil", snmpsim, "jetdirect_m880") + "[devices]\ninterval = 5\n"
+    first = _start_agent(write_agent_config(tmp_path / "a", agent="pc1", extra=block, interval=5), mosquitto,
+                         tmp_path / "a.log")  # fmt: skip
+    second = _start_agent(write_agent_config(tmp_path / "b", agent="pc2", extra=block, interval=5), mosquitto,
+                          tmp_path / "b.log")  # fmt: skip
+    hp = {**SITE, "device": "hp-accueil"}
+    try:
+        wait_for(
+            lambda: collector.value("esc_device_observers", **hp) == 2.0, timeout=20, what="two observers"
+        )
+        first.send_signal(signal.SIGTERM)
+        assert first.wait(15) == 0
+        wait_for(lambda: collector.value("esc_device_observers", **hp) == 1.0, timeout=5, what="one observer")
+        assert collector.value("esc_device_state", **hp, state="degraded") == 1.0
+        assert collector.value("esc_device_up", **hp) == 1.0
+        second.send_signal(signal.SIGTERM)
+        assert second.wait(15) == 0
+        wait_for(lambda: collector.value("esc_device_state", **hp, state="unknown") == 1.0, timeout=5,
+                 what="unknown once nobody observes it")  # fmt: skip
+        assert collector.value("esc_device_observers", **hp) == 0.0
+    finally:
+        stop_process(first)
+        stop_process(second)
+
+
+def test_agent_keeps_running_when_a_printer_dies(
+    tmp_path: Path, mosquitto: Broker, collector: CollectorProc, snmpsim: Simulator
+) -> None:
+    """One dead device never blocks the host readings or the other devices."""
+    dead = free_port()
+    extra = (
+        printer_block("hp-accueil", snmpsim, "jetdirect_m880")
+        + f'[[printers]]\nid = "mort"\nhost = "127.0.0.1"\nport = {dead}\ncommunity = "x"\ntimeout = 3.0\n'
+        + "[devices]\ninterval = 5\nunreachable_after = 2\n"
+    )
+    agent = _start_agent(
+        write_agent_config(tmp_path / "a", extra=extra, interval=1), mosquitto, tmp_path / "a.log"
+    )
+    try:
+        wait_for(lambda: collector.value("esc_device_up", **SITE, device="hp-accueil") == 1.0, timeout=15,
+                 what="the live printer")  # fmt: skip
+        dead_reason = {**SITE, "device": "mort", "reason": "unreachable", "subject": ""}
+        wait_for(lambda: collector.value("esc_device_reason", **dead_reason) == 1.0, timeout=30,
+                 what="the dead printer unreachable")  # fmt: skip
+        agent_labels = {"site": "maurepas", "agent": "accueil-pc1"}
+        assert collector.value("esc_agent_up", **agent_labels) == 1.0
+        assert collector.value("esc_collector_messages_accepted_total", kind="host")
+    finally:
+        stop_process(agent)
