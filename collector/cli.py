@@ -96,6 +96,10 @@ def demo(
     listen: Annotated[
         str, typer.Option("--listen", help="HTTP address of the collector.")
     ] = "127.0.0.1:9780",
+    embedded_broker: Annotated[
+        bool,
+        typer.Option("--embedded-broker", help="Use the embedded broker even where Mosquitto is installed."),
+    ] = False,
 ) -> None:
     """Run a demo site on this machine: broker, collector and an agent, until Ctrl-C."""
     from collector.demo import run_demo  # noqa: PLC0415
@@ -104,7 +108,7 @@ def demo(
         level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr
     )
     try:
-        run_demo(listen=listen, out=typer.echo)
+        run_demo(listen=listen, embedded_broker=embedded_broker, out=typer.echo)
     except OSError as err:
         _fail(f"demo: {err}", 1)
 

@@ -55,12 +55,12 @@ def _terminate(proc: subprocess.Popen[bytes]) -> None:
             proc.kill()
 
 
-def start_broker(folder: Path, port: int, stack: ExitStack) -> str:
-    """Start Mosquitto (or the embedded amqtt broker); return which one."""
+def start_broker(folder: Path, port: int, stack: ExitStack, *, embedded: bool = False) -> str:
+    """Start Mosquitto (or the embedded amqtt broker, where Mosquitto is missing or ``embedded``)."""
     mosquitto = shutil.which("mosquitto") or (
         "/usr/sbin/mosquitto" if Path("/usr/sbin/mosquitto").exists() else None
     )
-    if mosquitto:
+    if mosquitto and not embedded:
         conf = folder / "mosquitto.conf"
         user = "user root\n" if _is_root() else ""  # as root, Mosquitto would drop to its own user
         conf.write_text(f"listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\n{user}")
@@ -81,6 +81,9 @@ def _is_root() -> bool:
 
 def _start_amqtt(port: int, stack: ExitStack) -> None:
     from amqtt.broker import Broker  # noqa: PLC0415 - demo-only dependency
+
+    # amqtt logs our readiness probe and its own shutdown as errors; the demo needs neither.
+    logging.getLogger("amqtt").setLevel(logging.CRITICAL)
 
     config = {
         "listeners": {"default": {"type": "tcp", "bind": f"127.0.0.1:{port}"}},
@@ -107,6 +110,69 @@ def _start_amqtt(port: int, stack: ExitStack) -> None:
     stack.callback(_stop)
 
 
+#: The demo site's printers: real recordings (tests/data/printers) served by snmpsim.
+DEMO_PRINTERS: tuple[tuple[str, str, str], ...] = (
+    ("hp-accueil", "jetdirect_m880", "copieur de l'accueil"),
+    ("sharp-etage", "sharp", "copieur du 1er étage"),
+    ("brother-salle", "brother", "imprimante de la salle informatique"),
+    ("konica-bureau", "konica_c250i", "copieur du bureau"),
+)
+RECORDINGS = Path(__file__).resolve().parent.parent / "tests" / "data" / "printers"
+
+
+def start_simulator(folder: Path, stack: ExitStack) -> int | None:
+    """Serve the demo printers' recordings with snmpsim; return its UDP port (None if unavailable)."""
+    exe = Path(sys.executable).parent / "snmpsim-command-responder"
+    if not exe.exists() or not RECORDINGS.is_dir():
+        return None
+    folder.chmod(0o711)  # let 'nobody' traverse to its own folder, nothing more
+    sim = folder / "snmpsim"
+    data, cache = sim / "data", sim / "cache"
+    for path in (sim, data, cache):
+        path.mkdir(exist_ok=True)
+        path.chmod(0o777)  # as root, snmpsim drops to 'nobody'
+    for _device, recording, _name in DEMO_PRINTERS:
+        target = data / f"{recording}.snmprec"
+        shutil.copyfile(RECORDINGS / f"{recording}.snmprec", target)
+        target.chmod(0o644)
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = int(sock.getsockname()[1])
+    args = [
+        str(exe),
+        f"--data-dir={data}",
+        f"--cache-dir={cache}",
+        f"--agent-udpv4-endpoint=127.0.0.1:{port}",
+    ]
+    if _is_root():
+        args += ["--process-user=nobody", "--process-group=nogroup"]
+    log_path = sim / "snmpsim.log"
+    with log_path.open("wb") as log:
+        proc = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    stack.callback(_terminate, proc)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if "Listening at" in log_path.read_text(errors="replace"):
+            return port
+        if proc.poll() is not None:
+            break
+        time.sleep(0.2)
+    _LOGGER.warning("the SNMP simulator did not start; see %s", log_path)
+    return None
+
+
+def printers_block(sim_port: int) -> str:
+    """Return the demo agent's [[printers]] entries."""
+    return (
+        "".join(
+            f'[[printers]]\nid = "{device}"\nname = "{name}"\nhost = "127.0.0.1"\nport = {sim_port}\n'
+            f'community = "{recording}"\n'
+            for device, recording, name in DEMO_PRINTERS
+        )
+        + "[devices]\ninterval = 15.0\n"
+    )
+
+
 def write_agent_config(folder: Path, *, site: str, agent: str, broker_port: int, extra: str = "") -> Path:
     """Write the demo agent's configuration."""
     path = folder / f"agent-{agent}.toml"
@@ -118,7 +184,7 @@ def write_agent_config(folder: Path, *, site: str, agent: str, broker_port: int,
     return path
 
 
-def run_demo(*, listen: str, out: Callable[[str], None] = print) -> None:
+def run_demo(*, listen: str, embedded_broker: bool = False, out: Callable[[str], None] = print) -> None:
     """Run the demo until SIGINT/SIGTERM."""
     stop = threading.Event()
 
@@ -130,7 +196,7 @@ def run_demo(*, listen: str, out: Callable[[str], None] = print) -> None:
     with ExitStack() as stack:
         folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="esc-demo-")))
         broker_port = _free_port()
-        broker = start_broker(folder, broker_port, stack)
+        broker = start_broker(folder, broker_port, stack, embedded=embedded_broker)
         config = CollectorConfig.model_validate(
             {
                 "collector": {"name": "demo", "listen": listen, "stale_after": 35.0},
@@ -140,8 +206,10 @@ def run_demo(*, listen: str, out: Callable[[str], None] = print) -> None:
         service = CollectorService(config)
         service.start()
         stack.callback(service.stop)
+        sim_port = start_simulator(folder, stack)
+        extra = printers_block(sim_port) if sim_port else ""
         agent_config = write_agent_config(
-            folder, site="maurepas", agent="accueil-pc1", broker_port=broker_port
+            folder, site="maurepas", agent="accueil-pc1", broker_port=broker_port, extra=extra
         )
         agent_log = (folder / "agent.log").open("wb")
         stack.callback(agent_log.close)
@@ -149,6 +217,7 @@ def run_demo(*, listen: str, out: Callable[[str], None] = print) -> None:
             [str(Path(sys.executable).parent / "esc-agent"), "run", "--config", str(agent_config)],
             stdout=agent_log,
             stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
         stack.callback(_terminate, agent)
         out("ESC Fleet demo — site « maurepas »")
@@ -156,6 +225,12 @@ def run_demo(*, listen: str, out: Callable[[str], None] = print) -> None:
         out(f"  metrics    : {service.url}/metrics")
         out(f"  health     : {service.url}/healthz")
         out(f"  agent log  : {folder / 'agent.log'}")
+        if sim_port:
+            count = len(DEMO_PRINTERS)
+            out(f"  printers   : {count} simulated from real recordings (snmpsim, udp/{sim_port})")
+            out(f"  try        : esc-agent printer probe 127.0.0.1:{sim_port} --community sharp")
+        else:
+            out("  printers   : none (snmpsim not installed: pip install -e '.[demo]')")
         out("Ctrl-C stops everything.")
         while not stop.wait(1.0):
             if agent.poll() is not None:
