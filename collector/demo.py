@@ -120,10 +120,20 @@ DEMO_PRINTERS: tuple[tuple[str, str, str], ...] = (
 RECORDINGS = Path(__file__).resolve().parent.parent / "tests" / "data" / "printers"
 
 
-def start_simulator(folder: Path, stack: ExitStack) -> int | None:
-    """Serve the demo printers' recordings with snmpsim; return its UDP port (None if unavailable)."""
+def start_simulator(folder: Path, stack: ExitStack, recordings: dict[str, str] | None = None) -> int | None:
+    """Serve recordings with snmpsim; return its UDP port (None if unavailable).
+
+    Args:
+        folder: where the simulator's data and cache go.
+        stack: stops the simulator when it closes.
+        recordings: ``{community: snmprec text}``; default: the demo printers.
+    """
     exe = Path(sys.executable).parent / "snmpsim-command-responder"
-    if not exe.exists() or not RECORDINGS.is_dir():
+    if recordings is None:
+        if not RECORDINGS.is_dir():
+            return None
+        recordings = {rec: (RECORDINGS / f"{rec}.snmprec").read_text() for _d, rec, _n in DEMO_PRINTERS}
+    if not exe.exists():
         return None
     folder.chmod(0o711)  # let 'nobody' traverse to its own folder, nothing more
     sim = folder / "snmpsim"
@@ -131,9 +141,9 @@ def start_simulator(folder: Path, stack: ExitStack) -> int | None:
     for path in (sim, data, cache):
         path.mkdir(exist_ok=True)
         path.chmod(0o777)  # as root, snmpsim drops to 'nobody'
-    for _device, recording, _name in DEMO_PRINTERS:
-        target = data / f"{recording}.snmprec"
-        shutil.copyfile(RECORDINGS / f"{recording}.snmprec", target)
+    for community, text in recordings.items():
+        target = data / f"{community}.snmprec"
+        target.write_text(text)
         target.chmod(0o644)
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
         sock.bind(("127.0.0.1", 0))

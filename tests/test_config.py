@@ -121,3 +121,20 @@ def test_help_works() -> None:
         result = run_cli(command, "--help")
         assert result.returncode == 0
         assert "run" in result.stdout
+
+
+def _uncommented(text: str) -> str:
+    """Turn every optional '# key = value' line and '# [section]' header of a sample into a real line."""
+    return "\n".join(line[2:] if line.startswith("# ") else line for line in text.splitlines())
+
+
+@pytest.mark.parametrize("sample", ["agent/sample.toml", "collector/sample.toml"])
+def test_every_documented_setting_parses(tmp_path: Path, sample: str) -> None:
+    """The defaults shown in the samples are valid, and every key they document exists."""
+    path = tmp_path / "uncommented.toml"
+    path.write_text(_uncommented((REPO / sample).read_text()))
+    config = (load_agent_config if sample.startswith("agent") else load_collector_config)(path)
+    if sample.startswith("agent"):
+        assert [p.id for p in config.printers] == ["imprimante-accueil", "copieur-etage"]  # type: ignore[union-attr]
+        assert config.printers[1].version == "3"  # type: ignore[union-attr]
+        assert [s.id for s in config.scanners] == ["scanner-accueil"]  # type: ignore[union-attr]
