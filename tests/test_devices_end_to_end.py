@@ -13,6 +13,7 @@ from conftest import (
     Simulator,
     cli,
     free_port,
+    require_program,
     run_cli,
     stop_process,
     wait_for,
@@ -81,6 +82,12 @@ def test_once_publishes_printers_and_scanners(
     scanner = {**SITE, "device": "scanner-accueil"}
     assert collector.value("esc_device_state", **scanner, state="down") == 1.0
     assert collector.value("esc_scanner_adf_state", **scanner, adf_state="ScannerAdfJam") == 1.0
+
+    # Every family, device ones included, follows Prometheus conventions.
+    _, text = collector.get("/metrics")
+    check = subprocess.run([require_program("promtool", "prometheus"), "check", "metrics"], input=text,
+                           capture_output=True, text=True, check=False)  # fmt: skip
+    assert (check.returncode, check.stdout + check.stderr) == (0, "")
 
 
 def _start_agent(config: Path, broker: Broker, log: Path) -> subprocess.Popen[bytes]:
