@@ -71,6 +71,8 @@ def run(config: ConfigOption = None, broker: BrokerOption = None, verbose: Verbo
     _setup_logging(verbose)
     try:
         run_forever(cfg)
+    except ConfigError as err:
+        _fail(str(err), 2)
     except AgentError as err:
         _fail(str(err), 1)
 
@@ -84,6 +86,8 @@ def once(config: ConfigOption = None, broker: BrokerOption = None, verbose: Verb
     _setup_logging(verbose)
     try:
         sent = run_once(cfg)
+    except ConfigError as err:
+        _fail(str(err), 2)
     except AgentError as err:
         _fail(str(err), 1)
     typer.echo(f"published {sent} message(s) to {cfg.broker.address}")
@@ -154,6 +158,77 @@ def printer_probe(
     document = probe(target)
     typer.echo(json.dumps(document, indent=2, ensure_ascii=False) if as_json else render_text(document))
     if not document["reachable"]:
+        raise typer.Exit(1)
+
+
+lockdown_app = typer.Typer(
+    help="Kiosk lockdown integrity: policy checks, baseline and drift.", no_args_is_help=True
+)
+app.add_typer(lockdown_app, name="lockdown")
+
+PolicyOption = Annotated[Path, typer.Option("--policy", "-p", help="Lockdown policy TOML.")]
+RootOption = Annotated[
+    Path, typer.Option("--root", help="Check the files of another root (a mounted disk image, a test tree).")
+]
+
+
+@lockdown_app.command("baseline")
+def lockdown_baseline(
+    policy: PolicyOption,
+    out: Annotated[Path, typer.Option("--out", "-o", help="Where to write the baseline JSON.")],
+    root: RootOption = Path("/"),
+) -> None:
+    """Record the SHA-256 of the policy's files, for later drift checks."""
+    from agent.lockdown.baseline import Baseline  # noqa: PLC0415
+    from agent.lockdown.policy import load_policy  # noqa: PLC0415
+    from agent.lockdown.run import make_context  # noqa: PLC0415
+
+    try:
+        loaded = load_policy(policy)
+    except ConfigError as err:
+        _fail(str(err), 2)
+    if loaded.files is None:
+        _fail(f"{policy}: the policy has no [files] section: nothing to record", 2)
+    baseline = Baseline.record(loaded.policy.profile, loaded.files.paths, make_context(root=root))
+    try:
+        out.write_text(baseline.to_json(), encoding="utf-8")
+    except OSError as err:
+        _fail(f"cannot write {out}: {err.strerror}", 2)
+    missing = sum(1 for v in baseline.files.values() if v is None)
+    typer.echo(f"baseline of {len(baseline.files)} file(s) written to {out} ({missing} absent)")
+
+
+@lockdown_app.command("check")
+def lockdown_check(
+    policy: PolicyOption,
+    baseline: Annotated[
+        Path | None, typer.Option("--baseline", "-b", help="Baseline JSON to compare.")
+    ] = None,
+    root: RootOption = Path("/"),
+    windows_recording: Annotated[
+        Path | None,
+        typer.Option(
+            "--windows-recording", help="Check a recorded Windows (registry.reg + CIM answers) offline."
+        ),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the JSON document.")] = False,
+) -> None:
+    """Run the policy's checks: exit 0 intact, 1 broken, 2 policy or usage error."""
+    from agent.lockdown.policy import load_policy  # noqa: PLC0415
+    from agent.lockdown.run import check, make_context, render_json, render_text  # noqa: PLC0415
+
+    try:
+        loaded = load_policy(policy)
+        ctx = make_context(root=root, baseline=baseline, windows_recording=windows_recording)
+    except ConfigError as err:
+        _fail(str(err), 2)
+    except (OSError, ValueError) as err:
+        _fail(f"--windows-recording: {err}", 2)
+    if not root.is_dir():
+        _fail(f"--root {root}: not a folder", 2)
+    body = check(loaded, ctx)
+    typer.echo(render_json(body) if as_json else render_text(body))
+    if not body.intact:
         raise typer.Exit(1)
 
 

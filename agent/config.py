@@ -89,6 +89,14 @@ class ScannerEntry(_Section):
     timeout: float = Field(default=3.0, gt=0, le=30)
 
 
+class LockdownSection(_Section):
+    policy: Path
+    baseline: Path | None = None
+    root: Path = Path("/")
+    interval: float = Field(default=60.0, ge=5.0, le=3600.0)
+    publish_every: float = Field(default=300.0, ge=10.0, le=86_400.0)
+
+
 class OutboxSection(_Section):
     max_messages: int = Field(default=20_000, ge=100, le=10_000_000)
 
@@ -99,6 +107,7 @@ class AgentConfig(_Section):
     host: HostSection = HostSection()
     outbox: OutboxSection = OutboxSection()
     devices: DevicesSection = DevicesSection()
+    lockdown: LockdownSection | None = None
     printers: tuple[PrinterEntry, ...] = Field(default=(), max_length=500)
     scanners: tuple[ScannerEntry, ...] = Field(default=(), max_length=500)
 

@@ -60,6 +60,7 @@ class Kind(StrEnum):
     STATUS = "status"
     HOST = "host"
     DEVICE = "device"
+    LOCKDOWN = "lockdown"
 
 
 class RejectReason(StrEnum):
@@ -313,6 +314,27 @@ class DeviceBody(_Model):
     scanner: ScannerStatus | None = None
 
 
+class LockdownCheck(_Model):
+    """The result of one lockdown check; evidence states configuration facts, never personal data."""
+
+    id: str = Field(max_length=64)
+    label: str = Field(max_length=256, description="In French.")
+    severity: Literal["critical", "warning"]
+    result: Literal["pass", "fail", "unknown"]
+    evidence: tuple[Annotated[str, Field(max_length=200)], ...] = Field(default=(), max_length=8)
+
+
+class LockdownBody(_Model):
+    """A kiosk's lockdown integrity: every check of its policy."""
+
+    profile: str = Field(max_length=64)
+    intact: bool = Field(description="No check failed (unknown is not broken).")
+    checks: tuple[LockdownCheck, ...] = Field(max_length=64)
+    security_event: bool = Field(
+        default=False, description="The lockdown just broke (was intact, or first result after start)."
+    )
+
+
 # --------------------------------------------------------------------------- envelope
 
 
@@ -350,8 +372,17 @@ class DeviceMessage(_Envelope):
     body: DeviceBody
 
 
-Message = Annotated[StatusMessage | HostMessage | DeviceMessage, Field(discriminator="kind")]
-AnyMessage = StatusMessage | HostMessage | DeviceMessage
+class LockdownMessage(_Envelope):
+    """A kiosk's lockdown results on ``.../lockdown``."""
+
+    kind: Literal["lockdown"] = "lockdown"
+    body: LockdownBody
+
+
+Message = Annotated[
+    StatusMessage | HostMessage | DeviceMessage | LockdownMessage, Field(discriminator="kind")
+]
+AnyMessage = StatusMessage | HostMessage | DeviceMessage | LockdownMessage
 _MESSAGE_ADAPTER: TypeAdapter[AnyMessage] = TypeAdapter(Message)
 
 
@@ -407,6 +438,7 @@ def json_schemas() -> dict[str, Any]:
             "status": StatusMessage.model_json_schema(),
             "host": HostMessage.model_json_schema(),
             "device": DeviceMessage.model_json_schema(),
+            "lockdown": LockdownMessage.model_json_schema(),
         },
     }
 

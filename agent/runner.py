@@ -6,14 +6,30 @@ import logging
 import signal
 import threading
 import time
+from collections.abc import Callable
 from types import FrameType
+from typing import TYPE_CHECKING
 
 from agent.config import AgentConfig
 from agent.exceptions import BrokerError
 from agent.host import HostSampler
-from agent.messages import DeviceBody, DeviceMessage, HostBody, HostMessage, Topic, encode, now_utc, topic_of
+from agent.messages import (
+    DeviceBody,
+    DeviceMessage,
+    HostBody,
+    HostMessage,
+    LockdownBody,
+    LockdownMessage,
+    Topic,
+    encode,
+    now_utc,
+    topic_of,
+)
 from agent.outbox import Outbox
 from agent.publisher import Session
+
+if TYPE_CHECKING:
+    from agent.lockdown.monitor import LockdownMonitor
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -55,6 +71,19 @@ class Agent:
         self.outbox.put(str(topic), encode(message))
         return topic
 
+    def queue_lockdown(self, body: LockdownBody) -> Topic:
+        """Wrap a lockdown result in its envelope and store it in the outbox (thread-safe)."""
+        message = LockdownMessage(
+            site=self.config.agent.site,
+            agent=self.config.agent.id,
+            seq=self.outbox.next_seq(),
+            ts=now_utc(),
+            body=body,
+        )
+        topic = topic_of(message)
+        self.outbox.put(str(topic), encode(message))
+        return topic
+
     def cycle(self) -> int:
         """Take one round of readings; return how many messages were queued.
 
@@ -68,6 +97,21 @@ class Agent:
             except Exception:  # a broken sensor must not kill the agent
                 _LOGGER.exception("host reading failed")
         return queued
+
+
+def _lockdown_monitor(config: AgentConfig, deliver: Callable[[LockdownBody], None]) -> LockdownMonitor:
+    from agent.lockdown.monitor import LockdownMonitor  # noqa: PLC0415 - only on kiosks
+
+    section = config.lockdown
+    assert section is not None
+    return LockdownMonitor(
+        policy_path=section.policy,
+        baseline_path=section.baseline,
+        root=section.root,
+        interval=section.interval,
+        publish_every=section.publish_every,
+        deliver=deliver,
+    )
 
 
 def open_outbox(config: AgentConfig) -> Outbox:
@@ -94,6 +138,11 @@ def run_once(config: AgentConfig, *, timeout: float | None = None) -> int:
 
             for body in poll_once(config):
                 agent.queue_device(body)
+        if config.lockdown is not None:
+            lockdown = _lockdown_monitor(config, lambda _body: None)
+            once_body = lockdown.check_once()
+            if once_body is not None:
+                agent.queue_lockdown(once_body)
         to_send = len(outbox)
         session = Session(config, outbox, liveness=False)
         session.start()
@@ -125,7 +174,22 @@ def run_forever(config: AgentConfig, *, stop: threading.Event | None = None) -> 
     outbox = open_outbox(config)
     agent = Agent(config, outbox)
     session = Session(config, outbox)
+    monitor = None
+    if config.lockdown is not None:
+        # Built before connecting: a broken policy stops the agent before it claims to be online.
+
+        def _deliver_lockdown(body: LockdownBody) -> None:
+            agent.queue_lockdown(body)
+            session.wake.set()
+
+        try:
+            monitor = _lockdown_monitor(config, _deliver_lockdown)
+        except BaseException:
+            outbox.close()
+            raise
     session.start()
+    if monitor is not None:
+        monitor.start()
     poller = None
     if config.printers or config.scanners:
         from agent.devices import DevicePoller  # noqa: PLC0415 - SNMP stack only when devices exist
@@ -158,6 +222,8 @@ def run_forever(config: AgentConfig, *, stop: threading.Event | None = None) -> 
     finally:
         if poller is not None:
             poller.stop()
+        if monitor is not None:
+            monitor.stop()
         session.pump()
         session.stop()
         outbox.close()

@@ -266,3 +266,23 @@ SCANNER_ADF = MetricDescription(
     kind="gauge",
     labels=(*DEVICE_LABELS, "adf_state"),
 )
+
+# --------------------------------------------------------------------------- lockdown
+LOCKDOWN_OK = MetricDescription(
+    key="esc_lockdown_ok",
+    help="1 when the kiosk's lockdown is intact (no check failed), 0 when it is broken.",
+    kind="gauge",
+    labels=(*AGENT_LABELS, "profile"),
+)
+LOCKDOWN_CHECK = MetricDescription(
+    key="esc_lockdown_check",
+    help="Result of one lockdown check of a kiosk (pass, fail, unknown): 1 for the current one.",
+    kind="gauge",
+    labels=(*AGENT_LABELS, "check", "severity", "result"),
+)
+LOCKDOWN_SECURITY_EVENTS = MetricDescription(
+    key="esc_lockdown_security_events",
+    help="Times a kiosk's lockdown broke (security events), since the collector started.",
+    kind="counter",
+    labels=AGENT_LABELS,
+)

@@ -69,7 +69,27 @@ class FleetCollector(Collector):
         yield up
         yield seen
         yield session
+        yield from self._lockdown(now)
         yield from (family for family in host.values() if family.samples)
+
+    def _lockdown(self, now: float) -> Iterator[Metric]:
+        ok, checks, events = (
+            _family(d.LOCKDOWN_OK),
+            _family(d.LOCKDOWN_CHECK),
+            _family(d.LOCKDOWN_SECURITY_EVENTS),
+        )
+        for agent in self.state.agents.values():
+            if agent.lockdown is None:
+                continue
+            labels = [agent.site, agent.agent]
+            events.add_metric(labels, float(agent.security_events))
+            # A silent kiosk's lockdown is unknown: its last result is not repeated as current.
+            if not agent.is_up(now, self.stale_after):
+                continue
+            ok.add_metric([*labels, agent.lockdown.profile], 1.0 if agent.lockdown.intact else 0.0)
+            for item in agent.lockdown.checks:
+                checks.add_metric([*labels, item.id, item.severity, item.result], 1.0)
+        yield from (family for family in (ok, checks, events) if family.samples)
 
     def _devices(self, now: float) -> Iterator[Metric]:
         families = {

@@ -14,6 +14,7 @@ from agent.messages import (
     AnyMessage,
     DeviceMessage,
     HostMessage,
+    LockdownMessage,
     MessageRejected,
     StatusMessage,
     decode,
@@ -79,6 +80,13 @@ class Ingestor:
             agent.host = message.body
             agent.host_at = seen_at
             agent.data_at = seen_at
+        elif isinstance(message, LockdownMessage):
+            agent.lockdown = message.body
+            agent.lockdown_at = seen_at
+            agent.data_at = seen_at
+            if message.body.security_event:
+                agent.security_events += 1
+                _LOGGER.warning("security event: lockdown broken on %s/%s", message.site, message.agent)
         elif isinstance(message, DeviceMessage):
             record = self.state.device(message.site, message.body.device)
             previous = record.observations.get(message.agent)

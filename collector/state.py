@@ -10,7 +10,7 @@ import threading
 from collections import Counter, deque
 from dataclasses import dataclass, field
 
-from agent.messages import DeviceBody, HostBody
+from agent.messages import DeviceBody, HostBody, LockdownBody
 
 #: How many recent ``seq`` per agent are remembered for de-duplication.
 SEQ_WINDOW = 4096
@@ -50,6 +50,9 @@ class AgentState:
     host: HostBody | None = None
     host_at: float = 0.0
     data_at: float = 0.0  # last non-status message
+    lockdown: LockdownBody | None = None
+    lockdown_at: float = 0.0
+    security_events: int = 0  # lockdown breaks reported by the agent
     seqs: SeqWindow = field(default_factory=SeqWindow)
 
     def is_up(self, now: float, stale_after: float) -> bool:

@@ -157,7 +157,7 @@ def test_status_message_round_trip() -> None:
 
 def test_json_schemas_cover_every_kind_and_validate_a_real_payload() -> None:
     schemas = json_schemas()
-    assert set(schemas["messages"]) == {"status", "host", "device"}
+    assert set(schemas["messages"]) == {"status", "host", "device", "lockdown"}
     payload = json.loads(encode(host_message()))
     jsonschema.validate(payload, schemas["messages"]["host"])
     payload["body"]["user_sessions"] = -3

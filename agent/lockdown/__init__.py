@@ -1,0 +1,1 @@
+"""Kiosk lockdown integrity: a declared policy, checks on Linux and Windows, baseline and drift."""
