@@ -138,3 +138,4 @@ def test_every_documented_setting_parses(tmp_path: Path, sample: str) -> None:
         assert [p.id for p in config.printers] == ["imprimante-accueil", "copieur-etage"]  # type: ignore[union-attr]
         assert config.printers[1].version == "3"  # type: ignore[union-attr]
         assert [s.id for s in config.scanners] == ["scanner-accueil"]  # type: ignore[union-attr]
+        assert config.lockdown.interval == 60.0  # type: ignore[union-attr]
