@@ -1,0 +1,296 @@
+"""Availability during opening hours: pure computation over intervals (no clock, no I/O).
+
+The rules (DESIGN.md §5), so that every number can be recomputed by hand:
+
+* a member (device or PC) is *usable* when ``ok`` or ``degraded``; ``down`` is not usable;
+  ``unknown`` is neither. A member counts from its first recorded state (before it, it did
+  not exist); before any member of a service exists, the service is unknown;
+* a service needing *k* members is **up** while at least *k* are usable, **down** while fewer
+  than *k* would be usable even if every unknown member were usable, **unknown** otherwise;
+* only open time counts; planned maintenance of the service is open time reported apart and
+  left out of the ratio: availability = up ÷ (open − unknown − maintenance), ``None`` (« sans
+  objet ») when that is zero;
+* an outage is a maximal run of down time measured in open time only: closed, unknown or
+  maintenance time inside it neither ends it nor counts in it; the service being up again ends
+  it, even while the site is closed;
+* an outage shorter (in open time) than the blip threshold is ignored: its time counts as up
+  and it is counted apart (``blips``), so one missed poll is never an interruption;
+* MTTR = total outage open time ÷ number of outages.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+from collector.sites import Interval, intersect, merge, subtract, total
+
+MemberState = Literal["ok", "degraded", "down", "unknown"]
+Usability = Literal["up", "down", "unknown"]
+
+#: Reason codes → causes the coordinator reads (French labels in ``CAUSE_LABELS``).
+REASON_CAUSES: dict[str, str] = {
+    "toner_empty": "toner", "toner_low": "toner", "supply_missing": "toner",
+    "no_paper": "paper", "tray_empty": "paper", "paper_low": "paper",
+    "jam": "jam", "adf_jam": "jam",
+    "unreachable": "unreachable",
+    "door_open": "door",
+    "waste_full": "waste", "waste_almost_full": "waste",
+    "lockdown_broken": "lockdown",
+    "pc_off": "pc_off",
+    "device_error": "error", "offline": "error", "scanner_down": "error", "output_full": "error",
+    "service_requested": "error", "scanner_unit_down": "error",
+}  # fmt: skip
+CAUSE_LABELS: dict[str, str] = {
+    "toner": "toner ou encre vide",
+    "paper": "plus de papier",
+    "jam": "bourrage papier",
+    "unreachable": "appareil injoignable",
+    "door": "capot ouvert",
+    "waste": "bac de toner usagé plein",
+    "lockdown": "verrouillage rompu",
+    "pc_off": "poste éteint ou hors ligne",
+    "error": "panne signalée par l'appareil",
+    "unknown": "cause non précisée",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Transition:
+    """A member entering a state at ``ts`` (epoch seconds), with its reason codes."""
+
+    ts: float
+    state: MemberState
+    reasons: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Segment:
+    """A span of constant usability, with the causes when down."""
+
+    start: float
+    end: float
+    state: Usability
+    causes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Outage:
+    """One interruption: when it began and ended (wall clock), and how much open time it took."""
+
+    start: float
+    end: float
+    open_seconds: float
+    causes: tuple[str, ...]
+    ongoing: bool = False
+
+
+@dataclass
+class Figures:
+    """Availability of one service or device over one period."""
+
+    start: float
+    end: float
+    open_seconds: float = 0.0
+    up_seconds: float = 0.0
+    down_seconds: float = 0.0
+    unknown_seconds: float = 0.0
+    maintenance_seconds: float = 0.0
+    outages: list[Outage] = field(default_factory=list)
+    blips: int = 0
+    blip_seconds: float = 0.0
+    causes: list[tuple[str, float, int]] = field(default_factory=list)  # (cause, open seconds, outages)
+
+    @property
+    def measured_seconds(self) -> float:
+        """Open time that counts: open − unknown − maintenance."""
+        return self.open_seconds - self.unknown_seconds - self.maintenance_seconds
+
+    @property
+    def availability(self) -> float | None:
+        """Return up ÷ measured time, or ``None`` (« sans objet ») when nothing was measured."""
+        measured = self.measured_seconds
+        return self.up_seconds / measured if measured > 1e-9 else None
+
+    @property
+    def unknown_ratio(self) -> float | None:
+        """Return the share of open time that was not measured."""
+        return self.unknown_seconds / self.open_seconds if self.open_seconds > 1e-9 else None
+
+    @property
+    def outage_seconds(self) -> float:
+        """Return the open time lost to outages."""
+        return sum(o.open_seconds for o in self.outages)
+
+    @property
+    def longest_outage(self) -> float:
+        """Return the longest outage's open time (0 without outages)."""
+        return max((o.open_seconds for o in self.outages), default=0.0)
+
+    @property
+    def mttr(self) -> float | None:
+        """Return the mean time to repair, in open seconds."""
+        return self.outage_seconds / len(self.outages) if self.outages else None
+
+
+def usability(state: MemberState) -> Usability:
+    """Map a member state to up/down/unknown."""
+    if state in ("ok", "degraded"):
+        return "up"
+    return "down" if state == "down" else "unknown"
+
+
+def causes_of(reasons: Iterable[str]) -> tuple[str, ...]:
+    """Return the distinct causes of reason codes, in order of appearance."""
+    out: list[str] = []
+    for reason in reasons:
+        cause = REASON_CAUSES.get(reason)
+        if cause and cause not in out:
+            out.append(cause)
+    return tuple(out)
+
+
+def _state_at(timeline: Sequence[Transition], index: int) -> Transition | None:
+    return timeline[index] if index >= 0 else None
+
+
+def member_segments(timeline: Sequence[Transition], start: float, end: float) -> list[Segment]:
+    """Return one member's segments within [start, end), from its first transition on."""
+    segments = []
+    for i, item in enumerate(timeline):
+        seg_start = max(item.ts, start)
+        seg_end = min(timeline[i + 1].ts if i + 1 < len(timeline) else end, end)
+        if seg_end > seg_start:
+            usable = usability(item.state)
+            causes = (causes_of(item.reasons) or ("unknown",)) if usable == "down" else ()
+            segments.append(Segment(seg_start, seg_end, usable, causes))
+    return segments
+
+
+def service_segments(
+    members: Mapping[str, Sequence[Transition]], min_usable: int, start: float, end: float
+) -> list[Segment]:
+    """Combine member timelines into the service's segments within [start, end)."""
+    points = {start, end}
+    for timeline in members.values():
+        points.update(t.ts for t in timeline if start < t.ts < end)
+    ordered = sorted(points)
+    cursors = dict.fromkeys(members, -1)
+    segments: list[Segment] = []
+    for seg_start, seg_end in itertools.pairwise(ordered):
+        usable = unknown = present = 0
+        causes: list[str] = []
+        for name, timeline in members.items():
+            cursor = cursors[name]
+            while cursor + 1 < len(timeline) and timeline[cursor + 1].ts <= seg_start:
+                cursor += 1
+            cursors[name] = cursor
+            current = _state_at(timeline, cursor)
+            if current is None:
+                continue  # not yet in service: counts neither for nor against
+            present += 1
+            kind = usability(current.state)
+            if kind == "up":
+                usable += 1
+            elif kind == "unknown":
+                unknown += 1
+            else:
+                causes.extend(c for c in (causes_of(current.reasons) or ("unknown",)) if c not in causes)
+        if present == 0:
+            state: Usability = "unknown"
+        elif usable >= min_usable:
+            state = "up"
+        elif usable + unknown < min_usable:
+            state = "down"
+        else:
+            state = "unknown"
+        segment = Segment(seg_start, seg_end, state, tuple(causes) if state == "down" else ())
+        if segments and segments[-1].state == state and segments[-1].causes == segment.causes:
+            segments[-1] = Segment(segments[-1].start, seg_end, state, segment.causes)
+        else:
+            segments.append(segment)
+    return segments
+
+
+def compute(
+    segments: Sequence[Segment],
+    open_intervals: list[Interval],
+    *,
+    start: float,
+    end: float,
+    maintenance: list[Interval] | None = None,
+    blip_seconds: float = 0.0,
+) -> Figures:
+    """Return the figures of a segment list over [start, end).
+
+    Args:
+        segments: the service's (or device's) segments, sorted; time not covered by any
+            segment (before a device existed) is not counted at all.
+        open_intervals: the site's open time (sorted, merged).
+        start: period start (epoch seconds).
+        end: period end.
+        maintenance: planned maintenance windows (sorted, merged).
+        blip_seconds: outages shorter than this, in open time, are ignored.
+    """
+    period = [(start, end)]
+    covered = merge((s.start, s.end) for s in segments)
+    opened = intersect(intersect(merge(open_intervals), period), covered)
+    windows = merge(maintenance or [])
+    in_maintenance = intersect(opened, windows)
+    counted = subtract(opened, windows)
+    figures = Figures(start, end, open_seconds=total(opened), maintenance_seconds=total(in_maintenance))
+    current: dict[str, float | tuple[str, ...]] | None = None
+    outages: list[Outage] = []
+    cause_seconds: dict[tuple[int, str], float] = defaultdict(float)
+
+    def close(at: float, *, ongoing: bool = False) -> None:
+        nonlocal current
+        if current is not None and float(current["open"]) > 0:  # type: ignore[arg-type]
+            outages.append(
+                Outage(float(current["start"]), at, float(current["open"]), current["causes"], ongoing)  # type: ignore[arg-type]
+            )
+        current = None
+
+    for seg in segments:
+        counted_here = total(intersect(counted, [(seg.start, seg.end)]))
+        if seg.state == "up":
+            figures.up_seconds += counted_here
+            close(seg.start)
+        elif seg.state == "unknown":
+            figures.unknown_seconds += counted_here
+        else:
+            figures.down_seconds += counted_here
+            if current is None:
+                current = {"start": seg.start, "open": 0.0, "causes": seg.causes}
+            current["open"] = float(current["open"]) + counted_here  # type: ignore[arg-type]
+            merged_causes = tuple(dict.fromkeys((*current["causes"], *seg.causes)))  # type: ignore[misc]
+            current["causes"] = merged_causes
+            if counted_here:
+                cause_seconds[(len(outages), seg.causes[0] if seg.causes else "unknown")] += counted_here
+    close(end, ongoing=current is not None and bool(segments) and segments[-1].state == "down")
+
+    kept: list[Outage] = []
+    counts: Counter[str] = Counter()
+    seconds: dict[str, float] = defaultdict(float)
+    for number, outage in enumerate(outages):
+        if outage.open_seconds < blip_seconds:
+            figures.blips += 1
+            figures.blip_seconds += outage.open_seconds
+            figures.down_seconds -= outage.open_seconds
+            figures.up_seconds += outage.open_seconds
+            continue
+        kept.append(outage)
+        for cause in outage.causes:
+            counts[cause] += 1
+        for (index, cause), value in cause_seconds.items():
+            if index == number:
+                seconds[cause] += value
+    figures.outages = kept
+    figures.causes = sorted(
+        ((cause, seconds.get(cause, 0.0), counts[cause]) for cause in counts),
+        key=lambda item: (-item[1], -item[2], item[0]),
+    )
+    return figures
