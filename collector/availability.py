@@ -143,6 +143,21 @@ def usability(state: MemberState) -> Usability:
     return "down" if state == "down" else "unknown"
 
 
+def service_state(states: Iterable[MemberState], min_usable: int) -> Usability:
+    """Return a service's state from its present members' states (the k-of-n rule)."""
+    usable = unknown = present = 0
+    for state in states:
+        present += 1
+        kind = usability(state)
+        usable += kind == "up"
+        unknown += kind == "unknown"
+    if present == 0:
+        return "unknown"
+    if usable >= min_usable:
+        return "up"
+    return "down" if usable + unknown < min_usable else "unknown"
+
+
 def causes_of(reasons: Iterable[str]) -> tuple[str, ...]:
     """Return the distinct causes of reason codes, in order of appearance."""
     out: list[str] = []
@@ -150,6 +165,15 @@ def causes_of(reasons: Iterable[str]) -> tuple[str, ...]:
         cause = REASON_CAUSES.get(reason)
         if cause and cause not in out:
             out.append(cause)
+    return tuple(out)
+
+
+def down_causes(current: Iterable[Transition]) -> tuple[str, ...]:
+    """Return the causes of the members that are down, in order."""
+    out: list[str] = []
+    for item in current:
+        if usability(item.state) == "down":
+            out.extend(c for c in (causes_of(item.reasons) or ("unknown",)) if c not in out)
     return tuple(out)
 
 
@@ -181,33 +205,18 @@ def service_segments(
     cursors = dict.fromkeys(members, -1)
     segments: list[Segment] = []
     for seg_start, seg_end in itertools.pairwise(ordered):
-        usable = unknown = present = 0
-        causes: list[str] = []
+        current_states: list[Transition] = []
         for name, timeline in members.items():
             cursor = cursors[name]
             while cursor + 1 < len(timeline) and timeline[cursor + 1].ts <= seg_start:
                 cursor += 1
             cursors[name] = cursor
             current = _state_at(timeline, cursor)
-            if current is None:
-                continue  # not yet in service: counts neither for nor against
-            present += 1
-            kind = usability(current.state)
-            if kind == "up":
-                usable += 1
-            elif kind == "unknown":
-                unknown += 1
-            else:
-                causes.extend(c for c in (causes_of(current.reasons) or ("unknown",)) if c not in causes)
-        if present == 0:
-            state: Usability = "unknown"
-        elif usable >= min_usable:
-            state = "up"
-        elif usable + unknown < min_usable:
-            state = "down"
-        else:
-            state = "unknown"
-        segment = Segment(seg_start, seg_end, state, tuple(causes) if state == "down" else ())
+            if current is not None:  # before its first state a member is not in service yet
+                current_states.append(current)
+        state = service_state((c.state for c in current_states), min_usable)
+        causes = down_causes(current_states) if state == "down" else ()
+        segment = Segment(seg_start, seg_end, state, causes)
         if segments and segments[-1].state == state and segments[-1].causes == segment.causes:
             segments[-1] = Segment(segments[-1].start, seg_end, state, segment.causes)
         else:

@@ -9,6 +9,7 @@ import logging
 import signal
 import sys
 import threading
+import time
 from pathlib import Path
 from types import FrameType
 from typing import Annotated, NoReturn
@@ -89,6 +90,35 @@ def run(
             pass
     finally:
         service.stop()
+
+
+sites_app = typer.Typer(help="Sites, opening hours and services (sites.toml).", no_args_is_help=True)
+app.add_typer(sites_app, name="sites")
+
+
+@sites_app.command("validate")
+def sites_validate(
+    file: Annotated[Path | None, typer.Option("--file", "-f", help="The sites.toml to check.")] = None,
+    config: ConfigOption = None,
+) -> None:
+    """Check a sites file (or the one the collector config names); exit 2 with the problem."""
+    from collector.sites import Calendar, load_sites, total  # noqa: PLC0415
+
+    if file is None:
+        cfg = _load(config)
+        if cfg.sites.file is None:
+            _fail("the collector configuration names no [sites] file; pass --file", 2)
+        file = cfg.sites.file
+    try:
+        sites = load_sites(file)
+    except ConfigError as err:
+        _fail(str(err), 2)
+    now = time.time()
+    for site_id, site in sites.sites.items():
+        week = total(Calendar(site).open_intervals(now, now + 7 * 86_400)) / 3600
+        services = ", ".join(f"{name} ({s.min_usable}/{len(s.members)})" for name, s in site.services.items())
+        typer.echo(f"{site_id}: {site.name}, {week:g} h open in the next 7 days; services: {services or '-'}")
+    typer.echo(f"{file}: {len(sites.sites)} site(s), valid")
 
 
 @app.command()

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from agent.messages import MAX_PAYLOAD_BYTES, BrokerAddress, BrokerSettings, ConfigError, load_toml
 
 ENV_CONFIG = "ESC_COLLECTOR_CONFIG"
+ENV_STATE_DIR = "ESC_COLLECTOR_STATE_DIR"
 
 __all__ = ["CollectorConfig", "ConfigError", "load_collector_config", "parse_listen"]
 
@@ -43,6 +44,36 @@ class BrokerSection(BrokerSettings):
     topics: tuple[str, ...] = Field(default=("esc/v1/#",), min_length=1)
 
 
+def default_state_dir() -> Path:
+    """Return where the collector keeps its history when the config does not say."""
+    env = os.environ.get(ENV_STATE_DIR)
+    if env:
+        return Path(env)
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        return Path("/var/lib/esc-collector")
+    base = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+    return Path(base) / "esc-collector"
+
+
+class HistorySection(_Section):
+    path: Path | None = None
+    retention_days: int = Field(default=800, ge=1, le=36_500)
+
+    @property
+    def file(self) -> Path:
+        """Return the history database path ($ESC_COLLECTOR_STATE_DIR wins over the default)."""
+        return self.path or default_state_dir() / "history.sqlite3"
+
+
+class SitesSection(_Section):
+    file: Path | None = None
+
+
+class AvailabilitySection(_Section):
+    evaluate_every: float = Field(default=5.0, ge=0.5, le=300.0)
+    blip_seconds: float = Field(default=120.0, ge=0.0, le=3600.0)
+
+
 class LimitsSection(_Section):
     max_payload_bytes: int = Field(default=MAX_PAYLOAD_BYTES, ge=1024, le=16 * 1024 * 1024)
 
@@ -51,6 +82,9 @@ class CollectorConfig(_Section):
     collector: CollectorSection = CollectorSection()
     broker: BrokerSection = BrokerSection()
     limits: LimitsSection = LimitsSection()
+    history: HistorySection = HistorySection()
+    sites: SitesSection = SitesSection()
+    availability: AvailabilitySection = AvailabilitySection()
 
     def with_overrides(self, *, broker: str | None = None, listen: str | None = None) -> CollectorConfig:
         """Return a copy with the ``--broker`` and ``--listen`` options applied."""
@@ -78,4 +112,12 @@ def load_collector_config(path: Path | None) -> CollectorConfig:
         if not env:
             raise ConfigError(f"no configuration: pass --config PATH or set {ENV_CONFIG}")
         path = Path(env)
-    return load_toml(path, CollectorConfig)
+    config = load_toml(path, CollectorConfig)
+    # Relative paths in the file are relative to the file, not to the working directory.
+    base = path.resolve().parent
+    if config.sites.file is not None and not config.sites.file.is_absolute():
+        config = config.model_copy(update={"sites": SitesSection(file=base / config.sites.file)})
+    if config.history.path is not None and not config.history.path.is_absolute():
+        history = config.history.model_copy(update={"path": base / config.history.path})
+        config = config.model_copy(update={"history": history})
+    return config

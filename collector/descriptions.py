@@ -286,3 +286,50 @@ LOCKDOWN_SECURITY_EVENTS = MetricDescription(
     kind="counter",
     labels=AGENT_LABELS,
 )
+
+# --------------------------------------------------------------------------- availability
+SERVICE_LABELS = ("site", "service")
+SITE_OPEN = MetricDescription(
+    key="esc_site_open",
+    help="1 while the site is open (opening hours, public holidays and closures applied), else 0.",
+    kind="gauge",
+    labels=("site",),
+)
+SERVICE_UP = MetricDescription(
+    key="esc_service_up",
+    help="1 while the service is usable, 0 while it is down; absent while its state is unknown.",
+    kind="gauge",
+    labels=SERVICE_LABELS,
+)
+SERVICE_STATE = MetricDescription(
+    key="esc_service_state",
+    help="State of a promised service (up, down, unknown): 1 for the current one.",
+    kind="gauge",
+    labels=(*SERVICE_LABELS, "state"),
+)
+SERVICE_COUNTERS: dict[str, MetricDescription] = {
+    "open": MetricDescription(
+        key="esc_service_open_seconds",
+        help="Seconds the site was open, for this service (planned maintenance included).",
+        kind="counter",
+        labels=SERVICE_LABELS,
+    ),
+    "available": MetricDescription(
+        key="esc_service_available_seconds",
+        help="Open seconds during which the service was usable (maintenance excluded).",
+        kind="counter",
+        labels=SERVICE_LABELS,
+    ),
+    "unknown": MetricDescription(
+        key="esc_service_unknown_seconds",
+        help="Open seconds during which the service's state was unknown (not measured).",
+        kind="counter",
+        labels=SERVICE_LABELS,
+    ),
+    "maintenance": MetricDescription(
+        key="esc_service_maintenance_seconds",
+        help="Open seconds of planned maintenance of the service.",
+        kind="counter",
+        labels=SERVICE_LABELS,
+    ),
+}

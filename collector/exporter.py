@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING
 
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
@@ -11,6 +12,9 @@ from prometheus_client.registry import Collector
 from agent.messages import Kind, RejectReason
 from collector import descriptions as d
 from collector.state import FleetState
+
+if TYPE_CHECKING:
+    from collector.tracker import Tracker
 
 
 def _family(
@@ -31,11 +35,13 @@ class FleetCollector(Collector):
         *,
         stale_after: float,
         clock: Callable[[], float] = time.time,
+        tracker: Tracker | None = None,
     ) -> None:
-        """Read ``state``; an agent silent for ``stale_after`` seconds is down."""
+        """Read ``state`` and the ``tracker``; an agent silent for ``stale_after`` seconds is down."""
         self.state = state
         self.stale_after = stale_after
         self.clock = clock
+        self.tracker = tracker
 
     def describe(self) -> list[Metric]:
         """Return nothing, so that registering does not call :meth:`collect`."""
@@ -48,6 +54,8 @@ class FleetCollector(Collector):
             yield from self._agents(now)
             yield from self._devices(now)
             yield from self._self_health()
+        if self.tracker is not None:
+            yield from self._availability(now, self.tracker)
 
     def _agents(self, now: float) -> Iterator[Metric]:
         up = _family(d.AGENT_UP)
@@ -157,6 +165,28 @@ class FleetCollector(Collector):
             if printer.page_count is not None:
                 add(d.PRINTER_PAGES, base, float(printer.page_count))
         yield from (family for family in families.values() if family.samples)
+
+    @staticmethod
+    def _availability(now: float, tracker: Tracker) -> Iterator[Metric]:
+        opened, services, counters = tracker.snapshot(now)
+        site_open = _family(d.SITE_OPEN)
+        for site, is_open in sorted(opened.items()):
+            site_open.add_metric([site], 1.0 if is_open else 0.0)
+        yield site_open
+        up, states = _family(d.SERVICE_UP), _family(d.SERVICE_STATE)
+        for (site, service), state in sorted(services.items()):
+            if state != "unknown":
+                up.add_metric([site, service], 1.0 if state == "up" else 0.0)
+            for candidate in ("up", "down", "unknown"):
+                states.add_metric([site, service, candidate], 1.0 if candidate == state else 0.0)
+        yield up
+        yield states
+        for name, desc in d.SERVICE_COUNTERS.items():
+            family = _family(desc)
+            for (site, service, counter), value in sorted(counters.items()):
+                if counter == name:
+                    family.add_metric([site, service], value)
+            yield family
 
     def _self_health(self) -> Iterator[Metric]:
         counters = self.state.counters

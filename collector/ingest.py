@@ -7,6 +7,7 @@ never raises, whatever the payload; a refused message is counted by reason and l
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from enum import StrEnum
 
 from agent.messages import (
@@ -36,10 +37,17 @@ class Outcome(StrEnum):
 class Ingestor:
     """Validate, de-duplicate on ``(agent, seq)`` and apply messages to a :class:`FleetState`."""
 
-    def __init__(self, state: FleetState, *, max_payload_bytes: int = MAX_PAYLOAD_BYTES) -> None:
-        """Bind to the state to update."""
+    def __init__(
+        self,
+        state: FleetState,
+        *,
+        max_payload_bytes: int = MAX_PAYLOAD_BYTES,
+        on_accepted: Callable[[str, float], None] | None = None,
+    ) -> None:
+        """Bind to the state to update; ``on_accepted(site, now)`` runs after each accepted message."""
         self.state = state
         self.max_payload_bytes = max_payload_bytes
+        self.on_accepted = on_accepted
 
     def handle(self, topic: str, payload: bytes, *, now: float, retained: bool = False) -> Outcome:
         """Process one message received at wall-clock time ``now``."""
@@ -61,7 +69,9 @@ class Ingestor:
                 self.state.counters.accepted[message.kind] += 1
             else:
                 self.state.counters.stale_status += 1
-            return outcome
+        if outcome is Outcome.ACCEPTED and self.on_accepted is not None:
+            self.on_accepted(message.site, now)
+        return outcome
 
     def _apply(self, agent: AgentState, message: AnyMessage, *, now: float, retained: bool) -> Outcome:
         # A retained message may be old: it proves the agent lived at its own timestamp,

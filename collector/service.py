@@ -20,8 +20,11 @@ from prometheus_client import CollectorRegistry, make_wsgi_app
 from collector import __version__
 from collector.config import CollectorConfig, parse_listen
 from collector.exporter import FleetCollector
+from collector.history import History
 from collector.ingest import Ingestor
+from collector.sites import load_sites
 from collector.state import FleetState
+from collector.tracker import Tracker, TrackerLoop
 
 if TYPE_CHECKING:
     from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
@@ -129,11 +132,34 @@ class CollectorService:
     def __init__(self, config: CollectorConfig, *, clock: Callable[[], float] = time.time) -> None:
         """Wire state, ingestor, exporter, subscriber and HTTP server."""
         self.config = config
+        self.clock = clock
         self.state = FleetState()
-        self.ingestor = Ingestor(self.state, max_payload_bytes=config.limits.max_payload_bytes)
+        self.history: History | None = None
+        self.tracker: Tracker | None = None
+        self.tracker_loop: TrackerLoop | None = None
+        if config.sites.file is not None:
+            sites = load_sites(config.sites.file)
+            self.history = History(config.history.file)
+            self.tracker = Tracker(
+                sites, self.state, self.history, stale_after=config.collector.stale_after, now=clock()
+            )
+            self.tracker_loop = TrackerLoop(
+                self.tracker,
+                every=config.availability.evaluate_every,
+                retention_seconds=config.history.retention_days * 86_400.0,
+                clock=clock,
+            )
+        tracker = self.tracker
+        self.ingestor = Ingestor(
+            self.state,
+            max_payload_bytes=config.limits.max_payload_bytes,
+            on_accepted=(lambda site, now: tracker.evaluate(now, [site])) if tracker else None,
+        )
         self.registry = CollectorRegistry(auto_describe=False)
         self.registry.register(
-            FleetCollector(self.state, stale_after=config.collector.stale_after, clock=clock)
+            FleetCollector(
+                self.state, stale_after=config.collector.stale_after, clock=clock, tracker=self.tracker
+            )
         )
         self.subscriber = Subscriber(config, self.ingestor)
         host, port = parse_listen(config.collector.listen)
@@ -154,6 +180,9 @@ class CollectorService:
 
     def start(self) -> None:
         """Start the HTTP server and the MQTT session."""
+        if self.tracker is not None and self.tracker_loop is not None:
+            self.tracker.evaluate(self.clock())
+            self.tracker_loop.start()
         self._http_thread.start()
         self.subscriber.start()
         _LOGGER.info("collector listening on %s, broker %s", self.url, self.config.broker.address)
@@ -163,3 +192,7 @@ class CollectorService:
         self.subscriber.stop()
         self.http.shutdown()
         self.http.server_close()
+        if self.tracker_loop is not None:
+            self.tracker_loop.stop()
+        if self.history is not None:
+            self.history.close()

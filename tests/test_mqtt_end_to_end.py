@@ -74,6 +74,7 @@ def test_sample_configs_once_to_metrics(tmp_path: Path, mosquitto: Broker) -> No
                 "--listen",
                 f"127.0.0.1:{port}",
             ],
+            env={**os.environ, "ESC_COLLECTOR_STATE_DIR": str(tmp_path / "collector-state")},
             stdout=log,
             stderr=subprocess.STDOUT,
         )
