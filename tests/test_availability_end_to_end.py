@@ -10,9 +10,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import paho.mqtt.client as mqtt
-from paho.mqtt.enums import CallbackAPIVersion
-
-from agent.messages import DeviceBody, DeviceMessage, Reason, encode
 from conftest import (
     Broker,
     CollectorProc,
@@ -23,7 +20,10 @@ from conftest import (
     wait_for,
     write_agent_config,
 )
+from paho.mqtt.enums import CallbackAPIVersion
 from printer_variants import jammed, recording
+
+from agent.messages import DeviceBody, DeviceMessage, Reason, encode
 
 SITES = """
 [sites.maurepas]
@@ -84,7 +84,9 @@ def test_services_counters_and_history(tmp_path: Path, mosquitto: Broker, snmpsi
                  timeout=5, what="available seconds growing")  # fmt: skip
         opened = collector.value("esc_service_open_seconds_total", **service)
         available = collector.value("esc_service_available_seconds_total", **service)
-        assert opened is not None and available is not None and available <= opened
+        assert opened is not None
+        assert available is not None
+        assert available <= opened
         snmpsim.put(slot, jammed(recording("jetdirect_m880")))
         wait_for(
             lambda: collector.value("esc_service_up", **service) == 0.0, timeout=20, what="impression down"
