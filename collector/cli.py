@@ -5,11 +5,13 @@ Exit codes: 0 success; 1 runtime failure; 2 configuration or usage error.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import signal
 import sys
 import threading
 import time
+from enum import StrEnum
 from pathlib import Path
 from types import FrameType
 from typing import Annotated, NoReturn
@@ -119,6 +121,76 @@ def sites_validate(
         services = ", ".join(f"{name} ({s.min_usable}/{len(s.members)})" for name, s in site.services.items())
         typer.echo(f"{site_id}: {site.name}, {week:g} h open in the next 7 days; services: {services or '-'}")
     typer.echo(f"{file}: {len(sites.sites)} site(s), valid")
+
+
+class ReportFormat(StrEnum):
+    """Output formats of the coordinator report."""
+
+    html = "html"
+    pdf = "pdf"
+    csv = "csv"
+    json = "json"
+
+
+def _day(value: str, option: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        _fail(f"{option}: expected a date YYYY-MM-DD, got {value!r}", 2)
+
+
+@app.command()
+def report(
+    date_from: Annotated[str, typer.Option("--from", help="First day, YYYY-MM-DD (site's local time).")],
+    date_to: Annotated[str, typer.Option("--to", help="Last day, included, YYYY-MM-DD.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Where to write the report.")],
+    output_format: Annotated[
+        ReportFormat, typer.Option("--format", help="html, pdf, csv or json.")
+    ] = ReportFormat.html,
+    site: Annotated[str | None, typer.Option("--site", help="Only this site.")] = None,
+    config: ConfigOption = None,
+) -> None:
+    """Write the coordinator's availability report (in French) from the history."""
+    from collector.history import History  # noqa: PLC0415
+    from collector.report import render  # noqa: PLC0415
+    from collector.report.build import build_report  # noqa: PLC0415
+    from collector.sites import load_sites  # noqa: PLC0415
+
+    cfg = _load(config)
+    first, last = _day(date_from, "--from"), _day(date_to, "--to")
+    if last < first:
+        _fail("--to is before --from", 2)
+    if cfg.sites.file is None:
+        _fail("the collector configuration names no [sites] file", 2)
+    try:
+        sites = load_sites(cfg.sites.file)
+    except ConfigError as err:
+        _fail(str(err), 2)
+    if site is not None and site not in sites.sites:
+        _fail(f"--site {site}: not in {cfg.sites.file}", 2)
+    if not cfg.history.file.exists():
+        _fail(f"no history at {cfg.history.file}: has the collector run with this configuration?", 1)
+    history = History(cfg.history.file)
+    count = 1 if site else len(sites.sites)
+    from rich.progress import Progress  # noqa: PLC0415 - shipped with typer
+
+    with Progress(transient=True, disable=not sys.stderr.isatty()) as bar:
+        task = bar.add_task("calcul de la disponibilité", total=count)
+        data = build_report(
+            history, sites, first, last, only_site=site, blip_seconds=cfg.availability.blip_seconds,
+            progress=lambda _site: bar.advance(task),
+        )  # fmt: skip
+        bar.update(task, description="mise en page")
+        try:
+            if output_format is ReportFormat.pdf:
+                out.write_bytes(render.render_pdf(data))
+            else:
+                writer = {"html": render.render_html, "csv": render.render_csv, "json": render.render_json}
+                out.write_text(writer[output_format.value](data), encoding="utf-8")
+        except OSError as err:
+            _fail(f"cannot write {out}: {err.strerror}", 1)
+    history.close()
+    typer.echo(f"report of {len(data.sites)} site(s), {first} to {last}, written to {out}")
 
 
 @app.command()

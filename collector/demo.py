@@ -22,7 +22,8 @@ from contextlib import ExitStack
 from pathlib import Path
 from types import FrameType
 
-from collector.config import CollectorConfig
+from collector.config import load_collector_config
+from collector.history import History
 from collector.service import CollectorService
 
 _LOGGER = logging.getLogger(__name__)
@@ -171,6 +172,62 @@ def start_simulator(folder: Path, stack: ExitStack, recordings: dict[str, str] |
     return None
 
 
+DEMO_SITES = """
+[sites.maurepas]
+name = "ESC Maurepas"
+opening_hours = "Mo-Fr 09:00-12:00,14:00-18:00; Sa 09:00-12:00; PH off"
+contact = "secretariat.maurepas@example.org"
+
+[sites.maurepas.services.impression]
+devices = ["hp-accueil", "sharp-etage", "konica-bureau"]
+min_usable = 1
+
+[sites.maurepas.services.numerisation]
+devices = ["sharp-etage"]
+
+[sites.maurepas.services.postes]
+pcs = ["accueil-pc1"]
+"""
+
+#: What can happen to a demo member on an open day: (reason, state, shortest, longest) in minutes.
+_EVENTS: dict[str, tuple[tuple[str, str, int, int], ...]] = {
+    "device": (
+        ("jam", "down", 10, 90),
+        ("toner_empty", "down", 60, 1500),
+        ("unreachable", "down", 15, 120),
+        ("toner_low", "degraded", 120, 2000),
+        ("no_paper", "down", 10, 60),
+    ),
+    "pc": (("pc_off", "down", 30, 300), ("lockdown_broken", "down", 60, 600)),
+}
+
+
+def seed_history(
+    history: History, site_id: str, members: list[tuple[str, str]], start: float, end: float
+) -> int:
+    """Write a plausible, reproducible month of transitions (the demo's report has something to say)."""
+    import random  # noqa: PLC0415
+
+    rng = random.Random(f"{site_id}:{int(start) // 86400}")  # noqa: S311 - demo data, not security
+    rows: list[tuple[str, str, str, float, str, tuple[str, ...]]] = []
+    for kind, member in members:
+        rows.append((site_id, kind, member, start, "ok", ()))
+        moment = start
+        while True:
+            moment += rng.uniform(0.5, 4.0) * 86_400
+            if moment >= end - 3_600:
+                break
+            if rng.random() < 0.15:  # a gap nobody observed (the PC running the agent was off)
+                rows.append((site_id, kind, member, moment, "unknown", ()))
+                moment += rng.uniform(0.5, 3) * 3_600
+            else:
+                reason, state, low, high = rng.choice(_EVENTS[kind])
+                rows.append((site_id, kind, member, moment, state, (reason,)))
+                moment += rng.uniform(low, high) * 60
+            rows.append((site_id, kind, member, min(moment, end - 1), "ok", ()))
+    return history.record_many(rows)
+
+
 def printers_block(sim_port: int) -> str:
     """Return the demo agent's [[printers]] entries."""
     return (
@@ -207,12 +264,19 @@ def run_demo(*, listen: str, embedded_broker: bool = False, out: Callable[[str],
         folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="esc-demo-")))
         broker_port = _free_port()
         broker = start_broker(folder, broker_port, stack, embedded=embedded_broker)
-        config = CollectorConfig.model_validate(
-            {
-                "collector": {"name": "demo", "listen": listen, "stale_after": 35.0},
-                "broker": {"url": f"mqtt://127.0.0.1:{broker_port}"},
-            }
+        (folder / "sites.toml").write_text(DEMO_SITES)
+        config_path = folder / "collector.toml"
+        config_path.write_text(
+            f'[collector]\nname = "demo"\nlisten = "{listen}"\nstale_after = 35.0\n'
+            f'[broker]\nurl = "mqtt://127.0.0.1:{broker_port}"\n'
+            '[sites]\nfile = "sites.toml"\n[history]\npath = "history.sqlite3"\n'
         )
+        config = load_collector_config(config_path)
+        now = time.time()
+        history = History(config.history.file)
+        members = [("device", d) for d, _r, _n in DEMO_PRINTERS] + [("pc", "accueil-pc1")]
+        seeded = seed_history(history, "maurepas", members, now - 30 * 86_400, now - 60)
+        history.close()
         service = CollectorService(config)
         service.start()
         stack.callback(service.stop)
@@ -241,6 +305,11 @@ def run_demo(*, listen: str, embedded_broker: bool = False, out: Callable[[str],
             out(f"  try        : esc-agent printer probe 127.0.0.1:{sim_port} --community sharp")
         else:
             out("  printers   : none (snmpsim not installed: pip install -e '.[demo]')")
+        month_ago = time.strftime("%Y-%m-%d", time.localtime(now - 30 * 86_400))
+        today = time.strftime("%Y-%m-%d", time.localtime(now))
+        out(f"  history    : {seeded} transitions of the last 30 days seeded, then live")
+        out(f"  report     : esc-collector report --config {config_path} --from {month_ago} --to {today} "
+            "--format html --out rapport.html")  # fmt: skip
         out("Ctrl-C stops everything.")
         while not stop.wait(1.0):
             if agent.poll() is not None:

@@ -1,0 +1,1 @@
+"""Coordinator reports: availability during opening hours, per month, with outages and causes."""
