@@ -10,6 +10,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import paho.mqtt.client as mqtt
+from paho.mqtt.enums import CallbackAPIVersion
+
+from agent.messages import DeviceBody, DeviceMessage, Reason, encode
+
 from conftest import (
     Broker,
     CollectorProc,
@@ -20,10 +24,7 @@ from conftest import (
     wait_for,
     write_agent_config,
 )
-from paho.mqtt.enums import CallbackAPIVersion
 from printer_variants import jammed, recording
-
-from agent.messages import DeviceBody, DeviceMessage, Reason, encode
 
 SITES = """
 [sites.maurepas]

@@ -5,10 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import REPO, run_cli
 
 from agent.config import load_agent_config
 from collector.config import load_collector_config
+
+from conftest import REPO, run_cli
 
 
 def test_sample_configs_load() -> None:

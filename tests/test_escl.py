@@ -6,9 +6,10 @@ import asyncio
 from pathlib import Path
 
 import pytest
-from conftest import EsclServer, free_port
 
 from agent.scanners.escl import EsclError, EsclTarget, fetch_status, parse_scanner_status
+
+from conftest import EsclServer, free_port
 
 DATA = Path(__file__).parent / "data" / "escl"
 

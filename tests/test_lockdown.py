@@ -13,12 +13,13 @@ from pathlib import Path
 
 import psutil
 import pytest
-from conftest import REPO, run_cli, stop_process, wait_for
 
 from agent.lockdown.base import Context
 from agent.lockdown.policy import load_policy
 from agent.lockdown.registry import CHECKS, run_checks
 from agent.lockdown.windows import RecordedWindowsSource, parse_reg_export
+
+from conftest import REPO, run_cli, stop_process, wait_for
 
 WINDOWS_DATA = Path(__file__).parent / "data" / "windows"
 SITES = ["caf.fr", "francetravail.fr", "ameli.fr", "impots.gouv.fr", "ants.gouv.fr", "service-public.fr"]

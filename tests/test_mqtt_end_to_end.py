@@ -11,6 +11,7 @@ from pathlib import Path
 
 import paho.mqtt.client as mqtt
 import pytest
+
 from conftest import (
     Broker,
     CollectorProc,

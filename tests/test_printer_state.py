@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import pytest
-from printer_variants import door_open, jammed, no_paper, patch, recording, supply_level
 
 from agent.devices import DeviceTracker, printer_status
 from agent.messages import PrinterStatus, ScannerStatus
 from agent.printers.parse import Thresholds
 from agent.printers.snmprec import parse_snmprec
 from agent.printers.state import StateOptions, derive
+
+from printer_variants import door_open, jammed, no_paper, patch, recording, supply_level
 
 OPTIONS = StateOptions()
 

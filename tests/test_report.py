@@ -14,6 +14,7 @@ import pytest
 from collector.availability import compute, service_segments
 from collector.history import History
 from collector.sites import Calendar, load_sites
+
 from conftest import require_program, run_cli
 from test_availability import MONTH, NOV_END, NOV_START
 

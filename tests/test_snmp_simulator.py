@@ -6,14 +6,15 @@ import asyncio
 import json
 
 import pytest
-from conftest import V3_AUTH_KEY, V3_PRIV_KEY, V3_USER, Simulator, free_port, run_cli
-from printer_variants import RECORDINGS, door_open, jammed, no_paper, patch, recording, supply_level
 
 from agent.devices import printer_status
 from agent.printers import mib
 from agent.printers.parse import Thresholds
 from agent.printers.poller import SnmpSession, SnmpTarget, poll
 from agent.printers.snmprec import parse_snmprec
+
+from conftest import V3_AUTH_KEY, V3_PRIV_KEY, V3_USER, Simulator, free_port, run_cli
+from printer_variants import RECORDINGS, door_open, jammed, no_paper, patch, recording, supply_level
 
 
 def walked(name: str) -> dict[str, object]:
