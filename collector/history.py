@@ -12,6 +12,7 @@ Tables::
 
 from __future__ import annotations
 
+import functools
 import json
 import sqlite3
 import threading
@@ -119,12 +120,26 @@ class History:
         return [_transition(row) for row in (*before, *inside)]
 
     def timelines(self, site: str, start: float, end: float) -> dict[tuple[str, str], list[Transition]]:
-        """Return every member's timeline of one site, keyed by (kind, member)."""
+        """Return every member's timeline of one site, keyed by (kind, member), in two queries.
+
+        Each member's list starts with the transition in force at ``start`` (a member's rows are
+        written in time order, so the highest id at or before ``start`` is that one).
+        """
         with self._lock:
-            members = self._db.execute(
-                "SELECT DISTINCT kind, member FROM transitions WHERE site=? AND ts<?", (site, end)
+            before = self._db.execute(
+                "SELECT kind, member, ts, state, reasons FROM transitions WHERE id IN ("
+                "  SELECT MAX(id) FROM transitions WHERE site=? AND ts<=? GROUP BY kind, member)",
+                (site, start),
             ).fetchall()
-        return {(kind, member): self.timeline(site, kind, member, start, end) for kind, member in members}
+            inside = self._db.execute(
+                "SELECT kind, member, ts, state, reasons FROM transitions "
+                "WHERE site=? AND ts>? AND ts<? ORDER BY kind, member, ts, id",
+                (site, start, end),
+            ).fetchall()
+        out: dict[tuple[str, str], list[Transition]] = {}
+        for kind, member, ts, state, reasons in (*before, *inside):
+            out.setdefault((kind, member), []).append(_transition((ts, state, reasons)))
+        return out
 
     def sites(self) -> list[str]:
         """Return the sites with history."""
@@ -180,7 +195,16 @@ class History:
             )
 
 
+_KNOWN_STATES = frozenset({"ok", "degraded", "down", "unknown"})
+
+
+@functools.lru_cache(maxsize=4096)
+def _reasons(text: str) -> tuple[str, ...]:
+    # Few distinct reason lists exist: parse each once.
+    return tuple(json.loads(text))
+
+
 def _transition(row: tuple[float, str, str]) -> Transition:
     ts, state, reasons = row
-    parsed: MemberState = state if state in ("ok", "degraded", "down", "unknown") else "unknown"  # type: ignore[assignment]
-    return Transition(float(ts), parsed, tuple(json.loads(reasons)))
+    parsed: MemberState = state if state in _KNOWN_STATES else "unknown"  # type: ignore[assignment]
+    return Transition(float(ts), parsed, _reasons(reasons))

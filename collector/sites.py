@@ -9,11 +9,12 @@ that daylight-saving days (23 h, 25 h) need no special case downstream.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import functools
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -212,6 +213,58 @@ def intersect(a: list[Interval], b: list[Interval]) -> list[Interval]:
         else:
             j += 1
     return out
+
+
+class Measure:
+    """Open time before any moment, in O(log n): ``between(a, b)`` = time of the intervals in [a, b)."""
+
+    def __init__(self, intervals: list[Interval]) -> None:
+        """Index sorted, merged intervals."""
+        self.intervals = intervals
+        self.starts = [s for s, _e in intervals]
+        self.ends = [e for _s, e in intervals]
+        self.before: list[float] = [0.0]
+        for start, end in intervals:
+            self.before.append(self.before[-1] + end - start)
+
+    def until(self, moment: float) -> float:
+        """Return the interval time before ``moment``."""
+        index = bisect.bisect_right(self.starts, moment)  # intervals starting at or before moment
+        if index == 0:
+            return 0.0
+        last_start, last_end = self.starts[index - 1], self.ends[index - 1]
+        return self.before[index - 1] + min(moment, last_end) - last_start
+
+    def clip(self, start: float, end: float) -> list[Interval]:
+        """Return the intervals within [start, end), found by bisection."""
+        first = bisect.bisect_right(self.ends, start)
+        last = bisect.bisect_left(self.starts, end)
+        out = self.intervals[first:last]
+        if out:
+            out[0] = (max(out[0][0], start), out[0][1])
+            out[-1] = (out[-1][0], min(out[-1][1], end))
+        return [i for i in out if i[1] > i[0]]
+
+    def between_many(self, starts: Sequence[float], ends: Sequence[float]) -> list[float]:
+        """Return ``between`` for many spans at once (vectorised with numpy)."""
+        import numpy as np  # noqa: PLC0415 - reports only
+
+        if not self.starts:
+            return [0.0] * len(starts)
+        first, last, before = np.asarray(self.starts), np.asarray(self.ends), np.asarray(self.before)
+
+        def until(moments: Any) -> Any:
+            index = np.searchsorted(first, moments, side="right")
+            safe = np.maximum(index - 1, 0)
+            inside = np.minimum(moments, last[safe]) - first[safe]
+            return np.where(index == 0, 0.0, before[safe] + inside)
+
+        a, b = np.asarray(starts, dtype=float), np.asarray(ends, dtype=float)
+        return list(np.where(b > a, until(b) - until(a), 0.0).tolist())
+
+    def between(self, start: float, end: float) -> float:
+        """Return the interval time within [start, end)."""
+        return self.until(end) - self.until(start) if end > start else 0.0
 
 
 def total(intervals: Iterable[Interval]) -> float:
