@@ -214,15 +214,15 @@ DEVICE_FAILURES = MetricDescription(
 )
 SUPPLY_LEVEL = MetricDescription(
     key="esc_printer_supply_level_ratio",
-    help="Level of a supply as a ratio of its capacity (for a waste receptacle: the free space left).",
+    help="Level of a supply as a ratio of its capacity (waste receptacle: the free space left); role toner/waste/part.",
     kind="gauge",
-    labels=(*DEVICE_LABELS, "supply", "type", "colour", "class"),
+    labels=(*DEVICE_LABELS, "supply", "type", "colour", "class", "role"),
 )
 SUPPLY_STATE = MetricDescription(
     key="esc_printer_supply_state",
     help="State of a supply (ok, low, empty, almost_full, full, some_remaining...): 1 for the current one.",
     kind="gauge",
-    labels=(*DEVICE_LABELS, "supply", "type", "colour", "class", "state"),
+    labels=(*DEVICE_LABELS, "supply", "type", "colour", "class", "role", "state"),
 )
 SUPPLY_INFO = MetricDescription(
     key="esc_printer_supply_info",

@@ -142,7 +142,8 @@ class FleetCollector(Collector):
             if printer is None:
                 continue
             for supply in printer.supplies:
-                ident = [*base, supply.index, supply.type, supply.colour or "", supply.supply_class]
+                role = "toner" if supply.marking else "waste" if supply.receptacle else "part"
+                ident = [*base, supply.index, supply.type, supply.colour or "", supply.supply_class, role]
                 if supply.percent is not None:
                     add(d.SUPPLY_LEVEL, ident, supply.percent / 100.0)
                 add(d.SUPPLY_STATE, [*ident, supply.state], 1.0)
