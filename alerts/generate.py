@@ -108,7 +108,12 @@ HEADER = """\
 
 def render() -> str:
     """Return the rule file's text."""
-    groups = {"groups": [{"name": "esc-secretariat", "rules": SECRETARIAT}, {"name": "esc-technicien", "rules": TECHNICIEN}]}
+    groups = {
+        "groups": [
+            {"name": "esc-secretariat", "rules": SECRETARIAT},
+            {"name": "esc-technicien", "rules": TECHNICIEN},
+        ]
+    }
     return HEADER + yaml.safe_dump(groups, allow_unicode=True, sort_keys=False, width=4096)
 
 

@@ -123,6 +123,36 @@ def sites_validate(
     typer.echo(f"{file}: {len(sites.sites)} site(s), valid")
 
 
+alertmanager_app = typer.Typer(
+    help="Alertmanager configuration generated from sites.toml.", no_args_is_help=True
+)
+app.add_typer(alertmanager_app, name="alertmanager")
+
+
+@alertmanager_app.command("config")
+def alertmanager_config(
+    out: Annotated[Path, typer.Option("--out", "-o", help="Where to write alertmanager.yml.")],
+    config: ConfigOption = None,
+) -> None:
+    """Write the Alertmanager routing (a route per site to its secretariat, one for technicians)."""
+    from collector.alerting import render_alertmanager  # noqa: PLC0415
+    from collector.sites import load_sites  # noqa: PLC0415
+
+    cfg = _load(config)
+    if cfg.sites.file is None:
+        _fail("the collector configuration names no [sites] file", 2)
+    try:
+        sites = load_sites(cfg.sites.file)
+    except ConfigError as err:
+        _fail(str(err), 2)
+    try:
+        out.write_text(render_alertmanager(sites, cfg.alerting), encoding="utf-8")
+    except OSError as err:
+        _fail(f"cannot write {out}: {err.strerror}", 1)
+    routed = sum(1 for s in sites.sites.values() if s.contact)
+    typer.echo(f"{out}: {routed} secretariat route(s) and the technicians' route")
+
+
 class ReportFormat(StrEnum):
     """Output formats of the coordinator report."""
 

@@ -74,6 +74,20 @@ class AvailabilitySection(_Section):
     blip_seconds: float = Field(default=120.0, ge=0.0, le=3600.0)
 
 
+class AlertingSection(_Section):
+    smarthost: str = Field(default="localhost:25", pattern=r"^[^\s:]+:\d+$")
+    sender: str = Field(default="esc-fleet@localhost", alias="from", min_length=3)
+    require_tls: bool = True
+    auth_username: str | None = None
+    auth_password_file: Path | None = None
+    technicians: tuple[str, ...] = Field(default=("technicien@localhost",), min_length=1)
+    templates: str = "/etc/prometheus/alertmanager_templates/*.tmpl"
+    group_wait: str = Field(default="1m", pattern=r"^\d+[smh]$")
+    group_interval: str = Field(default="15m", pattern=r"^\d+[smh]$")
+    repeat_interval: str = Field(default="24h", pattern=r"^\d+[smh]$")
+    technician_repeat_interval: str = Field(default="4h", pattern=r"^\d+[smh]$")
+
+
 class LimitsSection(_Section):
     max_payload_bytes: int = Field(default=MAX_PAYLOAD_BYTES, ge=1024, le=16 * 1024 * 1024)
 
@@ -85,6 +99,7 @@ class CollectorConfig(_Section):
     history: HistorySection = HistorySection()
     sites: SitesSection = SitesSection()
     availability: AvailabilitySection = AvailabilitySection()
+    alerting: AlertingSection = AlertingSection()
 
     def with_overrides(self, *, broker: str | None = None, listen: str | None = None) -> CollectorConfig:
         """Return a copy with the ``--broker`` and ``--listen`` options applied."""

@@ -15,6 +15,7 @@ import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
@@ -176,7 +177,8 @@ class CollectorProc:
             with urllib.request.urlopen(self.url + path, timeout=5) as resp:
                 return resp.status, resp.read().decode()
         except urllib.error.HTTPError as err:
-            return err.code, err.read().decode()
+            with err:  # an HTTPError holds the connection open until closed
+                return err.code, err.read().decode()
 
     def metrics(self) -> dict[tuple[str, frozenset[tuple[str, str]]], float]:
         """Scrape /metrics; return ``{(sample name, labels): value}``."""
@@ -415,3 +417,130 @@ def escl_server() -> Iterator[EsclServer]:
     server = EsclServer()
     yield server
     server.close()
+
+
+# --------------------------------------------------------------------------- SMTP, Prometheus, Alertmanager
+
+
+class SmtpSink:
+    """A real SMTP server (aiosmtpd) keeping every message it receives."""
+
+    def __init__(self) -> None:
+        from email import message_from_bytes, policy
+
+        from aiosmtpd.controller import Controller
+
+        self.messages: list[tuple[list[str], Any]] = []
+        sink = self
+
+        class Handler:
+            async def handle_DATA(self, _server: object, _session: object, envelope: Any) -> str:  # noqa: N802
+                sink.messages.append(
+                    (list(envelope.rcpt_tos), message_from_bytes(envelope.content, policy=policy.default))
+                )
+                return "250 OK"
+
+        self.port = free_port()
+        self.controller = Controller(Handler(), hostname="127.0.0.1", port=self.port)
+        self.controller.start()
+
+    def to(self, address: str) -> list[Any]:
+        """Return the messages sent to ``address``."""
+        return [m for rcpt, m in self.messages if address in rcpt]
+
+    def close(self) -> None:
+        """Stop the server."""
+        self.controller.stop()
+
+
+@pytest.fixture
+def smtp_sink() -> Iterator[SmtpSink]:
+    """A real SMTP server on a free port."""
+    sink = SmtpSink()
+    yield sink
+    sink.close()
+
+
+@dataclass
+class Service:
+    """A running Prometheus or Alertmanager."""
+
+    port: int
+    proc: subprocess.Popen[bytes]
+    log_path: Path
+
+    @property
+    def url(self) -> str:
+        """Return the base URL."""
+        return f"http://127.0.0.1:{self.port}"
+
+    def api(self, path: str) -> Any:
+        """GET a JSON API path."""
+        import json
+
+        with urllib.request.urlopen(self.url + path, timeout=5) as resp:
+            return json.loads(resp.read())
+
+    def query(self, expr: str) -> list[dict[str, Any]]:
+        """Run an instant PromQL query; return the result vector."""
+        from urllib.parse import quote
+
+        data = self.api(f"/api/v1/query?query={quote(expr)}")
+        assert data["status"] == "success", data
+        return list(data["data"]["result"])
+
+    def log(self) -> str:
+        """Return what the service logged."""
+        return self.log_path.read_text(errors="replace")
+
+
+def http_ok(url: str) -> bool:
+    """Return whether ``url`` answers 200 (the connection is closed either way)."""
+    with urllib.request.urlopen(url, timeout=2) as resp:
+        return bool(resp.status == 200)
+
+
+def start_prometheus(
+    folder: Path,
+    *,
+    targets: list[str],
+    rule_files: list[Path],
+    alertmanager: str | None,
+    interval: str = "1s",
+) -> Service:
+    """Start a real Prometheus scraping ``targets`` (job esc-collector); the caller stops it."""
+    import yaml
+
+    exe = require_program("prometheus", "prometheus")
+    folder.mkdir(parents=True, exist_ok=True)
+    config: dict[str, Any] = {
+        "global": {"scrape_interval": interval, "evaluation_interval": interval},
+        "rule_files": [str(p) for p in rule_files],
+        "scrape_configs": [{"job_name": "esc-collector", "static_configs": [{"targets": targets}]}],
+    }
+    if alertmanager:
+        config["alerting"] = {"alertmanagers": [{"static_configs": [{"targets": [alertmanager]}]}]}
+    (folder / "prometheus.yml").write_text(yaml.safe_dump(config))
+    port = free_port()
+    log_path = folder / "prometheus.log"
+    with log_path.open("wb") as log:
+        proc = subprocess.Popen([exe, f"--config.file={folder / 'prometheus.yml'}", f"--storage.tsdb.path={folder / 'data'}",
+                                 f"--web.listen-address=127.0.0.1:{port}"], stdout=log, stderr=subprocess.STDOUT)  # fmt: skip
+    service = Service(port, proc, log_path)
+    wait_for(lambda: http_ok(service.url + "/-/ready"), timeout=30, what="Prometheus ready")
+    return service
+
+
+def start_alertmanager(folder: Path, config: Path) -> Service:
+    """Start a real Alertmanager with ``config``; the caller stops it."""
+    exe = require_program("prometheus-alertmanager", "prometheus-alertmanager")
+    folder.mkdir(parents=True, exist_ok=True)
+    port = free_port()
+    log_path = folder / "alertmanager.log"
+    with log_path.open("wb") as log:
+        proc = subprocess.Popen([exe, f"--config.file={config}", f"--storage.path={folder / 'data'}",
+                                 f"--web.listen-address=127.0.0.1:{port}", "--cluster.listen-address=",
+                                 f"--web.external-url=http://127.0.0.1:{port}"], stdout=log, stderr=subprocess.STDOUT)  # fmt: skip
+    service = Service(port, proc, log_path)
+    wait_for(lambda: http_ok(service.url + "/-/ready"), timeout=30, what="Alertmanager ready")
+    return service

@@ -51,7 +51,14 @@ def test_once_publishes_printers_and_scanners(
 
     hp = {**SITE, "device": "hp-accueil"}
     wait_for(lambda: collector.value("esc_device_up", **hp) == 1.0, timeout=5, what="printer series")
-    black = {**hp, "supply": "1.1", "type": "tonerCartridge", "colour": "black", "class": "consumed", "role": "toner"}
+    black = {
+        **hp,
+        "supply": "1.1",
+        "type": "tonerCartridge",
+        "colour": "black",
+        "class": "consumed",
+        "role": "toner",
+    }
     assert collector.value("esc_printer_supply_level_ratio", **black) == 0.92
     assert collector.value("esc_printer_supply_state", **black, state="ok") == 1.0
     assert collector.value("esc_printer_input_level_ratio", **hp, input="1.2", name="Tray 2") == 0.4
@@ -63,7 +70,14 @@ def test_once_publishes_printers_and_scanners(
     assert collector.value("esc_device_info", **info) == 1.0
 
     brother = {**SITE, "device": "brother-etage"}
-    toner = {**brother, "supply": "1.1", "type": "toner", "colour": "black", "class": "other", "role": "toner"}
+    toner = {
+        **brother,
+        "supply": "1.1",
+        "type": "toner",
+        "colour": "black",
+        "class": "other",
+        "role": "toner",
+    }
     assert collector.value("esc_printer_supply_state", **toner, state="some_remaining") == 1.0
     assert collector.value("esc_printer_supply_level_ratio", **toner) is None  # -3 is not a percentage
 
