@@ -25,6 +25,7 @@ from collector.ingest import Ingestor
 from collector.sites import load_sites
 from collector.state import FleetState
 from collector.tracker import Tracker, TrackerLoop
+from collector.web.status import StatusPages
 
 if TYPE_CHECKING:
     from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
@@ -103,9 +104,20 @@ class _ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
     allow_reuse_address = True
 
 
-def make_app(state: FleetState, registry: CollectorRegistry) -> WSGIApplication:
-    """Return the collector's WSGI application (``/metrics``, ``/healthz``)."""
+def make_app(
+    state: FleetState, registry: CollectorRegistry, pages: StatusPages | None = None
+) -> WSGIApplication:
+    """Return the collector's WSGI application (``/metrics``, ``/healthz``, the status pages)."""
     metrics_app = make_wsgi_app(registry)
+
+    def html(start_response: StartResponse, body: str | None) -> Iterable[bytes]:
+        if body is None:
+            start_response("404 Not Found", [("Content-Type", "text/html; charset=utf-8")])
+            return [b"<!DOCTYPE html><html lang='fr'><body><p>Page introuvable.</p></body></html>"]
+        start_response(
+            "200 OK", [("Content-Type", "text/html; charset=utf-8"), ("Cache-Control", "no-store")]
+        )
+        return [body.encode()]
 
     def app(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "/")
@@ -120,6 +132,10 @@ def make_app(state: FleetState, registry: CollectorRegistry) -> WSGIApplication:
             status = "200 OK" if connected else "503 Service Unavailable"
             start_response(status, [("Content-Type", "application/json")])
             return [body.encode()]
+        if pages is not None and path == "/":
+            return html(start_response, pages.index())
+        if pages is not None and path.startswith("/site/"):
+            return html(start_response, pages.site(path.removeprefix("/site/").strip("/")))
         start_response("404 Not Found", [("Content-Type", "text/plain; charset=utf-8")])
         return [b"not found\n"]
 
@@ -161,12 +177,20 @@ class CollectorService:
                 self.state, stale_after=config.collector.stale_after, clock=clock, tracker=self.tracker
             )
         )
+        self.pages: StatusPages | None = None
+        if self.tracker is not None:
+            tracker_ref = self.tracker
+            self.pages = StatusPages(
+                tracker_ref.sites, self.state, self.history,
+                service_states=lambda: dict(tracker_ref.snapshot(clock())[1]),
+                stale_after=config.collector.stale_after, clock=clock,
+            )  # fmt: skip
         self.subscriber = Subscriber(config, self.ingestor)
         host, port = parse_listen(config.collector.listen)
         self.http = make_server(
             host,
             port,
-            make_app(self.state, self.registry),
+            make_app(self.state, self.registry, self.pages),
             server_class=_ThreadingWSGIServer,
             handler_class=_QuietHandler,
         )

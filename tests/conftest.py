@@ -544,3 +544,17 @@ def start_alertmanager(folder: Path, config: Path) -> Service:
     service = Service(port, proc, log_path)
     wait_for(lambda: http_ok(service.url + "/-/ready"), timeout=30, what="Alertmanager ready")
     return service
+
+
+# --------------------------------------------------------------------------- Chromium
+
+
+def chromium(*args: str, user_data: Path, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    """Run headless Chromium (Debian package) with the flags this sandboxed machine needs."""
+    exe = shutil.which("chromium") or shutil.which("chromium-browser")
+    if exe is None:
+        pytest.fail(f"chromium is not installed: {INSTALL_HINT.format(package='chromium')}", pytrace=False)
+    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+             "--disable-background-networking", "--disable-component-update", "--disable-sync",
+             "--hide-scrollbars", f"--user-data-dir={user_data}"]  # fmt: skip
+    return subprocess.run([exe, *flags, *args], capture_output=True, text=True, timeout=timeout, check=False)

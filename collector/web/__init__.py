@@ -1,0 +1,1 @@
+"""The secretariat's status page: what needs doing now, and each service's availability."""

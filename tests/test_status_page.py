@@ -1,0 +1,120 @@
+"""The secretariat's status page, rendered by a real headless Chromium."""
+
+from __future__ import annotations
+
+import subprocess
+from html.parser import HTMLParser
+from pathlib import Path
+
+from conftest import (
+    REPO,
+    Broker,
+    CollectorProc,
+    Simulator,
+    chromium,
+    cli,
+    free_port,
+    stop_process,
+    wait_for,
+    write_agent_config,
+)
+from printer_variants import jammed, recording
+
+SITES = """
+[sites.maurepas]
+name = "ESC Maurepas"
+opening_hours = "24/7"
+contact = "secretariat.maurepas@example.org"
+[sites.maurepas.services.impression]
+devices = ["imprimante-accueil"]
+[sites.maurepas.services.postes]
+pcs = ["accueil-pc1"]
+
+[sites.kleber]
+name = "ESC Kléber"
+opening_hours = "off"
+"""
+
+
+class Dom(HTMLParser):
+    """Text by element id and class, from the DOM Chromium dumped."""
+
+    def __init__(self, html: str) -> None:
+        super().__init__()
+        self.stack: list[dict[str, str | None]] = []
+        self.by: dict[str, list[str]] = {}
+        self.feed(html)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag not in ("br", "meta", "link", "img", "input"):
+            self.stack.append(dict(attrs))
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag not in ("br", "meta", "link", "img", "input") and self.stack:
+            self.stack.pop()
+
+    def handle_data(self, data: str) -> None:
+        text = data.strip()
+        if not text:
+            return
+        for attrs in self.stack:
+            keys = [f"#{attrs['id']}"] if attrs.get("id") else []
+            keys += [f".{c}" for c in str(attrs.get("class") or "").split()]
+            for key in keys:
+                self.by.setdefault(key, []).append(text)
+
+
+def test_status_page_in_chromium(tmp_path: Path, mosquitto: Broker, snmpsim: Simulator) -> None:
+    slot = snmpsim.claim(jammed(recording("jetdirect_m880")))
+    folder = tmp_path / "collector"
+    folder.mkdir()
+    (folder / "sites.toml").write_text(SITES)
+    port = free_port()
+    (folder / "collector.toml").write_text(
+        f'[collector]\nlisten = "127.0.0.1:{port}"\n[broker]\nurl = "{mosquitto.url}"\n[sites]\nfile = "sites.toml"\n'
+        '[history]\npath = "history.sqlite3"\n[availability]\nevaluate_every = 1\n'
+    )
+    with (folder / "collector.log").open("wb") as log:
+        proc = subprocess.Popen([cli("esc-collector"), "run", "--config", str(folder / "collector.toml")], stdout=log,
+                                stderr=subprocess.STDOUT)  # fmt: skip
+    collector = CollectorProc(port, proc, folder / "collector.log")
+    extra = (f'[[printers]]\nid = "imprimante-accueil"\nname = "imprimante de l\'accueil"\nhost = "127.0.0.1"\n'
+             f'port = {snmpsim.port}\ncommunity = "{slot}"\ntimeout = 2.0\nretries = 0\n[devices]\ninterval = 5\n')  # fmt: skip
+    config = write_agent_config(tmp_path / "agent", extra=extra, interval=5)
+    with (tmp_path / "agent.log").open("wb") as log:
+        agent = subprocess.Popen([cli("esc-agent"), "run", "--config", str(config), "--broker", mosquitto.url],
+                                 stdout=log, stderr=subprocess.STDOUT)  # fmt: skip
+    try:
+        wait_for(lambda: collector.value("esc_device_up", site="maurepas", device="imprimante-accueil") == 1.0,
+                 timeout=20, what="the printer")  # fmt: skip
+        page = chromium("--dump-dom", f"{collector.url}/site/maurepas", user_data=tmp_path / "chrome")
+        assert page.returncode == 0, page.stderr
+        dom = Dom(page.stdout)
+        assert dom.by["#open-state"] == ["ouvert"]
+        todos = dom.by[".what"]
+        assert "Bourrage papier dans le bac 2" in todos
+        assert "imprimante de l'accueil" in dom.by[".where"]
+        services = dom.by[".service"]
+        assert "impression" in services
+        assert "indisponible" in services  # one printer, jammed
+        assert "postes en libre-service" in services
+        assert 'lang="fr"' in page.stdout
+        assert "<script" not in page.stdout.lower()
+        # The list of sites.
+        index = Dom(chromium("--dump-dom", f"{collector.url}/", user_data=tmp_path / "chrome").stdout)
+        assert "ESC Maurepas" in index.by[".site"]
+        assert "fermé" in index.by[".site"]  # Kléber
+        # A phone-sized screenshot, kept as a test artefact.
+        artefacts = REPO / "test-artifacts"
+        artefacts.mkdir(exist_ok=True)
+        shot = artefacts / "status-page-phone.png"
+        shot.unlink(missing_ok=True)
+        taken = chromium(f"--screenshot={shot}", "--window-size=390,1100", f"{collector.url}/site/maurepas",
+                         user_data=tmp_path / "chrome")  # fmt: skip
+        assert taken.returncode == 0, taken.stderr
+        assert shot.stat().st_size > 5_000
+        missing = chromium("--dump-dom", f"{collector.url}/site/nowhere", user_data=tmp_path / "chrome")
+        assert "Page introuvable" in missing.stdout
+    finally:
+        stop_process(agent)
+        stop_process(proc)
