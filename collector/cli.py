@@ -153,6 +153,25 @@ def alertmanager_config(
     typer.echo(f"{out}: {routed} secretariat route(s) and the technicians' route")
 
 
+dashboards_app = typer.Typer(
+    help="Grafana dashboards (grafanalib sources in dashboards/).", no_args_is_help=True
+)
+app.add_typer(dashboards_app, name="dashboards")
+
+
+@dashboards_app.command("build")
+def dashboards_build(
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the JSON files.")],
+) -> None:
+    """Write every dashboard's JSON, deterministically (same sources, same bytes)."""
+    try:
+        from dashboards.build import build  # noqa: PLC0415 - grafanalib only for this command
+    except ImportError as err:
+        _fail(f"dashboards need grafanalib: pip install 'esc-fleet[dashboards]' ({err})", 1)
+    for path in build(out):
+        typer.echo(str(path))
+
+
 class ReportFormat(StrEnum):
     """Output formats of the coordinator report."""
 

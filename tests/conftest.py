@@ -496,8 +496,12 @@ class Service:
 
 def http_ok(url: str) -> bool:
     """Return whether ``url`` answers 200 (the connection is closed either way)."""
-    with urllib.request.urlopen(url, timeout=2) as resp:
-        return bool(resp.status == 200)
+    try:
+        with urllib.request.urlopen(url, timeout=2) as resp:
+            return bool(resp.status == 200)
+    except urllib.error.HTTPError as err:  # e.g. 503 while starting; it holds the connection open
+        err.close()
+        return False
 
 
 def start_prometheus(

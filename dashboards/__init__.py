@@ -1,0 +1,1 @@
+"""Grafana dashboards as code (grafanalib); built JSON goes to deploy/grafana/dashboards/."""
