@@ -16,6 +16,8 @@ echo "== ruff"
 "$VENV/bin/ruff" format --check .
 echo "== mypy"
 "$VENV/bin/mypy"
+echo "== promtool test rules"
+promtool test rules alerts/tests/esc.rules.test.yml
 echo "== pytest"
 mkdir -p test-artifacts
 "$VENV/bin/pytest" "$@"
