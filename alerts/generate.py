@@ -20,6 +20,11 @@ SERVICE = (
     '{{ if eq $labels.service "postes" }}postes en libre-service{{ else if eq $labels.service "numerisation" }}'
     'numérisation{{ else if eq $labels.service "wifi" }}wifi public{{ else }}{{ $labels.service }}{{ end }}'
 )
+#: Where the jam is: subject "1.2" is tray 2 of the printer (prtInputTable index).
+JAM_PLACE = (
+    '{{ if match "^[0-9]+[.][0-9]+$" $labels.subject }} (bac {{ reReplaceAll "^[0-9]+[.]" "" $labels.subject }})'
+    '{{ else if eq $labels.reason "adf_jam" }} (chargeur de documents){{ end }}'
+)
 OPEN = "and on(site) esc_site_open == 1"
 INFO = "* on(site, device) group_left(name) esc_device_info"
 
@@ -60,7 +65,7 @@ SECRETARIAT = [
     rule("EscPaperLow", device('esc_device_reason{reason="paper_low"}'), "30m", "warning", "secretariat",
          f"Papier presque vide — {NAME}", f"Remettre du papier dans {NAME}."),
     rule("EscPaperJam", device('esc_device_reason{reason=~"jam|adf_jam"}'), "2m", "critical", "secretariat",
-         f"Bourrage papier — {NAME}",
+         f"Bourrage papier{JAM_PLACE} — {NAME}",
          f"Ouvrir {NAME} en suivant les indications de son écran et retirer doucement la feuille coincée."),
     rule("EscDoorOpen", device('esc_device_reason{reason="door_open"}'), "5m", "critical", "secretariat",
          f"Capot ouvert — {NAME}", f"Refermer le capot de {NAME}."),

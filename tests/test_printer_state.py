@@ -152,3 +152,12 @@ def test_scanner_states(scanner_state: str, adf: str | None, state: str, codes: 
                     consecutive_failures=0, options=OPTIONS)  # fmt: skip
     assert result.state == state
     assert [r.code for r in result.reasons] == codes
+
+
+def test_jam_outside_a_tray_names_the_location() -> None:
+    from printer_variants import alert_rows, patch
+
+    cells = alert_rows(1, code=8, group=13, group_index=1, location=7, description="Paper jam")  # media path
+    state, reasons, label = derived(patch(recording("utax"), cells))
+    assert (state, reasons) == ("down", [("jam", "location:7")])
+    assert label == "hors service : bourrage papier (emplacement 7)"

@@ -161,7 +161,10 @@ def _alert_reasons(status: PrinterStatus) -> list[Reason]:
             where = f" dans le {_tray_label(tray)}" if tray else ""
             if not tray and alert.location is not None and alert.location > 0:
                 where = f" (emplacement {alert.location})"
-            subject = tray.index if tray else (str(alert.location) if alert.location is not None else None)
+            # The tray's table index ("1.2") when the alert names a tray, else the printer's location code.
+            subject = (
+                tray.index if tray else (f"location:{alert.location}" if alert.location is not None else None)
+            )
             reasons.append(_reason("jam", f"Bourrage papier{where}", subject))
         elif code in DOOR_CODES:
             reasons.append(_reason("door_open", "Capot ouvert"))
