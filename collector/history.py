@@ -38,6 +38,9 @@ CREATE TABLE IF NOT EXISTS counters (
     PRIMARY KEY (site, service, name)
 );
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS sequences (
+    site TEXT NOT NULL, agent TEXT NOT NULL, seq INTEGER NOT NULL, PRIMARY KEY (site, agent)
+);
 """
 
 Key = tuple[str, str, str]  # (site, kind, member)
@@ -160,6 +163,22 @@ class History:
                 (before, before),
             )
             return int(cur.rowcount)
+
+    # ------------------------------------------------------------------ sequences
+    def load_sequences(self) -> dict[tuple[str, str], int]:
+        """Return the highest data ``seq`` processed per agent (for idempotence across restarts)."""
+        with self._lock:
+            rows = self._db.execute("SELECT site, agent, seq FROM sequences").fetchall()
+        return {(site, agent): int(seq) for site, agent, seq in rows}
+
+    def save_sequence(self, site: str, agent: str, seq: int) -> None:
+        """Remember that an agent's data message ``seq`` was processed."""
+        with self._lock:
+            self._db.execute(
+                "INSERT INTO sequences(site, agent, seq) VALUES (?, ?, ?) "
+                "ON CONFLICT(site, agent) DO UPDATE SET seq = MAX(seq, excluded.seq)",
+                (site, agent, seq),
+            )
 
     # ------------------------------------------------------------------ counters
     def load_counters(self) -> dict[tuple[str, str, str], float]:

@@ -43,11 +43,25 @@ class Ingestor:
         *,
         max_payload_bytes: int = MAX_PAYLOAD_BYTES,
         on_accepted: Callable[[str, float], None] | None = None,
+        processed_before: dict[tuple[str, str], int] | None = None,
+        remember: Callable[[str, str, int], None] | None = None,
     ) -> None:
-        """Bind to the state to update; ``on_accepted(site, now)`` runs after each accepted message."""
+        """Bind to the state to update.
+
+        Args:
+            state: the fleet state.
+            max_payload_bytes: larger payloads are refused unread.
+            on_accepted: ``(site, now)``, called after each accepted message.
+            processed_before: highest data ``seq`` per (site, agent) processed by an earlier run of
+                the collector: the broker redelivers what it did not see acknowledged, and those
+                replays must not be applied twice (data messages leave an agent in ``seq`` order).
+            remember: ``(site, agent, seq)``, called for each accepted data message, to persist it.
+        """
         self.state = state
         self.max_payload_bytes = max_payload_bytes
         self.on_accepted = on_accepted
+        self.processed_before = processed_before or {}
+        self.remember = remember
 
     def handle(self, topic: str, payload: bytes, *, now: float, retained: bool = False) -> Outcome:
         """Process one message received at wall-clock time ``now``."""
@@ -59,6 +73,12 @@ class Ingestor:
             # The detail never echoes the payload: it may be hostile or large.
             _LOGGER.warning("rejected message on %.200s: %.300s", topic, err)
             return Outcome.REJECTED
+        is_data = not isinstance(message, StatusMessage)
+        before = self.processed_before.get((message.site, message.agent))
+        if is_data and before is not None and message.seq <= before:
+            with self.state.lock:
+                self.state.counters.duplicates += 1
+            return Outcome.DUPLICATE
         with self.state.lock:
             agent = self.state.agent(message.site, message.agent)
             if not agent.seqs.add(message.seq):
@@ -71,6 +91,8 @@ class Ingestor:
                 self.state.counters.stale_status += 1
         if outcome is Outcome.ACCEPTED and self.on_accepted is not None:
             self.on_accepted(message.site, now)
+        if outcome is Outcome.ACCEPTED and is_data and self.remember is not None:
+            self.remember(message.site, message.agent, message.seq)
         return outcome
 
     def _apply(self, agent: AgentState, message: AnyMessage, *, now: float, retained: bool) -> Outcome:

@@ -170,6 +170,8 @@ class CollectorService:
             self.state,
             max_payload_bytes=config.limits.max_payload_bytes,
             on_accepted=(lambda site, now: tracker.evaluate(now, [site])) if tracker else None,
+            processed_before=self.history.load_sequences() if self.history else None,
+            remember=self.history.save_sequence if self.history else None,
         )
         self.registry = CollectorRegistry(auto_describe=False)
         self.registry.register(

@@ -147,3 +147,18 @@ def test_rejections_are_counted_by_reason(
     assert ingestor.handle(topic, payload, now=T0) is Outcome.REJECTED
     assert registry.get_sample_value("esc_collector_messages_rejected_total", {"reason": reason}) == 1.0
     assert registry.get_sample_value("esc_collector_agents") == 0.0
+
+
+def test_replays_from_before_a_restart_are_not_applied_twice() -> None:
+    remembered: list[tuple[str, str, int]] = []
+    state = FleetState()
+    ingestor = Ingestor(state, processed_before={("maurepas", "pc1"): 10},
+                        remember=lambda site, agent, seq: remembered.append((site, agent, seq)))  # fmt: skip
+    assert (
+        ingestor.handle(*host(9), now=T0) is Outcome.DUPLICATE
+    )  # redelivered by the broker after the restart
+    assert ingestor.handle(*host(10), now=T0) is Outcome.DUPLICATE
+    assert ingestor.handle(*host(11), now=T0) is Outcome.ACCEPTED
+    # Status messages are judged by their session, not their seq (a Will carries an older seq).
+    assert ingestor.handle(*status(5, "online", session=3), now=T0) is Outcome.ACCEPTED
+    assert remembered == [("maurepas", "pc1", 11)]
