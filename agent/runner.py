@@ -8,7 +8,7 @@ import threading
 import time
 from collections.abc import Callable
 from types import FrameType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from agent.config import AgentConfig
 from agent.exceptions import BrokerError
@@ -45,9 +45,9 @@ class Agent:
         self.outbox = outbox
         self.host = HostSampler(config.host.mounts) if config.host.enabled else None
 
-    def queue_host(self, body: HostBody) -> Topic:
-        """Wrap a host reading in its envelope and store it in the outbox."""
-        message = HostMessage(
+    def _queue(self, message_class: type[HostMessage | DeviceMessage | LockdownMessage], body: Any) -> Topic:
+        """Wrap a body in its envelope and store it in the outbox (thread-safe)."""
+        message = message_class(
             site=self.config.agent.site,
             agent=self.config.agent.id,
             seq=self.outbox.next_seq(),
@@ -57,32 +57,18 @@ class Agent:
         topic = topic_of(message)
         self.outbox.put(str(topic), encode(message))
         return topic
+
+    def queue_host(self, body: HostBody) -> Topic:
+        """Queue a host reading."""
+        return self._queue(HostMessage, body)
 
     def queue_device(self, body: DeviceBody) -> Topic:
-        """Wrap a device observation in its envelope and store it in the outbox (thread-safe)."""
-        message = DeviceMessage(
-            site=self.config.agent.site,
-            agent=self.config.agent.id,
-            seq=self.outbox.next_seq(),
-            ts=now_utc(),
-            body=body,
-        )
-        topic = topic_of(message)
-        self.outbox.put(str(topic), encode(message))
-        return topic
+        """Queue a device observation (called from the devices thread)."""
+        return self._queue(DeviceMessage, body)
 
     def queue_lockdown(self, body: LockdownBody) -> Topic:
-        """Wrap a lockdown result in its envelope and store it in the outbox (thread-safe)."""
-        message = LockdownMessage(
-            site=self.config.agent.site,
-            agent=self.config.agent.id,
-            seq=self.outbox.next_seq(),
-            ts=now_utc(),
-            body=body,
-        )
-        topic = topic_of(message)
-        self.outbox.put(str(topic), encode(message))
-        return topic
+        """Queue a lockdown result (called from the lockdown thread)."""
+        return self._queue(LockdownMessage, body)
 
     def cycle(self) -> int:
         """Take one round of readings; return how many messages were queued.

@@ -14,11 +14,14 @@ import time
 from enum import StrEnum
 from pathlib import Path
 from types import FrameType
-from typing import Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
 from collector.config import ENV_CONFIG, CollectorConfig, ConfigError, load_collector_config
+
+if TYPE_CHECKING:
+    from collector.sites import SitesFile
 
 app = typer.Typer(
     name="esc-collector",
@@ -43,6 +46,17 @@ ConfigOption = Annotated[
 def _fail(message: str, code: int) -> NoReturn:
     typer.echo(f"esc-collector: error: {message}", err=True)
     raise typer.Exit(code)
+
+
+def _load_sites(cfg: CollectorConfig) -> SitesFile:
+    from collector.sites import load_sites  # noqa: PLC0415
+
+    if cfg.sites.file is None:
+        _fail("the collector configuration names no [sites] file", 2)
+    try:
+        return load_sites(cfg.sites.file)
+    except ConfigError as err:
+        _fail(str(err), 2)
 
 
 def _load(config: Path | None, *, broker: str | None = None, listen: str | None = None) -> CollectorConfig:
@@ -136,15 +150,9 @@ def alertmanager_config(
 ) -> None:
     """Write the Alertmanager routing (a route per site to its secretariat, one for technicians)."""
     from collector.alerting import render_alertmanager  # noqa: PLC0415
-    from collector.sites import load_sites  # noqa: PLC0415
 
     cfg = _load(config)
-    if cfg.sites.file is None:
-        _fail("the collector configuration names no [sites] file", 2)
-    try:
-        sites = load_sites(cfg.sites.file)
-    except ConfigError as err:
-        _fail(str(err), 2)
+    sites = _load_sites(cfg)
     try:
         out.write_text(render_alertmanager(sites, cfg.alerting), encoding="utf-8")
     except OSError as err:
@@ -203,18 +211,12 @@ def report(
     from collector.history import History  # noqa: PLC0415
     from collector.report import render  # noqa: PLC0415
     from collector.report.build import build_report  # noqa: PLC0415
-    from collector.sites import load_sites  # noqa: PLC0415
 
     cfg = _load(config)
     first, last = _day(date_from, "--from"), _day(date_to, "--to")
     if last < first:
         _fail("--to is before --from", 2)
-    if cfg.sites.file is None:
-        _fail("the collector configuration names no [sites] file", 2)
-    try:
-        sites = load_sites(cfg.sites.file)
-    except ConfigError as err:
-        _fail(str(err), 2)
+    sites = _load_sites(cfg)
     if site is not None and site not in sites.sites:
         _fail(f"--site {site}: not in {cfg.sites.file}", 2)
     if not cfg.history.file.exists():
