@@ -200,16 +200,29 @@ class CollectorProc:
 
 
 def start_collector(
-    folder: Path, broker: Broker, *, stale_after: float = 60.0, extra: str = ""
+    folder: Path,
+    broker: Broker,
+    *,
+    stale_after: float = 60.0,
+    extra: str = "",
+    sites: str | None = None,
+    port: int | None = None,
 ) -> CollectorProc:
-    """Start ``esc-collector run`` against ``broker``; the caller stops it."""
+    """Start ``esc-collector run`` against ``broker``; the caller stops it.
+
+    With ``sites`` (the text of a sites.toml), the collector tracks availability, keeps its
+    history in ``folder`` and evaluates every second.
+    """
     folder.mkdir(parents=True, exist_ok=True)
     config = folder / "collector.toml"
+    if sites is not None:
+        (folder / "sites.toml").write_text(sites)
+        extra += '[sites]\nfile = "sites.toml"\n[history]\npath = "history.sqlite3"\n[availability]\nevaluate_every = 1\n'
     config.write_text(
         f'[collector]\nname = "test-{folder.name}"\nstale_after = {stale_after}\n'
         f'[broker]\nurl = "mqtt://127.0.0.1:1"\nkeepalive = 5\n{extra}'
     )
-    port = free_port()
+    port = port or free_port()
     log_path = folder / "collector.log"
     with log_path.open("wb") as log:
         proc = subprocess.Popen(
@@ -242,6 +255,20 @@ def collector(tmp_path: Path, mosquitto: Broker) -> Iterator[CollectorProc]:
     proc = start_collector(tmp_path / "collector", mosquitto)
     yield proc
     stop_process(proc.proc)
+
+
+def start_agent(config: Path, broker: Broker, log: Path) -> subprocess.Popen[bytes]:
+    """Start ``esc-agent run`` against ``broker``; the caller stops it."""
+    with log.open("wb") as out:
+        return subprocess.Popen([cli("esc-agent"), "run", "--config", str(config), "--broker", broker.url],
+                                stdout=out, stderr=subprocess.STDOUT)  # fmt: skip
+
+
+def printer_block(device: str, port: int, community: str, name: str | None = None) -> str:
+    """An agent config's ``[[printers]]`` entry for a device served by the test snmpsim."""
+    label = f'name = "{name}"\n' if name else ""
+    return (f'[[printers]]\nid = "{device}"\n{label}host = "127.0.0.1"\nport = {port}\ncommunity = "{community}"\n'
+            "timeout = 2.0\nretries = 0\n")  # fmt: skip
 
 
 def run_cli(

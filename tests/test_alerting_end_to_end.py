@@ -12,15 +12,15 @@ import yaml
 from conftest import (
     REPO,
     Broker,
-    CollectorProc,
     Service,
     Simulator,
     SmtpSink,
-    cli,
-    free_port,
+    printer_block,
     require_program,
     run_cli,
+    start_agent,
     start_alertmanager,
+    start_collector,
     start_prometheus,
     stop_process,
     wait_for,
@@ -65,43 +65,31 @@ class Stack:
         self.procs: list[subprocess.Popen[bytes]] = []
         self.slot = snmpsim.claim(supply_level(recording("utax"), "1.1", 7, 100))  # black toner at 7 %
         folder = tmp_path / "collector"
-        folder.mkdir()
-        (folder / "sites.toml").write_text(SITES.format(hours=hours))
-        config = folder / "collector.toml"
-        port = free_port()
-        config.write_text(
-            f'[collector]\nname = "alerts"\nlisten = "127.0.0.1:{port}"\nstale_after = 60\n'
-            f'[broker]\nurl = "{mosquitto.url}"\n[sites]\nfile = "sites.toml"\n[history]\npath = "history.sqlite3"\n'
-            f"[availability]\nevaluate_every = 1\n"
+        alerting = (
             f'[alerting]\nsmarthost = "127.0.0.1:{smtp.port}"\nfrom = "esc-fleet@example.org"\nrequire_tls = false\n'
             f'technicians = ["technicien@example.org"]\ntemplates = "{REPO}/alerts/templates/*.tmpl"\n'
             'group_wait = "1s"\ngroup_interval = "2s"\nrepeat_interval = "1h"\ntechnician_repeat_interval = "1h"\n'
         )
+        self.collector = start_collector(folder, mosquitto, sites=SITES.format(hours=hours), extra=alerting)
+        self.procs.append(self.collector.proc)
+        config = folder / "collector.toml"
         generated = run_cli("esc-collector", "alertmanager", "config", "--config", str(config), "--out",
                             str(folder / "alertmanager.yml"))  # fmt: skip
         assert generated.returncode == 0, generated.stderr
         check = subprocess.run([require_program("amtool", "prometheus-alertmanager"), "check-config",
                                 str(folder / "alertmanager.yml")], capture_output=True, text=True, check=False)  # fmt: skip
         assert check.returncode == 0, check.stdout + check.stderr
-        with (folder / "collector.log").open("wb") as log:
-            collector = subprocess.Popen([cli("esc-collector"), "run", "--config", str(config)], stdout=log,
-                                         stderr=subprocess.STDOUT)  # fmt: skip
-        self.procs.append(collector)
-        self.collector = CollectorProc(port, collector, folder / "collector.log")
-        wait_for(lambda: self.collector.get("/healthz")[0] == 200, timeout=15, what="collector")
         self.alertmanager = start_alertmanager(tmp_path / "am", folder / "alertmanager.yml")
         self.procs.append(self.alertmanager.proc)
         self.prometheus: Service = start_prometheus(
-            tmp_path / "prom", targets=[f"127.0.0.1:{port}"], rule_files=[fast_rules(tmp_path)],
+            tmp_path / "prom", targets=[f"127.0.0.1:{self.collector.port}"], rule_files=[fast_rules(tmp_path)],
             alertmanager=f"127.0.0.1:{self.alertmanager.port}",
         )  # fmt: skip
         self.procs.append(self.prometheus.proc)
-        extra = (f'[[printers]]\nid = "imprimante-accueil"\nname = "imprimante de l\'accueil"\nhost = "127.0.0.1"\n'
-                 f'port = {snmpsim.port}\ncommunity = "{self.slot}"\ntimeout = 2.0\nretries = 0\n[devices]\ninterval = 5\n')  # fmt: skip
+        extra = printer_block("imprimante-accueil", snmpsim.port, self.slot, "imprimante de l'accueil")
+        extra += "[devices]\ninterval = 5\n"
         agent_config = write_agent_config(tmp_path / "agent", extra=extra, interval=5)
-        with (tmp_path / "agent.log").open("wb") as log:
-            self.procs.append(subprocess.Popen([cli("esc-agent"), "run", "--config", str(agent_config), "--broker",
-                                                mosquitto.url], stdout=log, stderr=subprocess.STDOUT))  # fmt: skip
+        self.procs.append(start_agent(agent_config, mosquitto, tmp_path / "agent.log"))
 
     def close(self) -> None:
         for proc in reversed(self.procs):

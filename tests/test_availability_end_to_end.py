@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import signal
 import sqlite3
-import subprocess
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -18,8 +17,10 @@ from conftest import (
     Broker,
     CollectorProc,
     Simulator,
-    cli,
     free_port,
+    printer_block,
+    start_agent,
+    start_collector,
     stop_process,
     wait_for,
     write_agent_config,
@@ -39,21 +40,7 @@ pcs = ["accueil-pc1"]
 
 
 def start(folder: Path, broker: Broker, *, port: int | None = None) -> CollectorProc:
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "sites.toml").write_text(SITES)
-    config = folder / "collector.toml"
-    config.write_text(
-        f'[collector]\nname = "avail"\nstale_after = 30\n[broker]\nurl = "{broker.url}"\nkeepalive = 5\n'
-        f'[sites]\nfile = "sites.toml"\n[history]\npath = "history.sqlite3"\n[availability]\nevaluate_every = 0.5\n'
-    )
-    port = port or free_port()
-    log = folder / f"collector-{port}.log"
-    with log.open("ab") as out:
-        proc = subprocess.Popen([cli("esc-collector"), "run", "--config", str(config), "--listen", f"127.0.0.1:{port}"],
-                                stdout=out, stderr=subprocess.STDOUT)  # fmt: skip
-    collector = CollectorProc(port, proc, log)
-    wait_for(lambda: collector.get("/healthz")[0] == 200, timeout=15, what="collector")
-    return collector
+    return start_collector(folder, broker, sites=SITES, stale_after=30, port=port)
 
 
 def states(db: Path, kind: str, member: str) -> list[str]:
@@ -67,12 +54,9 @@ def states(db: Path, kind: str, member: str) -> list[str]:
 def test_services_counters_and_history(tmp_path: Path, mosquitto: Broker, snmpsim: Simulator) -> None:
     slot = snmpsim.claim(recording("jetdirect_m880"))
     collector = start(tmp_path / "collector", mosquitto)
-    extra = (f'[[printers]]\nid = "hp"\nhost = "127.0.0.1"\nport = {snmpsim.port}\ncommunity = "{slot}"\n'
-             "timeout = 2.0\nretries = 0\n[devices]\ninterval = 5\n")  # fmt: skip
+    extra = printer_block("hp", snmpsim.port, slot) + "[devices]\ninterval = 5\n"
     config = write_agent_config(tmp_path / "agent", extra=extra, interval=5)
-    with (tmp_path / "agent.log").open("wb") as log:
-        agent = subprocess.Popen([cli("esc-agent"), "run", "--config", str(config), "--broker", mosquitto.url],
-                                 stdout=log, stderr=subprocess.STDOUT)  # fmt: skip
+    agent = start_agent(config, mosquitto, tmp_path / "agent.log")
     service = {"site": "maurepas", "service": "impression"}
     try:
         wait_for(

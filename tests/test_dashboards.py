@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
 from pathlib import Path
 from urllib.parse import quote
 
@@ -14,11 +13,11 @@ from test_alerting_end_to_end import fast_rules
 from conftest import (
     REPO,
     Broker,
-    CollectorProc,
     Simulator,
-    cli,
-    free_port,
+    printer_block,
     run_cli,
+    start_agent,
+    start_collector,
     start_prometheus,
     stop_process,
     wait_for,
@@ -88,40 +87,26 @@ def test_every_query_returns_data_from_a_real_prometheus(
     tmp_path: Path, mosquitto: Broker, snmpsim: Simulator
 ) -> None:
     jam = snmpsim.claim(jammed(recording("sharp")))
-    folder = tmp_path / "collector"
-    folder.mkdir()
-    (folder / "sites.toml").write_text(
+    sites = (
         '[sites.maurepas]\nname = "ESC Maurepas"\nopening_hours = "24/7"\n'
         '[sites.maurepas.services.impression]\ndevices = ["sharp-jam"]\n'
         '[sites.maurepas.services.numerisation]\ndevices = ["hp"]\n'
         '[sites.maurepas.services.postes]\npcs = ["accueil-pc1"]\n'
     )
-    port = free_port()
-    (folder / "collector.toml").write_text(
-        f'[collector]\nlisten = "127.0.0.1:{port}"\n[broker]\nurl = "{mosquitto.url}"\n[sites]\nfile = "sites.toml"\n'
-        '[history]\npath = "history.sqlite3"\n[availability]\nevaluate_every = 1\n'
-    )
     root = tmp_path / "root"
     build_kiosk(root)
     policy = write_policy(tmp_path, processes="")
-    procs = []
-    with (folder / "collector.log").open("wb") as log:
-        procs.append(subprocess.Popen([cli("esc-collector"), "run", "--config", str(folder / "collector.toml")],
-                                      stdout=log, stderr=subprocess.STDOUT))  # fmt: skip
-    collector = CollectorProc(port, procs[0], folder / "collector.log")
-    extra = "".join(
-        f'[[printers]]\nid = "{device}"\nname = "{name}"\nhost = "127.0.0.1"\nport = {snmpsim.port}\n'
-        f'community = "{community}"\ntimeout = 2.0\nretries = 0\n'
-        for device, community, name in (("hp", "jetdirect_m880", "copieur de l'accueil"),
-                                        ("sharp-jam", jam, "copieur de l'étage"))
-    ) + f'[devices]\ninterval = 5\n[lockdown]\npolicy = "{policy}"\nroot = "{root}"\ninterval = 5\n'  # fmt: skip
+    collector = start_collector(tmp_path / "collector", mosquitto, sites=sites)
+    procs = [collector.proc]
+    extra = (
+        printer_block("hp", snmpsim.port, "jetdirect_m880", "copieur de l'accueil")
+        + printer_block("sharp-jam", snmpsim.port, jam, "copieur de l'étage")
+        + f'[devices]\ninterval = 5\n[lockdown]\npolicy = "{policy}"\nroot = "{root}"\ninterval = 5\n'
+    )
     config = write_agent_config(tmp_path / "agent", extra=extra, interval=5)
     try:
-        wait_for(lambda: collector.get("/healthz")[0] == 200, timeout=15, what="collector")
-        with (tmp_path / "agent.log").open("wb") as log:
-            procs.append(subprocess.Popen([cli("esc-agent"), "run", "--config", str(config), "--broker", mosquitto.url],
-                                          stdout=log, stderr=subprocess.STDOUT))  # fmt: skip
-        prometheus = start_prometheus(tmp_path / "prom", targets=[f"127.0.0.1:{port}"],
+        procs.append(start_agent(config, mosquitto, tmp_path / "agent.log"))
+        prometheus = start_prometheus(tmp_path / "prom", targets=[f"127.0.0.1:{collector.port}"],
                                       rule_files=[fast_rules(tmp_path)], alertmanager=None)  # fmt: skip
         procs.append(prometheus.proc)
         # Enough scrapes for rates and increases, and measured open time for the availability ratio.

@@ -11,10 +11,11 @@ from conftest import (
     CollectorProc,
     EsclServer,
     Simulator,
-    cli,
     free_port,
+    printer_block,
     require_program,
     run_cli,
+    start_agent,
     stop_process,
     wait_for,
     write_agent_config,
@@ -24,23 +25,16 @@ from printer_variants import jammed, recording
 SITE = {"site": "maurepas"}
 
 
-def printer_block(device: str, sim: Simulator, community: str, name: str = "imprimante de l'accueil") -> str:
-    return (
-        f'[[printers]]\nid = "{device}"\nname = "{name}"\nhost = "127.0.0.1"\nport = {sim.port}\n'
-        f'community = "{community}"\ntimeout = 2.0\nretries = 0\n'
-    )
-
-
 def test_once_publishes_printers_and_scanners(
     tmp_path: Path, mosquitto: Broker, collector: CollectorProc, snmpsim: Simulator, escl_server: EsclServer
 ) -> None:
     escl_server.serve("ScannerStatus", (Path(__file__).parent / "data/escl/status-adf-jam.xml").read_bytes())
     jam = snmpsim.claim(jammed(recording("jetdirect_m880")))
     extra = (
-        printer_block("hp-accueil", snmpsim, "jetdirect_m880")
-        + printer_block("brother-etage", snmpsim, "brother", "imprimante de l'étage")
-        + printer_block("hp-jam", snmpsim, jam)
-        + printer_block("absent", snmpsim, "no-such-community")
+        printer_block("hp-accueil", snmpsim.port, "jetdirect_m880", "imprimante de l'accueil")
+        + printer_block("brother-etage", snmpsim.port, "brother", "imprimante de l'étage")
+        + printer_block("hp-jam", snmpsim.port, jam)
+        + printer_block("absent", snmpsim.port, "no-such-community")
         + f'[[scanners]]\nid = "scanner-accueil"\nname = "scanner de l\'accueil"\nurl = "{escl_server.url}"\n'
         + "[devices]\nunreachable_after = 1\n"
     )
@@ -104,19 +98,16 @@ def test_once_publishes_printers_and_scanners(
     assert (check.returncode, check.stdout + check.stderr) == (0, "")
 
 
-def _start_agent(config: Path, broker: Broker, log: Path) -> subprocess.Popen[bytes]:
-    with log.open("wb") as out:
-        return subprocess.Popen([cli("esc-agent"), "run", "--config", str(config), "--broker", broker.url],
-                                stdout=out, stderr=subprocess.STDOUT)  # fmt: skip
-
-
 def test_a_printer_watched_by_two_agents_stays_observed_while_one_is_on(
     tmp_path: Path, mosquitto: Broker, collector: CollectorProc, snmpsim: Simulator
 ) -> None:
-    block = printer_block("hp-accueil", snmpsim, "jetdirect_m880") + "[devices]\ninterval = 5\n"
-    first = _start_agent(write_agent_config(tmp_path / "a", agent="pc1", extra=block, interval=5), mosquitto,
+    block = (
+        printer_block("hp-accueil", snmpsim.port, "jetdirect_m880", "imprimante de l'accueil")
+        + "[devices]\ninterval = 5\n"
+    )
+    first = start_agent(write_agent_config(tmp_path / "a", agent="pc1", extra=block, interval=5), mosquitto,
                          tmp_path / "a.log")  # fmt: skip
-    second = _start_agent(write_agent_config(tmp_path / "b", agent="pc2", extra=block, interval=5), mosquitto,
+    second = start_agent(write_agent_config(tmp_path / "b", agent="pc2", extra=block, interval=5), mosquitto,
                           tmp_path / "b.log")  # fmt: skip
     hp = {**SITE, "device": "hp-accueil"}
     try:
@@ -144,11 +135,11 @@ def test_agent_keeps_running_when_a_printer_dies(
     """One dead device never blocks the host readings or the other devices."""
     dead = free_port()
     extra = (
-        printer_block("hp-accueil", snmpsim, "jetdirect_m880")
+        printer_block("hp-accueil", snmpsim.port, "jetdirect_m880", "imprimante de l'accueil")
         + f'[[printers]]\nid = "mort"\nhost = "127.0.0.1"\nport = {dead}\ncommunity = "x"\ntimeout = 3.0\n'
         + "[devices]\ninterval = 5\nunreachable_after = 2\n"
     )
-    agent = _start_agent(
+    agent = start_agent(
         write_agent_config(tmp_path / "a", extra=extra, interval=1), mosquitto, tmp_path / "a.log"
     )
     try:

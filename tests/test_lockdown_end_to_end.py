@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import json
-import subprocess
 from pathlib import Path
 
-from conftest import Broker, CollectorProc, cli, run_cli, stop_process, wait_for, write_agent_config
+from conftest import Broker, CollectorProc, run_cli, start_agent, stop_process, wait_for, write_agent_config
 from test_lockdown import CHROMIUM_POLICY, build_kiosk, write_policy
 
 KIOSK = {"site": "maurepas", "agent": "accueil-pc1"}
@@ -25,9 +24,7 @@ def test_break_and_repair_reach_the_collector(
     extra = (f'[lockdown]\npolicy = "{policy}"\nbaseline = "{baseline}"\nroot = "{root}"\n'
              "interval = 5\npublish_every = 60\n")  # fmt: skip
     config = write_agent_config(tmp_path / "agent", extra=extra, interval=5)
-    with (tmp_path / "agent.log").open("wb") as log:
-        agent = subprocess.Popen([cli("esc-agent"), "run", "--config", str(config), "--broker", mosquitto.url],
-                                 stdout=log, stderr=subprocess.STDOUT)  # fmt: skip
+    agent = start_agent(config, mosquitto, tmp_path / "agent.log")
     ok = {**KIOSK, "profile": "borne-caf"}
     try:
         wait_for(lambda: collector.value("esc_lockdown_ok", **ok) == 1.0, timeout=15, what="lockdown intact")

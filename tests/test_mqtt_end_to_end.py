@@ -19,6 +19,7 @@ from conftest import (
     free_port,
     require_program,
     run_cli,
+    start_agent,
     start_collector,
     start_mosquitto,
     stop_process,
@@ -27,15 +28,6 @@ from conftest import (
 )
 
 LABELS = {"site": "maurepas", "agent": "accueil-pc1"}
-
-
-def start_agent(config: Path, broker: Broker, log: Path) -> subprocess.Popen[bytes]:
-    with log.open("wb") as out:
-        return subprocess.Popen(
-            [cli("esc-agent"), "run", "--config", str(config), "--broker", broker.url],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
 
 
 class Recorder:

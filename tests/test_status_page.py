@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import subprocess
 from html.parser import HTMLParser
 from pathlib import Path
 
 from conftest import (
     REPO,
     Broker,
-    CollectorProc,
     Simulator,
     chromium,
-    cli,
-    free_port,
+    printer_block,
+    start_agent,
+    start_collector,
     stop_process,
     wait_for,
     write_agent_config,
@@ -66,24 +65,14 @@ class Dom(HTMLParser):
 
 def test_status_page_in_chromium(tmp_path: Path, mosquitto: Broker, snmpsim: Simulator) -> None:
     slot = snmpsim.claim(jammed(recording("jetdirect_m880")))
-    folder = tmp_path / "collector"
-    folder.mkdir()
-    (folder / "sites.toml").write_text(SITES)
-    port = free_port()
-    (folder / "collector.toml").write_text(
-        f'[collector]\nlisten = "127.0.0.1:{port}"\n[broker]\nurl = "{mosquitto.url}"\n[sites]\nfile = "sites.toml"\n'
-        '[history]\npath = "history.sqlite3"\n[availability]\nevaluate_every = 1\n'
+    collector = start_collector(tmp_path / "collector", mosquitto, sites=SITES)
+    proc = collector.proc
+    extra = (
+        printer_block("imprimante-accueil", snmpsim.port, slot, "imprimante de l'accueil")
+        + "[devices]\ninterval = 5\n"
     )
-    with (folder / "collector.log").open("wb") as log:
-        proc = subprocess.Popen([cli("esc-collector"), "run", "--config", str(folder / "collector.toml")], stdout=log,
-                                stderr=subprocess.STDOUT)  # fmt: skip
-    collector = CollectorProc(port, proc, folder / "collector.log")
-    extra = (f'[[printers]]\nid = "imprimante-accueil"\nname = "imprimante de l\'accueil"\nhost = "127.0.0.1"\n'
-             f'port = {snmpsim.port}\ncommunity = "{slot}"\ntimeout = 2.0\nretries = 0\n[devices]\ninterval = 5\n')  # fmt: skip
     config = write_agent_config(tmp_path / "agent", extra=extra, interval=5)
-    with (tmp_path / "agent.log").open("wb") as log:
-        agent = subprocess.Popen([cli("esc-agent"), "run", "--config", str(config), "--broker", mosquitto.url],
-                                 stdout=log, stderr=subprocess.STDOUT)  # fmt: skip
+    agent = start_agent(config, mosquitto, tmp_path / "agent.log")
     try:
         wait_for(lambda: collector.value("esc_device_up", site="maurepas", device="imprimante-accueil") == 1.0,
                  timeout=20, what="the printer")  # fmt: skip
