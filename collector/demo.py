@@ -296,6 +296,7 @@ def run_demo(*, listen: str, embedded_broker: bool = False, out: Callable[[str],
         stack.callback(_terminate, agent)
         out("ESC Fleet demo — site « maurepas »")
         out(f"  broker     : {broker} on mqtt://127.0.0.1:{broker_port}")
+        out(f"  status page: {service.url}/site/maurepas  (secretariat's page, in French)")
         out(f"  metrics    : {service.url}/metrics")
         out(f"  health     : {service.url}/healthz")
         out(f"  agent log  : {folder / 'agent.log'}")

@@ -46,6 +46,10 @@ def test_demo_site(tmp_path: Path, embedded: bool) -> None:
         output = log.read_text()
         assert ("amqtt" in output) == embedded
         assert f"http://127.0.0.1:{port}/metrics" in output
+        assert f"http://127.0.0.1:{port}/site/maurepas" in output
+        status, page = collector.get("/site/maurepas")
+        assert status == 200
+        assert "À faire maintenant" in page
         proc.send_signal(signal.SIGINT)
         assert proc.wait(30) == 0
         assert "Traceback" not in log.read_text()
