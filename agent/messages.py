@@ -181,6 +181,14 @@ class HostBody(_Model):
     memory_available_bytes: int = Field(ge=0)
     disks: tuple[DiskUsage, ...] = Field(default=(), max_length=32)
     user_sessions: int = Field(ge=0, description="Number of open user sessions (counted, never named).")
+    outbox_pending: int | None = Field(
+        default=None, ge=0, description="Messages waiting in the agent's outbox."
+    )
+    outbox_dropped: int | None = Field(
+        default=None,
+        ge=0,
+        description="Messages the agent dropped because its outbox was full, since it started.",
+    )
 
 
 # --------------------------------------------------------------------------- devices

@@ -78,7 +78,10 @@ class Agent:
         queued = 0
         if self.host is not None:
             try:
-                self.queue_host(self.host.sample())
+                reading = self.host.sample().model_copy(
+                    update={"outbox_pending": len(self.outbox), "outbox_dropped": self.outbox.dropped}
+                )
+                self.queue_host(reading)
                 queued += 1
             except Exception:  # a broken sensor must not kill the agent
                 _LOGGER.exception("host reading failed")

@@ -102,6 +102,18 @@ HOST_METRICS: tuple[HostMetric, ...] = (
         values=lambda b: [((d.mount,), float(d.free_bytes)) for d in b.disks],
     ),
     HostMetric(
+        key="esc_agent_outbox_messages",
+        help="Messages waiting in the agent's durable outbox (a backlog means the broker is hard to reach).",
+        kind="gauge",
+        values=_one(lambda b: b.outbox_pending),
+    ),
+    HostMetric(
+        key="esc_agent_outbox_dropped",
+        help="Messages the agent dropped because its outbox was full, since the agent started.",
+        kind="counter",
+        values=_one(lambda b: b.outbox_dropped),
+    ),
+    HostMetric(
         key="esc_host_user_sessions",
         help="Number of open user sessions on the PC (counted, never named).",
         kind="gauge",

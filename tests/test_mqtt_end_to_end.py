@@ -241,6 +241,8 @@ def test_outbox_keeps_messages_while_broker_is_down(tmp_path: Path) -> None:
         wait_for(lambda: len(recorder.messages) >= 2, timeout=5, what="two messages")
         seqs = [body["seq"] for _, body, _ in recorder.messages]
         assert seqs == [0, 1]  # the reading taken while the broker was down came first
+        # The second reading knew one message was still waiting in the outbox.
+        assert [body["body"]["outbox_pending"] for _, body, _ in recorder.messages] == [0, 1]  # type: ignore[index]
     finally:
         recorder.close()
         stop_process(broker.proc)
