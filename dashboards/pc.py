@@ -75,8 +75,14 @@ dashboard = Dashboard(
         table(
             "Contrôles de verrouillage",
             f"{d.LOCKDOWN_CHECK.key}{{{S}}} == 1",
-            pos(0, 12, 24, 9),
+            pos(0, 12, 16, 9),
             description="Résultat de chaque contrôle (pass, fail, unknown).",
+        ),
+        series(
+            "File d'attente de l'agent",
+            [target(f"esc_agent_outbox_messages{{{S}}}", "en attente")],
+            pos(16, 12, 8, 9),
+            description="Messages que le poste n'a pas encore pu envoyer (coupure réseau ou broker injoignable).",
         ),
     ],
 ).auto_panel_ids()
