@@ -301,6 +301,9 @@ class Reason(_Model):
     code: str = Field(max_length=48)
     label: str = Field(max_length=256, description="In French, for the secretariat.")
     subject: str | None = Field(default=None, max_length=128, description="Which supply, tray or part.")
+    severity: Literal["down", "degraded"] = Field(
+        default="degraded", description="down: this reason alone makes the device unusable."
+    )
 
 
 class DeviceBody(_Model):

@@ -53,16 +53,19 @@ REASON_SEVERITY: dict[str, DeviceState] = {
 _ORDER: dict[DeviceState, int] = {"ok": 0, "unknown": 1, "degraded": 2, "down": 3}
 
 JAM_CODES = frozenset({8})
-DOOR_CODES = frozenset({3, 5, 501})
-TONER_EMPTY_CODES = frozenset({1101, 1102, 1103})
-TONER_LOW_CODES = frozenset({1104, 1105, 1106})
-WASTE_ALMOST_FULL_CODES = frozenset({1107, 1108})
-WASTE_FULL_CODES = frozenset({1109, 1110})
-SUPPLY_MISSING_CODES = frozenset({1115})
 PAPER_EMPTY_CODES = frozenset({808})
-PAPER_LOW_CODES = frozenset({807})
-OUTPUT_FULL_CODES = frozenset({903, 1303})
-OUTPUT_ALMOST_FULL_CODES = frozenset({902, 1302})
+#: prtAlertCode → (reason, French label) for the alerts that need no tray lookup.
+_ALERT_REASONS: dict[int, tuple[str, str]] = {
+    **dict.fromkeys((3, 5, 501), ("door_open", "Capot ouvert")),
+    **dict.fromkeys((1101, 1102, 1103), ("toner_empty", "Toner vide (signalé par l'imprimante)")),
+    **dict.fromkeys((1104, 1105, 1106), ("toner_low", "Toner presque vide (signalé par l'imprimante)")),
+    **dict.fromkeys((1107, 1108), ("waste_almost_full", "Bac de toner usagé presque plein")),
+    **dict.fromkeys((1109, 1110), ("waste_full", "Bac de toner usagé plein")),
+    1115: ("supply_missing", "Cartouche de toner absente"),
+    **dict.fromkeys((903, 1303), ("output_full", "Bac de sortie plein")),
+    **dict.fromkeys((902, 1302), ("output_almost_full", "Bac de sortie presque plein")),
+    807: ("paper_low", "Papier presque vide (signalé par l'imprimante)"),
+}
 
 
 @dataclass(frozen=True)
@@ -95,7 +98,8 @@ def _percent_fr(value: float) -> str:
 
 
 def _reason(code: str, label: str, subject: str | None = None) -> Reason:
-    return Reason(code=code, label=label, subject=subject)
+    severity = "down" if REASON_SEVERITY.get(code, "degraded") == "down" else "degraded"
+    return Reason(code=code, label=label, subject=subject, severity=severity)
 
 
 def _supply_reasons(status: PrinterStatus) -> list[Reason]:
@@ -166,28 +170,12 @@ def _alert_reasons(status: PrinterStatus) -> list[Reason]:
                 tray.index if tray else (f"location:{alert.location}" if alert.location is not None else None)
             )
             reasons.append(_reason("jam", f"Bourrage papier{where}", subject))
-        elif code in DOOR_CODES:
-            reasons.append(_reason("door_open", "Capot ouvert"))
-        elif code in TONER_EMPTY_CODES:
-            reasons.append(_reason("toner_empty", "Toner vide (signalé par l'imprimante)"))
-        elif code in TONER_LOW_CODES:
-            reasons.append(_reason("toner_low", "Toner presque vide (signalé par l'imprimante)"))
-        elif code in WASTE_FULL_CODES:
-            reasons.append(_reason("waste_full", "Bac de toner usagé plein"))
-        elif code in WASTE_ALMOST_FULL_CODES:
-            reasons.append(_reason("waste_almost_full", "Bac de toner usagé presque plein"))
-        elif code in SUPPLY_MISSING_CODES:
-            reasons.append(_reason("supply_missing", "Cartouche de toner absente"))
-        elif code in OUTPUT_FULL_CODES:
-            reasons.append(_reason("output_full", "Bac de sortie plein"))
-        elif code in OUTPUT_ALMOST_FULL_CODES:
-            reasons.append(_reason("output_almost_full", "Bac de sortie presque plein"))
         elif code in PAPER_EMPTY_CODES:
             tray = _tray_for_alert(status, alert.group, alert.group_index)
             label = f"Papier : {_tray_label(tray)} vide" if tray else "Un bac à papier est vide"
             reasons.append(_reason("tray_empty", label, tray.index if tray else None))
-        elif code in PAPER_LOW_CODES:
-            reasons.append(_reason("paper_low", "Papier presque vide (signalé par l'imprimante)"))
+        elif code in _ALERT_REASONS:
+            reasons.append(_reason(*_ALERT_REASONS[code]))
     return reasons
 
 

@@ -85,9 +85,7 @@ def site_view(site_id: str, sites: SitesFile, fleet: FleetState, history: Histor
             if current is None:
                 continue
             for reason in current.body.reasons:
-                severity = "down" if current.body.state == "down" and reason.code not in ("toner_low", "paper_low",
-                           "tray_empty", "waste_almost_full", "service_requested") else "degraded"  # fmt: skip
-                view.todos.append(Todo(reason.label, name, severity))
+                view.todos.append(Todo(reason.label, name, reason.severity))
         for (agent_site, agent_id), agent in sorted(fleet.agents.items()):
             if agent_site != site_id:
                 continue
