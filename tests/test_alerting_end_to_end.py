@@ -7,53 +7,35 @@ import time
 from pathlib import Path
 
 import pytest
-import yaml
 
-from conftest import (
-    REPO,
-    Broker,
-    Service,
-    Simulator,
-    SmtpSink,
-    printer_block,
-    require_program,
-    run_cli,
-    start_agent,
-    start_alertmanager,
-    start_collector,
-    start_prometheus,
-    stop_process,
-    wait_for,
-    write_agent_config,
-)
-from printer_variants import recording, supply_level
-
-SITES = """
-[sites.maurepas]
-name = "ESC Maurepas"
-opening_hours = "{hours}"
-contact = "secretariat.maurepas@example.org"
-[sites.maurepas.services.impression]
-devices = ["imprimante-accueil"]
-
-[sites.kleber]
-name = "ESC Kléber"
-opening_hours = "24/7"
-contact = "secretariat.kleber@example.org"
-[sites.kleber.services.impression]
-devices = ["copieur"]
-"""
+from helpers.agent import printer_block, start_agent, write_agent_config
+from helpers.alerting import Service, SmtpSink, fast_rules, start_alertmanager, start_prometheus
+from helpers.broker import Broker
+from helpers.collector import start_collector
+from helpers.processes import REPO, require_program, run_cli, stop_process, wait_for
+from helpers.recordings import recording, supply_level
+from helpers.sites import service, site, sites_toml
+from helpers.snmp import Simulator
 
 
-def fast_rules(folder: Path) -> Path:
-    """The shipped rules with every ``for:`` at 0 s, so the test does not wait minutes."""
-    rules = yaml.safe_load((REPO / "alerts" / "esc.rules.yml").read_text())
-    for group in rules["groups"]:
-        for rule in group["rules"]:
-            rule["for"] = "0s"
-    path = folder / "esc.rules.yml"
-    path.write_text(yaml.safe_dump(rules, allow_unicode=True))
-    return path
+def sites(hours: str) -> str:
+    """Maurepas open ``hours``, with its printer; Kléber, always open, with another."""
+    return sites_toml(
+        site(
+            "maurepas",
+            name="ESC Maurepas",
+            opening_hours=hours,
+            contact="secretariat.maurepas@example.org",
+            services={"impression": service(devices=["imprimante-accueil"])},
+        ),
+        site(
+            "kleber",
+            name="ESC Kléber",
+            opening_hours="24/7",
+            contact="secretariat.kleber@example.org",
+            services={"impression": service(devices=["copieur"])},
+        ),
+    )
 
 
 class Stack:
@@ -70,7 +52,7 @@ class Stack:
             f'technicians = ["technicien@example.org"]\ntemplates = "{REPO}/alerts/templates/*.tmpl"\n'
             'group_wait = "1s"\ngroup_interval = "2s"\nrepeat_interval = "1h"\ntechnician_repeat_interval = "1h"\n'
         )
-        self.collector = start_collector(folder, mosquitto, sites=SITES.format(hours=hours), extra=alerting)
+        self.collector = start_collector(folder, mosquitto, sites=sites(hours), extra=alerting)
         self.procs.append(self.collector.proc)
         config = folder / "collector.toml"
         generated = run_cli("esc-collector", "alertmanager", "config", "--config", str(config), "--out",

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import yaml
 
-from conftest import REPO, require_program, run_cli
+from helpers.processes import REPO, require_program, run_cli
+from helpers.sites import site, sites_toml
 
 sys.path.insert(0, str(REPO / "alerts"))
 import generate
@@ -49,8 +50,10 @@ def test_generated_alertmanager_config(tmp_path: Path) -> None:
     amtool = require_program("amtool", "prometheus-alertmanager")
     sites = tmp_path / "sites.toml"
     sites.write_text(
-        '[sites.maurepas]\nname = "ESC Maurepas"\nopening_hours = "24/7"\ncontact = "a@example.org"\n'
-        '[sites.kleber]\nname = "ESC Kléber"\nopening_hours = "24/7"\n'  # no contact: falls to the technicians
+        sites_toml(
+            site("maurepas", name="ESC Maurepas", opening_hours="24/7", contact="a@example.org"),
+            site("kleber", name="ESC Kléber", opening_hours="24/7"),  # no contact: falls to the technicians
+        )
     )
     config = tmp_path / "collector.toml"
     config.write_text(f'[sites]\nfile = "sites.toml"\n[alerting]\ntemplates = "{REPO}/alerts/templates/*.tmpl"\n'

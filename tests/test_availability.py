@@ -3,27 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
 import pytest
 
 from collector.availability import Transition, compute, member_segments, service_segments
 from collector.sites import Calendar, Site
 
-PARIS = ZoneInfo("Europe/Paris")
-HOURS = "Mo-Fr 09:00-12:00,14:00-18:00; PH off"
-
-
-def t(text: str) -> float:
-    """Epoch seconds of a Paris local time '2026-11-06 17:30'."""
-    return dt.datetime.fromisoformat(text).replace(tzinfo=PARIS).timestamp()
+from helpers.periods import HOURS, MONTH, NOV_END, NOV_START, PARIS, t
 
 
 def site(hours: str = HOURS, **extra: object) -> Site:
     return Site.model_validate({"name": "ESC Test", "opening_hours": hours, **extra})
-
-
-NOV_START, NOV_END = t("2026-11-01 00:00"), t("2026-12-01 00:00")
 
 
 def figures(
@@ -45,21 +35,6 @@ def figures(
 def test_open_time_of_november_2026() -> None:
     # 21 weekdays, minus Wednesday 11 November (Armistice) = 20 days of 7 h.
     assert sum(e - s for s, e in Calendar(site()).open_intervals(NOV_START, NOV_END)) == 20 * 7 * 3600
-
-
-MONTH = [
-    Transition(t("2026-11-01 00:00"), "ok"),
-    Transition(t("2026-11-06 17:30"), "down", ("jam",)),  # Friday, 30 min before closing
-    Transition(t("2026-11-09 10:00"), "ok"),  # Monday: 1 h of open time
-    Transition(t("2026-11-10 11:00"), "down", ("toner_empty",)),
-    Transition(t("2026-11-10 12:30"), "degraded", ("toner_low",)),  # repaired during lunch
-    Transition(t("2026-11-10 15:00"), "down", ("jam",)),  # second outage the same day
-    Transition(t("2026-11-10 16:00"), "ok"),
-    Transition(t("2026-11-11 08:00"), "down", ("unreachable",)),  # public holiday: not open
-    Transition(t("2026-11-11 20:00"), "ok"),
-    Transition(t("2026-11-12 09:00"), "unknown"),  # no fresh observation for an hour
-    Transition(t("2026-11-12 10:00"), "ok"),
-]
 
 
 def test_a_month_with_known_outages() -> None:

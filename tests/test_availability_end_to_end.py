@@ -13,30 +13,23 @@ from paho.mqtt.enums import CallbackAPIVersion
 
 from agent.messages import DeviceBody, DeviceMessage, Reason, encode
 
-from conftest import (
-    Broker,
-    CollectorProc,
-    Simulator,
-    free_port,
-    printer_block,
-    start_agent,
-    start_collector,
-    stop_process,
-    wait_for,
-    write_agent_config,
-)
-from printer_variants import jammed, recording
+from helpers.agent import printer_block, start_agent, write_agent_config
+from helpers.broker import Broker
+from helpers.collector import CollectorProc, start_collector
+from helpers.processes import free_port, stop_process, wait_for
+from helpers.recordings import jammed, recording
+from helpers.sites import service, site, sites_toml
+from helpers.snmp import Simulator
 
-SITES = """
-[sites.maurepas]
-name = "ESC Maurepas"
-opening_hours = "24/7"
-contact = "secretariat.maurepas@example.org"
-[sites.maurepas.services.impression]
-devices = ["hp"]
-[sites.maurepas.services.postes]
-pcs = ["accueil-pc1"]
-"""
+SITES = sites_toml(
+    site(
+        "maurepas",
+        name="ESC Maurepas",
+        opening_hours="24/7",
+        contact="secretariat.maurepas@example.org",
+        services={"impression": service(devices=["hp"]), "postes": service(pcs=["accueil-pc1"])},
+    )
+)
 
 
 def start(folder: Path, broker: Broker, *, port: int | None = None) -> CollectorProc:

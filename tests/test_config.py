@@ -9,7 +9,7 @@ import pytest
 from agent.config import load_agent_config
 from collector.config import load_collector_config
 
-from conftest import REPO, run_cli
+from helpers.processes import REPO, run_cli
 
 
 def test_sample_configs_load() -> None:

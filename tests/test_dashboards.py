@@ -8,22 +8,15 @@ from pathlib import Path
 from urllib.parse import quote
 
 import yaml
-from test_alerting_end_to_end import fast_rules
 
-from conftest import (
-    REPO,
-    Broker,
-    Simulator,
-    printer_block,
-    run_cli,
-    start_agent,
-    start_collector,
-    start_prometheus,
-    stop_process,
-    wait_for,
-    write_agent_config,
-)
-from printer_variants import jammed, recording
+from helpers.agent import printer_block, start_agent, write_agent_config
+from helpers.alerting import fast_rules, start_prometheus
+from helpers.broker import Broker
+from helpers.collector import start_collector
+from helpers.processes import REPO, run_cli, stop_process, wait_for
+from helpers.recordings import jammed, recording
+from helpers.sites import service, site, sites_toml
+from helpers.snmp import Simulator
 from test_lockdown import build_kiosk, write_policy
 
 COMMITTED = REPO / "deploy" / "grafana" / "dashboards"
@@ -87,11 +80,17 @@ def test_every_query_returns_data_from_a_real_prometheus(
     tmp_path: Path, mosquitto: Broker, snmpsim: Simulator
 ) -> None:
     jam = snmpsim.claim(jammed(recording("sharp")))
-    sites = (
-        '[sites.maurepas]\nname = "ESC Maurepas"\nopening_hours = "24/7"\n'
-        '[sites.maurepas.services.impression]\ndevices = ["sharp-jam"]\n'
-        '[sites.maurepas.services.numerisation]\ndevices = ["hp"]\n'
-        '[sites.maurepas.services.postes]\npcs = ["accueil-pc1"]\n'
+    sites = sites_toml(
+        site(
+            "maurepas",
+            name="ESC Maurepas",
+            opening_hours="24/7",
+            services={
+                "impression": service(devices=["sharp-jam"]),
+                "numerisation": service(devices=["hp"]),
+                "postes": service(pcs=["accueil-pc1"]),
+            },
+        )
     )
     root = tmp_path / "root"
     build_kiosk(root)

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from conftest import CollectorProc, cli, free_port, stop_process, wait_for
+from helpers.collector import CollectorProc
+from helpers.processes import cli, free_port, stop_process, wait_for
 
 
 def _values(collector: CollectorProc, metric: str) -> dict[frozenset[tuple[str, str]], float]:

@@ -18,18 +18,9 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 from paho.mqtt.enums import CallbackAPIVersion
 
-from conftest import (
-    BIN,
-    REPO,
-    CollectorProc,
-    cli,
-    free_port,
-    require_program,
-    run_cli,
-    stop_process,
-    wait_for,
-    write_agent_config,
-)
+from helpers.agent import write_agent_config
+from helpers.collector import CollectorProc
+from helpers.processes import BIN, REPO, cli, free_port, require_program, run_cli, stop_process, wait_for
 
 DEPLOY = REPO / "deploy"
 

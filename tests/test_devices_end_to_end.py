@@ -6,21 +6,13 @@ import signal
 import subprocess
 from pathlib import Path
 
-from conftest import (
-    Broker,
-    CollectorProc,
-    EsclServer,
-    Simulator,
-    free_port,
-    printer_block,
-    require_program,
-    run_cli,
-    start_agent,
-    stop_process,
-    wait_for,
-    write_agent_config,
-)
-from printer_variants import jammed, recording
+from helpers.agent import printer_block, start_agent, write_agent_config
+from helpers.broker import Broker
+from helpers.collector import CollectorProc
+from helpers.escl import EsclServer
+from helpers.processes import free_port, require_program, run_cli, stop_process, wait_for
+from helpers.recordings import jammed, recording
+from helpers.snmp import Simulator
 
 SITE = {"site": "maurepas"}
 

@@ -9,7 +9,8 @@ import pytest
 
 from agent.scanners.escl import EsclError, EsclTarget, fetch_status, parse_scanner_status
 
-from conftest import EsclServer, free_port
+from helpers.escl import EsclServer
+from helpers.processes import free_port
 
 DATA = Path(__file__).parent / "data" / "escl"
 

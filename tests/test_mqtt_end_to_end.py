@@ -12,20 +12,10 @@ from pathlib import Path
 import paho.mqtt.client as mqtt
 import pytest
 
-from conftest import (
-    Broker,
-    CollectorProc,
-    cli,
-    free_port,
-    require_program,
-    run_cli,
-    start_agent,
-    start_collector,
-    start_mosquitto,
-    stop_process,
-    wait_for,
-    write_agent_config,
-)
+from helpers.agent import start_agent, write_agent_config
+from helpers.broker import Broker, start_mosquitto
+from helpers.collector import CollectorProc, start_collector
+from helpers.processes import cli, free_port, require_program, run_cli, stop_process, wait_for
 
 LABELS = {"site": "maurepas", "agent": "accueil-pc1"}
 
@@ -51,7 +41,7 @@ class Recorder:
 
 def test_sample_configs_once_to_metrics(tmp_path: Path, mosquitto: Broker) -> None:
     """The issue's acceptance: the sample configs as they are, plus --broker and --listen."""
-    from conftest import REPO
+    from helpers.processes import REPO
 
     port = free_port()
     collector_log = tmp_path / "collector.log"

@@ -10,7 +10,7 @@ from agent.printers.parse import Thresholds, clean_text, decode_error_state, par
 from agent.printers.snmprec import parse_snmprec
 from agent.printers.vendors import hp_supply_description, override_for
 
-from printer_variants import RECORDINGS, patch, recording
+from helpers.recordings import RECORDINGS, patch, recording
 
 SUPPLIES = "1.3.6.1.2.1.43.11.1.1"
 INPUTS = "1.3.6.1.2.1.43.8.2.1"

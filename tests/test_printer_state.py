@@ -10,7 +10,7 @@ from agent.printers.parse import Thresholds
 from agent.printers.snmprec import parse_snmprec
 from agent.printers.state import StateOptions, derive
 
-from printer_variants import door_open, jammed, no_paper, patch, recording, supply_level
+from helpers.recordings import door_open, jammed, no_paper, patch, recording, supply_level
 
 OPTIONS = StateOptions()
 
@@ -155,7 +155,7 @@ def test_scanner_states(scanner_state: str, adf: str | None, state: str, codes: 
 
 
 def test_jam_outside_a_tray_names_the_location() -> None:
-    from printer_variants import alert_rows, patch
+    from helpers.recordings import alert_rows, patch
 
     cells = alert_rows(1, code=8, group=13, group_index=1, location=7, description="Paper jam")  # media path
     state, reasons, label = derived(patch(recording("utax"), cells))

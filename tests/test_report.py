@@ -15,25 +15,24 @@ from collector.availability import compute, service_segments
 from collector.history import History
 from collector.sites import Calendar, load_sites
 
-from conftest import require_program, run_cli
-from test_availability import MONTH, NOV_END, NOV_START
+from helpers.periods import HOURS, MONTH, NOV_END, NOV_START, t
+from helpers.processes import require_program, run_cli
+from helpers.sites import service, site, sites_toml
 
-SITES = """
-[sites.maurepas]
-name = "ESC Maurepas"
-opening_hours = "Mo-Fr 09:00-12:00,14:00-18:00; PH off"
-[sites.maurepas.services.impression]
-devices = ["hp", "sharp"]
-min_usable = 1
-[sites.maurepas.services.postes]
-pcs = ["pc1"]
-
-[sites.kleber]
-name = "ESC Kléber"
-opening_hours = "Mo-Fr 09:00-18:00; Nov off"
-[sites.kleber.services.impression]
-devices = ["canon"]
-"""
+IMPRESSION = service(devices=["hp", "sharp"], min_usable=1)
+MAUREPAS = site(
+    "maurepas",
+    name="ESC Maurepas",
+    opening_hours=HOURS,
+    services={"impression": IMPRESSION, "postes": service(pcs=["pc1"])},
+)
+KLEBER = site(
+    "kleber",
+    name="ESC Kléber",
+    opening_hours="Mo-Fr 09:00-18:00; Nov off",
+    services={"impression": service(devices=["canon"])},
+)
+SITES = sites_toml(MAUREPAS, KLEBER)
 
 
 @pytest.fixture
@@ -48,8 +47,6 @@ def reporting(tmp_path: Path) -> Path:
     for item in MONTH:
         history.record("maurepas", "device", "hp", item.ts, item.state, item.reasons)
     # The second printer is down on 10 November 11:30-12:00 too: only that half hour is a service outage.
-    from test_availability import t
-
     history.record("maurepas", "device", "sharp", NOV_START, "ok")
     history.record("maurepas", "device", "sharp", t("2026-11-10 11:30"), "down", ("toner_empty",))
     history.record("maurepas", "device", "sharp", t("2026-11-10 12:00"), "ok")
@@ -190,22 +187,33 @@ def test_sites_validate(tmp_path: Path) -> None:
     result = run_cli("esc-collector", "sites", "validate", "--file", str(good))
     assert result.returncode == 0, result.stderr
     assert "2 site(s), valid" in result.stdout
+    postes = MAUREPAS.services["postes"]
     for text, message in [
-        (SITES.replace("Mo-Fr 09:00-12:00", "Lundi 9h"), "invalid opening_hours"),
         (
-            SITES.replace('devices = ["hp", "sharp"]\nmin_usable = 1', 'devices = ["hp"]\nmin_usable = 2'),
+            sites_toml(MAUREPAS.replace(opening_hours="Lundi 9h,14:00-18:00; PH off"), KLEBER),
+            "invalid opening_hours",
+        ),
+        (
+            sites_toml(
+                MAUREPAS.replace(
+                    services={"impression": service(devices=["hp"], min_usable=2), "postes": postes}
+                ),
+                KLEBER,
+            ),
             "min_usable = 2",
         ),
         (
-            SITES + '\n[sites.x]\nname = "X"\nopening_hours = "24/7"\ntimezone = "Mars/Olympus"\n',
+            sites_toml(MAUREPAS, KLEBER, site("x", name="X", opening_hours="24/7", timezone="Mars/Olympus")),
             "unknown time zone",
         ),
         (
-            SITES + '\n[sites.y]\nname = "Y"\nopening_hours = "24/7"\nholidays_subdivision = "99"\n',
+            sites_toml(
+                MAUREPAS, KLEBER, site("y", name="Y", opening_hours="24/7", holidays_subdivision="99")
+            ),
             "subdivision",
         ),
         (
-            SITES.replace("[sites.maurepas.services.postes]", "[sites.maurepas.services.cafe]"),
+            sites_toml(MAUREPAS.replace(services={"impression": IMPRESSION, "cafe": postes}), KLEBER),
             "services.cafe",
         ),
     ]:

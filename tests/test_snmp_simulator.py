@@ -13,8 +13,9 @@ from agent.printers.parse import Thresholds
 from agent.printers.poller import SnmpSession, SnmpTarget, poll
 from agent.printers.snmprec import parse_snmprec
 
-from conftest import V3_AUTH_KEY, V3_PRIV_KEY, V3_USER, Simulator, free_port, run_cli
-from printer_variants import RECORDINGS, door_open, jammed, no_paper, patch, recording, supply_level
+from helpers.processes import free_port, run_cli
+from helpers.recordings import RECORDINGS, door_open, jammed, no_paper, patch, recording, supply_level
+from helpers.snmp import V3_AUTH_KEY, V3_PRIV_KEY, V3_USER, Simulator
 
 
 def walked(name: str) -> dict[str, object]:

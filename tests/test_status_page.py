@@ -5,34 +5,28 @@ from __future__ import annotations
 from html.parser import HTMLParser
 from pathlib import Path
 
-from conftest import (
-    REPO,
-    Broker,
-    Simulator,
-    chromium,
-    printer_block,
-    start_agent,
-    start_collector,
-    stop_process,
-    wait_for,
-    write_agent_config,
+from helpers.agent import printer_block, start_agent, write_agent_config
+from helpers.broker import Broker
+from helpers.chromium import chromium
+from helpers.collector import start_collector
+from helpers.processes import REPO, stop_process, wait_for
+from helpers.recordings import jammed, recording
+from helpers.sites import service, site, sites_toml
+from helpers.snmp import Simulator
+
+SITES = sites_toml(
+    site(
+        "maurepas",
+        name="ESC Maurepas",
+        opening_hours="24/7",
+        contact="secretariat.maurepas@example.org",
+        services={
+            "impression": service(devices=["imprimante-accueil"]),
+            "postes": service(pcs=["accueil-pc1"]),
+        },
+    ),
+    site("kleber", name="ESC Kléber", opening_hours="off"),
 )
-from printer_variants import jammed, recording
-
-SITES = """
-[sites.maurepas]
-name = "ESC Maurepas"
-opening_hours = "24/7"
-contact = "secretariat.maurepas@example.org"
-[sites.maurepas.services.impression]
-devices = ["imprimante-accueil"]
-[sites.maurepas.services.postes]
-pcs = ["accueil-pc1"]
-
-[sites.kleber]
-name = "ESC Kléber"
-opening_hours = "off"
-"""
 
 
 class Dom(HTMLParser):

@@ -1,4 +1,4 @@
-"""Modified copies of the real recordings, for states the recordings do not show.
+"""The real printer recordings, and modified copies of them for states the recordings do not show.
 
 Each helper takes a recording's text and returns a new one, lines sorted by OID as snmpsim
 expects. Tag numbers as in ``.snmprec``: 2 INTEGER, 4 OCTET STRING, 4x hex, 66 Gauge32.
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-DATA = Path(__file__).parent / "data" / "printers"
+DATA = Path(__file__).resolve().parent.parent / "data" / "printers"
 RECORDINGS = sorted(p.stem for p in DATA.glob("*.snmprec"))
 
 ALERT = "1.3.6.1.2.1.43.18.1.1"

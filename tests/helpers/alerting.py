@@ -1,0 +1,141 @@
+"""The alerting chain after the collector: Prometheus, Alertmanager, an SMTP sink, and fast rules."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import yaml
+
+from helpers.processes import REPO, free_port, require_program, wait_for
+
+
+class SmtpSink:
+    """A real SMTP server (aiosmtpd) keeping every message it receives."""
+
+    def __init__(self) -> None:
+        from email import message_from_bytes, policy
+
+        from aiosmtpd.controller import Controller
+
+        self.messages: list[tuple[list[str], Any]] = []
+        sink = self
+
+        class Handler:
+            async def handle_DATA(self, _server: object, _session: object, envelope: Any) -> str:  # noqa: N802
+                sink.messages.append(
+                    (list(envelope.rcpt_tos), message_from_bytes(envelope.content, policy=policy.default))
+                )
+                return "250 OK"
+
+        self.port = free_port()
+        self.controller = Controller(Handler(), hostname="127.0.0.1", port=self.port)
+        self.controller.start()
+
+    def to(self, address: str) -> list[Any]:
+        """Return the messages sent to ``address``."""
+        return [m for rcpt, m in self.messages if address in rcpt]
+
+    def close(self) -> None:
+        """Stop the server."""
+        self.controller.stop()
+
+
+@dataclass
+class Service:
+    """A running Prometheus or Alertmanager."""
+
+    port: int
+    proc: subprocess.Popen[bytes]
+    log_path: Path
+
+    @property
+    def url(self) -> str:
+        """Return the base URL."""
+        return f"http://127.0.0.1:{self.port}"
+
+    def api(self, path: str) -> Any:
+        """GET a JSON API path."""
+        with urllib.request.urlopen(self.url + path, timeout=5) as resp:
+            return json.loads(resp.read())
+
+    def query(self, expr: str) -> list[dict[str, Any]]:
+        """Run an instant PromQL query; return the result vector."""
+        data = self.api(f"/api/v1/query?query={quote(expr)}")
+        assert data["status"] == "success", data
+        return list(data["data"]["result"])
+
+    def log(self) -> str:
+        """Return what the service logged."""
+        return self.log_path.read_text(errors="replace")
+
+
+def http_ok(url: str) -> bool:
+    """Return whether ``url`` answers 200 (the connection is closed either way)."""
+    try:
+        with urllib.request.urlopen(url, timeout=2) as resp:
+            return bool(resp.status == 200)
+    except urllib.error.HTTPError as err:  # e.g. 503 while starting; it holds the connection open
+        err.close()
+        return False
+
+
+def start_prometheus(
+    folder: Path,
+    *,
+    targets: list[str],
+    rule_files: list[Path],
+    alertmanager: str | None,
+    interval: str = "1s",
+) -> Service:
+    """Start a real Prometheus scraping ``targets`` (job esc-collector); the caller stops it."""
+    exe = require_program("prometheus", "prometheus")
+    folder.mkdir(parents=True, exist_ok=True)
+    config: dict[str, Any] = {
+        "global": {"scrape_interval": interval, "evaluation_interval": interval},
+        "rule_files": [str(p) for p in rule_files],
+        "scrape_configs": [{"job_name": "esc-collector", "static_configs": [{"targets": targets}]}],
+    }
+    if alertmanager:
+        config["alerting"] = {"alertmanagers": [{"static_configs": [{"targets": [alertmanager]}]}]}
+    (folder / "prometheus.yml").write_text(yaml.safe_dump(config))
+    port = free_port()
+    log_path = folder / "prometheus.log"
+    with log_path.open("wb") as log:
+        proc = subprocess.Popen([exe, f"--config.file={folder / 'prometheus.yml'}", f"--storage.tsdb.path={folder / 'data'}",
+                                 f"--web.listen-address=127.0.0.1:{port}"], stdout=log, stderr=subprocess.STDOUT)  # fmt: skip
+    service = Service(port, proc, log_path)
+    wait_for(lambda: http_ok(service.url + "/-/ready"), timeout=30, what="Prometheus ready")
+    return service
+
+
+def start_alertmanager(folder: Path, config: Path) -> Service:
+    """Start a real Alertmanager with ``config``; the caller stops it."""
+    exe = require_program("prometheus-alertmanager", "prometheus-alertmanager")
+    folder.mkdir(parents=True, exist_ok=True)
+    port = free_port()
+    log_path = folder / "alertmanager.log"
+    with log_path.open("wb") as log:
+        proc = subprocess.Popen([exe, f"--config.file={config}", f"--storage.path={folder / 'data'}",
+                                 f"--web.listen-address=127.0.0.1:{port}", "--cluster.listen-address=",
+                                 f"--web.external-url=http://127.0.0.1:{port}"], stdout=log, stderr=subprocess.STDOUT)  # fmt: skip
+    service = Service(port, proc, log_path)
+    wait_for(lambda: http_ok(service.url + "/-/ready"), timeout=30, what="Alertmanager ready")
+    return service
+
+
+def fast_rules(folder: Path) -> Path:
+    """The shipped rules with every ``for:`` at 0 s, so the test does not wait minutes."""
+    rules = yaml.safe_load((REPO / "alerts" / "esc.rules.yml").read_text())
+    for group in rules["groups"]:
+        for rule in group["rules"]:
+            rule["for"] = "0s"
+    path = folder / "esc.rules.yml"
+    path.write_text(yaml.safe_dump(rules, allow_unicode=True))
+    return path

@@ -1,0 +1,50 @@
+"""A real Mosquitto broker on a free port, with a temporary config and its own log."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from helpers.processes import free_port, require_program, stop_process, wait_port
+
+
+@dataclass
+class Broker:
+    """A running Mosquitto."""
+
+    port: int
+    folder: Path
+    proc: subprocess.Popen[bytes]
+
+    @property
+    def url(self) -> str:
+        """Return the broker URL for ``--broker``."""
+        return f"mqtt://127.0.0.1:{self.port}"
+
+    def log(self) -> str:
+        """Return what Mosquitto logged so far."""
+        return (self.folder / "mosquitto.log").read_text(errors="replace")
+
+
+def start_mosquitto(folder: Path, extra_conf: str = "", *, port: int | None = None) -> Broker:
+    """Start Mosquitto with a temporary config; the caller stops it."""
+    exe = require_program("mosquitto", "mosquitto")
+    folder.mkdir(parents=True, exist_ok=True)
+    port = port or free_port()
+    conf = folder / "mosquitto.conf"
+    conf.write_text(
+        f"listener {port} 127.0.0.1\n"
+        # As root, Mosquitto drops to the 'mosquitto' user unless told to stay.
+        + ("user root\n" if os.geteuid() == 0 else "")
+        + f"persistence false\nlog_dest file {folder / 'mosquitto.log'}\nlog_type all\n"
+        + (extra_conf or "allow_anonymous true\n")
+    )
+    proc = subprocess.Popen([exe, "-c", str(conf)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_port(port)
+    except BaseException:
+        stop_process(proc)
+        raise
+    return Broker(port, folder, proc)

@@ -1,0 +1,105 @@
+"""A real ``esc-collector run`` process: start it, read its HTTP endpoints and its metrics."""
+
+from __future__ import annotations
+
+import subprocess
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+from prometheus_client.parser import text_string_to_metric_families
+
+from helpers.broker import Broker
+from helpers.processes import cli, free_port, stop_process, wait_for
+
+
+@dataclass
+class CollectorProc:
+    """A running ``esc-collector run`` process."""
+
+    port: int
+    proc: subprocess.Popen[bytes]
+    log_path: Path
+
+    @property
+    def url(self) -> str:
+        """Return its base URL."""
+        return f"http://127.0.0.1:{self.port}"
+
+    def get(self, path: str) -> tuple[int, str]:
+        """GET ``path``; return status and body."""
+        try:
+            with urllib.request.urlopen(self.url + path, timeout=5) as resp:
+                return resp.status, resp.read().decode()
+        except urllib.error.HTTPError as err:
+            with err:  # an HTTPError holds the connection open until closed
+                return err.code, err.read().decode()
+
+    def metrics(self) -> dict[tuple[str, frozenset[tuple[str, str]]], float]:
+        """Scrape /metrics; return ``{(sample name, labels): value}``."""
+        status, text = self.get("/metrics")
+        assert status == 200, text
+        out = {}
+        for family in text_string_to_metric_families(text):
+            for sample in family.samples:
+                out[(sample.name, frozenset(sample.labels.items()))] = sample.value
+        return out
+
+    def value(self, metric: str, /, **labels: str) -> float | None:
+        """Return one sample's value, or ``None`` when absent."""
+        return self.metrics().get((metric, frozenset(labels.items())))
+
+    def log(self) -> str:
+        """Return what the collector logged."""
+        return self.log_path.read_text(errors="replace")
+
+
+def start_collector(
+    folder: Path,
+    broker: Broker,
+    *,
+    stale_after: float = 60.0,
+    extra: str = "",
+    sites: str | None = None,
+    port: int | None = None,
+) -> CollectorProc:
+    """Start ``esc-collector run`` against ``broker``; the caller stops it.
+
+    With ``sites`` (the text of a sites.toml, see :mod:`helpers.sites`), the collector tracks
+    availability, keeps its history in ``folder`` and evaluates every second.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    config = folder / "collector.toml"
+    if sites is not None:
+        (folder / "sites.toml").write_text(sites)
+        extra += '[sites]\nfile = "sites.toml"\n[history]\npath = "history.sqlite3"\n[availability]\nevaluate_every = 1\n'
+    config.write_text(
+        f'[collector]\nname = "test-{folder.name}"\nstale_after = {stale_after}\n'
+        f'[broker]\nurl = "mqtt://127.0.0.1:1"\nkeepalive = 5\n{extra}'
+    )
+    port = port or free_port()
+    log_path = folder / "collector.log"
+    with log_path.open("wb") as log:
+        proc = subprocess.Popen(
+            [
+                cli("esc-collector"),
+                "run",
+                "--config",
+                str(config),
+                "--broker",
+                broker.url,
+                "--listen",
+                f"127.0.0.1:{port}",
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    collector = CollectorProc(port, proc, log_path)
+    try:
+        wait_for(lambda: collector.get("/healthz")[0] == 200, timeout=15, what="collector /healthz")
+    except BaseException:
+        stop_process(proc)
+        print(collector.log())
+        raise
+    return collector

@@ -1,0 +1,155 @@
+"""A small builder for ``sites.toml`` text, so that the file's shape lives in one place.
+
+Tests describe sites with :func:`site`, :func:`service`, :func:`closure` and :func:`maintenance`
+and render them with :func:`sites_toml`::
+
+    sites_toml(
+        site("maurepas", name="ESC Maurepas", opening_hours="24/7", contact="secretariat@example.org",
+             services={"impression": service(devices=["hp"]), "postes": service(pcs=["accueil-pc1"])}),
+        site("kleber", name="ESC Kléber", opening_hours="off"),
+    )
+
+The builder checks nothing, on purpose: tests of ``esc-collector sites validate`` build invalid
+files with it too (:meth:`SiteSpec.replace` gives a variant of a site). Keys left at ``None`` or
+empty are not written, so the collector's defaults apply.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+
+def _string(value: str) -> str:
+    # A JSON string without ASCII escaping is a valid TOML basic string.
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _array(values: Iterable[str]) -> str:
+    return "[" + ", ".join(_string(v) for v in values) + "]"
+
+
+def _inline_table(values: Mapping[str, str | None]) -> str:
+    return "{ " + ", ".join(f"{k} = {_string(v)}" for k, v in values.items() if v is not None) + " }"
+
+
+@dataclass(frozen=True)
+class ServiceSpec:
+    """A promised service: its member devices and PCs, and how many must be usable."""
+
+    devices: tuple[str, ...] = ()
+    pcs: tuple[str, ...] = ()
+    min_usable: int | None = None
+    label: str | None = None
+
+    def lines(self) -> list[str]:
+        """Return the service table's ``key = value`` lines."""
+        out = []
+        if self.devices:
+            out.append(f"devices = {_array(self.devices)}")
+        if self.pcs:
+            out.append(f"pcs = {_array(self.pcs)}")
+        if self.min_usable is not None:
+            out.append(f"min_usable = {self.min_usable}")
+        if self.label is not None:
+            out.append(f"label = {_string(self.label)}")
+        return out
+
+
+@dataclass(frozen=True)
+class WindowSpec:
+    """An exceptional closure, or a planned maintenance when ``service`` is set (local times)."""
+
+    start: str
+    end: str
+    reason: str | None = None
+    service: str | None = None
+
+    def toml(self) -> str:
+        """Return the window as an inline table."""
+        return _inline_table(
+            {"service": self.service, "from": self.start, "to": self.end, "reason": self.reason}
+        )
+
+
+@dataclass(frozen=True)
+class SiteSpec:
+    """One ``[sites.<id>]`` table and its services."""
+
+    id: str
+    name: str
+    opening_hours: str
+    contact: str | None = None
+    timezone: str | None = None
+    holidays_subdivision: str | None = None
+    closures: tuple[WindowSpec, ...] = ()
+    maintenance: tuple[WindowSpec, ...] = ()
+    services: Mapping[str, ServiceSpec] = field(default_factory=dict)
+
+    def replace(self, **changes: Any) -> SiteSpec:
+        """Return a copy with some fields changed (e.g. a broken variant for a validation test)."""
+        return dataclasses.replace(self, **changes)
+
+    def toml(self) -> str:
+        """Return the site's TOML text."""
+        lines = [f"[sites.{self.id}]", f"name = {_string(self.name)}"]
+        if self.timezone is not None:
+            lines.append(f"timezone = {_string(self.timezone)}")
+        lines.append(f"opening_hours = {_string(self.opening_hours)}")
+        if self.holidays_subdivision is not None:
+            lines.append(f"holidays_subdivision = {_string(self.holidays_subdivision)}")
+        if self.contact is not None:
+            lines.append(f"contact = {_string(self.contact)}")
+        if self.closures:
+            lines.append(f"closures = [{', '.join(w.toml() for w in self.closures)}]")
+        if self.maintenance:
+            lines.append(f"maintenance = [{', '.join(w.toml() for w in self.maintenance)}]")
+        for name, svc in self.services.items():
+            lines += [f"[sites.{self.id}.services.{name}]", *svc.lines()]
+        return "\n".join(lines) + "\n"
+
+
+def service(
+    *,
+    devices: Iterable[str] = (),
+    pcs: Iterable[str] = (),
+    min_usable: int | None = None,
+    label: str | None = None,
+) -> ServiceSpec:
+    """A service of ``devices`` (printer and scanner ids) and ``pcs`` (agent ids)."""
+    return ServiceSpec(tuple(devices), tuple(pcs), min_usable, label)
+
+
+def closure(start: str, end: str, reason: str | None = None) -> WindowSpec:
+    """An exceptional closure: dates are whole days, date-times exact."""
+    return WindowSpec(start, end, reason)
+
+
+def maintenance(service: str, start: str, end: str, reason: str | None = None) -> WindowSpec:
+    """A planned maintenance of one of the site's services."""
+    return WindowSpec(start, end, reason, service)
+
+
+def site(
+    site_id: str,
+    *,
+    name: str,
+    opening_hours: str,
+    contact: str | None = None,
+    timezone: str | None = None,
+    holidays_subdivision: str | None = None,
+    closures: Iterable[WindowSpec] = (),
+    maintenance: Iterable[WindowSpec] = (),
+    services: Mapping[str, ServiceSpec] | None = None,
+) -> SiteSpec:
+    """A site ``site_id`` open ``opening_hours`` (OpenStreetMap syntax) offering ``services``."""
+    return SiteSpec(site_id, name, opening_hours, contact, timezone, holidays_subdivision, tuple(closures),
+                    tuple(maintenance), dict(services or {}))  # fmt: skip
+
+
+def sites_toml(*sites: SiteSpec) -> str:
+    """Return the text of a ``sites.toml`` holding ``sites``, in order."""
+    return "\n".join(s.toml() for s in sites)
