@@ -11,17 +11,19 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, Literal, TypeVar, get_args, get_origin
 
-from agent.lockdown.policy import Policy
+from agent.shared.config import Section
 
 if TYPE_CHECKING:
     from agent.lockdown.baseline import Baseline
+    from agent.lockdown.policy import Policy
     from agent.lockdown.windows import WindowsSource
 
 Outcome = Literal["pass", "fail", "unknown"]
 Severity = Literal["critical", "warning"]
 MAX_EVIDENCE = 8
+C = TypeVar("C", bound=Section)
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,7 +37,9 @@ class CheckResult:
     evidence: tuple[str, ...] = ()
 
     @classmethod
-    def of(cls, check: Check, result: Outcome, evidence: list[str] | tuple[str, ...] = ()) -> CheckResult:
+    def of(
+        cls, check: Check[Any], result: Outcome, evidence: list[str] | tuple[str, ...] = ()
+    ) -> CheckResult:
         """Build a result for ``check``, with bounded evidence."""
         items = [e[:200] for e in evidence]
         if len(items) > MAX_EVIDENCE:
@@ -91,22 +95,46 @@ class Context:
             return None
 
 
-class Check:
-    """A lockdown check: an id, a French label, a severity, the policy section it needs."""
+class Check(Generic[C]):
+    """A lockdown check: an id, a French label, a severity, the policy table it reads.
+
+    A check is declared in its own module of :mod:`agent.lockdown.checks`, next to the frozen
+    struct of its table, and parametrised with it: ``UsbStorageBlocked(Check[UsbStorageSection])``
+    reads ``[usb_storage]`` into ``UsbStorageSection`` (its ``Config``), then ``self.config``.
+    """
 
     id: ClassVar[str]
     label: ClassVar[str]
     severity: ClassVar[Severity] = "critical"
+    #: The policy table the check reads, e.g. ``"usb_storage"``; absent table, check not run.
     section: ClassVar[str]
+    #: The struct of that table, taken from the ``Check[...]`` parameter.
+    Config: ClassVar[type[Section]]
     platforms: ClassVar[frozenset[str]] = frozenset({"linux", "windows"})
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """Take ``Config`` from the ``Check[Config]`` base of the new check class."""
+        super().__init_subclass__(**kwargs)
+        for base in getattr(cls, "__orig_bases__", ()):
+            if get_origin(base) is Check:
+                (cls.Config,) = get_args(base)
 
     def __init__(self, policy: Policy) -> None:
         """Bind the check to the policy."""
         self.policy = policy
+        self._config: C | None = getattr(policy, self.section, None)
+
+    @property
+    def config(self) -> C:
+        """Return the check's policy table (there whenever :meth:`applies` said yes)."""
+        if self._config is None:
+            msg = f"the policy has no [{self.section}] table"
+            raise LookupError(msg)
+        return self._config
 
     def applies(self, ctx: Context) -> bool:
         """Return whether this check runs for this policy on this platform."""
-        return ctx.platform in self.platforms and getattr(self.policy, self.section) is not None
+        return ctx.platform in self.platforms and self._config is not None
 
     def run(self, ctx: Context) -> CheckResult:
         """Run the check; implementations never raise for a broken system, they fail or say unknown."""

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from agent.messages import ConfigError
+from agent.shared.config import ConfigError
 
 if TYPE_CHECKING:
     from agent.lockdown.base import Context

@@ -12,7 +12,8 @@ from agent.lockdown.baseline import Baseline
 from agent.lockdown.policy import Policy, load_policy
 from agent.lockdown.registry import run_checks
 from agent.lockdown.run import make_context, to_body
-from agent.messages import ConfigError, LockdownBody
+from agent.messages import LockdownBody
+from agent.shared.config import ConfigError
 
 _LOGGER = logging.getLogger(__name__)
 

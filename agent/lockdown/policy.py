@@ -1,104 +1,62 @@
 """The lockdown policy of a kiosk profile (TOML), validated once at load.
 
-Each section enables one family of checks; a section that is absent is not checked. The
-annotated sample is ``agent/lockdown/sample-policy.toml``.
+``[policy]`` names the profile; every other table belongs to one check module of
+:mod:`agent.lockdown.checks`, which defines its struct. A table that is absent is not checked.
+:data:`Policy` is generated from the registry, so a new check module brings its table with it.
+The annotated sample is ``agent/lockdown/sample-policy.toml``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Annotated, Any, cast
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+import msgspec
 
-from agent.messages import ConfigError, load_toml
+from agent.lockdown.registry import sections
+from agent.shared.config import ConfigError, Section, load_toml
 
-__all__ = ["ConfigError", "Policy", "load_policy"]
+__all__ = ["ConfigError", "Policy", "PolicyBase", "PolicySection", "load_policy", "policy_struct"]
 
-Browser = Literal["chromium", "chrome", "edge", "firefox"]
-
-
-class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+Profile = Annotated[str, msgspec.Meta(pattern=r"^[a-z0-9][a-z0-9_.-]{0,62}$")]
 
 
-class PolicySection(_Section):
-    profile: str = Field(pattern=r"^[a-z0-9][a-z0-9_.-]{0,62}$")
-    description: str | None = Field(default=None, max_length=256)
+class PolicySection(Section, frozen=True):
+    """The ``[policy]`` table: which kiosk profile this is."""
+
+    profile: Profile
+    description: Annotated[str, msgspec.Meta(max_length=256)] | None = None
 
 
-class AccountsSection(_Section):
-    public: tuple[str, ...] = Field(min_length=1, max_length=16)
-    admin_groups: tuple[str, ...] = ("root", "sudo", "wheel", "admin", "adm")
+class PolicyBase(Section, frozen=True):
+    """A whole policy: ``[policy]``, then one optional field per check table (see :func:`policy_struct`)."""
 
-
-class ProcessesSection(_Section):
-    required: tuple[str, ...] = ()
-    forbidden: tuple[str, ...] = ()
-
-
-class BrowserSection(_Section):
-    browsers: tuple[Browser, ...] = Field(min_length=1)
-    allowed_sites: tuple[str, ...] = Field(min_length=1, max_length=200)
-    require_block_all: bool = True
-    #: Other managed policies whose effective value must be exactly this (Chromium names).
-    settings: dict[str, bool | int | str] = Field(default_factory=dict)
-
-    @field_validator("allowed_sites")
-    @classmethod
-    def _domains(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        for site in value:
-            if "/" in site or " " in site or not site.strip("*."):
-                msg = f"allowed_sites takes domain names such as 'caf.fr', got {site!r}"
-                raise ValueError(msg)
-        return tuple(s.lower().lstrip("*.") for s in value)
-
-
-class FilesSection(_Section):
-    paths: tuple[str, ...] = Field(min_length=1, max_length=500)
-
-
-class UsbStorageSection(_Section):
-    blocked: bool = True
-
-
-class SessionResetSection(_Section):
-    max_idle_seconds: int = Field(ge=30, le=86_400)
-
-
-class ListeningPortsSection(_Section):
-    allowed: tuple[int, ...] = ()
-
-
-class KioskAutostartSection(_Section):
-    command: str = Field(
-        min_length=1, max_length=128, description="Program the kiosk session starts, e.g. chromium."
-    )
-    require_kiosk_flag: bool = True
-
-
-class WindowsSection(_Section):
-    kiosk_mode: Literal["assigned_access", "shell_launcher", "any"] = "any"
-    write_filter: Literal["required", "optional"] = "optional"
-
-
-class Policy(_Section):
     policy: PolicySection
-    accounts: AccountsSection | None = None
-    processes: ProcessesSection | None = None
-    browser: BrowserSection | None = None
-    files: FilesSection | None = None
-    usb_storage: UsbStorageSection | None = None
-    session_reset: SessionResetSection | None = None
-    listening_ports: ListeningPortsSection | None = None
-    kiosk_autostart: KioskAutostartSection | None = None
-    windows: WindowsSection | None = None
+
+    if TYPE_CHECKING:  # the check tables are fields generated from the registry
+
+        def __getattr__(self, name: str) -> Any: ...
+
+
+def policy_struct(tables: Mapping[str, type[Section]]) -> type[PolicyBase]:
+    """Return the policy struct: :class:`PolicyBase` plus an optional field per table."""
+    fields = [(name, kind | None, None) for name, kind in tables.items()]
+    struct = msgspec.defstruct("Policy", fields, bases=(PolicyBase,), module=__name__, frozen=True)
+    struct.__doc__ = "A lockdown policy: ``[policy]`` and the tables of the registered checks."
+    return cast("type[PolicyBase]", struct)
+
+
+if TYPE_CHECKING:
+    Policy = PolicyBase
+else:
+    Policy = policy_struct(sections())
 
 
 def load_policy(path: Path) -> Policy:
     """Load and validate a lockdown policy.
 
     Raises:
-        ConfigError: naming the file, the key and the problem.
+        ConfigError: naming the file, the line, the key and the problem.
     """
     return load_toml(path, Policy)

@@ -6,6 +6,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+import msgspec
+
 from agent.lockdown.base import CheckResult, Context
 from agent.lockdown.baseline import Baseline
 from agent.lockdown.policy import Policy
@@ -53,7 +55,8 @@ def check(policy: Policy, ctx: Context) -> LockdownBody:
 
 def render_json(body: LockdownBody) -> str:
     """Return the ``--json`` document."""
-    data: dict[str, Any] = body.model_dump(mode="json", exclude={"security_event"})
+    data: dict[str, Any] = msgspec.to_builtins(body)
+    data.pop("security_event", None)  # the agent's own bookkeeping, not part of the report
     return json.dumps(data, indent=2, ensure_ascii=False)
 
 

@@ -1,4 +1,4 @@
-"""Browser managed policies: where they live, and whether they keep a kiosk on its sites.
+"""``[browser]``: the browsers' managed policies keep the kiosk on the declared sites.
 
 Pure evaluation (:func:`evaluate`) of an effective policy dictionary, plus the readers of the
 standard locations:
@@ -20,11 +20,35 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from typing import Annotated, Any, Literal
 
-if TYPE_CHECKING:
-    from agent.lockdown.base import Context
-    from agent.lockdown.policy import BrowserSection
+import msgspec
+
+from agent.lockdown.base import Check, CheckResult, Context
+from agent.lockdown.registry import register
+from agent.shared.config import Section
+
+Browser = Literal["chromium", "chrome", "edge", "firefox"]
+
+
+class BrowserSection(Section, frozen=True):
+    """The ``[browser]`` table: which browsers, which sites, which other policies."""
+
+    browsers: Annotated[tuple[Browser, ...], msgspec.Meta(min_length=1)]
+    allowed_sites: Annotated[tuple[str, ...], msgspec.Meta(min_length=1, max_length=200)]
+    require_block_all: bool = True
+    #: Other managed policies whose effective value must be exactly this (Chromium names).
+    settings: dict[str, bool | int | str] = msgspec.field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        """Refuse URLs where domain names are expected; keep the names lowercase, without ``*.``."""
+        for site in self.allowed_sites:
+            if "/" in site or " " in site or not site.strip("*."):
+                msg = f"allowed_sites takes domain names such as 'caf.fr', got {site!r}"
+                raise ValueError(msg)
+        sites = tuple(s.lower().lstrip("*.") for s in self.allowed_sites)
+        msgspec.structs.force_setattr(self, "allowed_sites", sites)
+
 
 CHROMIUM_FOLDERS: dict[str, tuple[str, ...]] = {
     "chromium": ("/etc/chromium/policies/managed", "/etc/chromium-browser/policies/managed"),
@@ -163,3 +187,22 @@ def _ordered(values: dict[str, Any] | None) -> list[str]:
     if not values:
         return []
     return [str(values[k]) for k in sorted(values, key=lambda k: int(k) if k.isdigit() else 1 << 30)]
+
+
+@register
+class BrowserPolicy(Check[BrowserSection]):
+    """The browsers' managed policies limit them to the declared administrative sites."""
+
+    id = "browser_policy"
+    label = "Le navigateur est limité aux sites administratifs déclarés"
+    section = "browser"
+
+    def run(self, ctx: Context) -> CheckResult:
+        """Evaluate each declared browser's effective policy."""
+        section = self.config
+        problems = []
+        for name in section.browsers:
+            read = windows_policies if ctx.platform == "windows" else linux_policies
+            policies, _sources = read(name, ctx)
+            problems += evaluate(name, policies, section)
+        return CheckResult.of(self, "fail" if problems else "pass", problems)
