@@ -13,11 +13,11 @@ from helpers.agent import printer_block, start_agent, write_agent_config
 from helpers.alerting import fast_rules, start_prometheus
 from helpers.broker import Broker
 from helpers.collector import start_collector
+from helpers.kiosk import build_kiosk, write_policy
 from helpers.processes import REPO, run_cli, stop_process, wait_for
 from helpers.recordings import jammed, recording
 from helpers.sites import service, site, sites_toml
 from helpers.snmp import Simulator
-from test_lockdown import build_kiosk, write_policy
 
 COMMITTED = REPO / "deploy" / "grafana" / "dashboards"
 DATASOURCE_UID = "esc-prometheus"

@@ -5,8 +5,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from conftest import Broker, CollectorProc, run_cli, start_agent, stop_process, wait_for, write_agent_config
-from test_lockdown import CHROMIUM_POLICY, build_kiosk, write_policy
+from helpers.agent import start_agent, write_agent_config
+from helpers.broker import Broker
+from helpers.collector import CollectorProc
+from helpers.kiosk import CHROMIUM_POLICY, build_kiosk, write_policy
+from helpers.processes import run_cli, stop_process, wait_for
 
 KIOSK = {"site": "maurepas", "agent": "accueil-pc1"}
 
