@@ -44,7 +44,7 @@ class BrowserSection(Section, frozen=True):
         """Refuse URLs where domain names are expected; keep the names lowercase, without ``*.``."""
         for site in self.allowed_sites:
             if "/" in site or " " in site or not site.strip("*."):
-                msg = f"allowed_sites takes domain names such as 'caf.fr', got {site!r}"
+                msg = f"allowed_sites: domain names such as 'caf.fr', got {site!r}"
                 raise ValueError(msg)
         sites = tuple(s.lower().lstrip("*.") for s in self.allowed_sites)
         msgspec.structs.force_setattr(self, "allowed_sites", sites)
