@@ -81,26 +81,28 @@ def test_reg_export_parser() -> None:
 
 
 @pytest.mark.parametrize(
-    ("text", "line", "message"),
+    ("text", "where", "problem"),
     [
-        ("[policy]\n", 1, "policy: object missing required field profile"),
-        ('[policy]\nprofile = "x"\n[browser]\nbrowsers = ["netscape"]\nallowed_sites = ["caf.fr"]\n', 4,
-         "browser.browsers[0]: invalid enum value 'netscape'"),
-        ('[policy]\nprofile = "x"\n[browser]\nbrowsers = ["edge"]\nallowed_sites = ["https://caf.fr/"]\n', 3,
-         "browser: allowed_sites takes domain names such as 'caf.fr', got 'https://caf.fr/'"),
-        ('[policy]\nprofile = "x"\n[sessions]\n', 3, "unknown key 'sessions'"),
-        ('[policy]\nprofile = "x"\n[session_reset]\nmax_idle_seconds = 5\n', 4,
-         "session_reset.max_idle_seconds: expected int >= 30"),
-        ('[policy]\nprofile = "x"\n[usb_storage]\nblocked = true\nblock = true\n', 5,
-         "usb_storage: unknown key 'block'"),
+        ("[policy]\n", "1: policy.profile", "missing"),
+        ('[policy]\nprofile = "x"\n[browser]\nbrowsers = ["netscape"]\nallowed_sites = ["caf.fr"]\n',
+         "4: browser.browsers[0]", "netscape"),
+        ('[policy]\nprofile = "x"\n[browser]\nbrowsers = ["edge"]\nallowed_sites = ["https://caf.fr/"]\n',
+         "5: browser.allowed_sites", "domain names such as 'caf.fr', got 'https://caf.fr/'"),
+        ('[policy]\nprofile = "x"\n[sessions]\n', "3: sessions", "unknown key"),
+        ('[policy]\nprofile = "x"\n[session_reset]\nmax_idle_seconds = 5\n', "4: session_reset.max_idle_seconds",
+         ">= 30"),
+        ('[policy]\nprofile = "x"\n[usb_storage]\nblocked = true\nblock = true\n', "5: usb_storage.block",
+         "unknown key"),
+        ('[policy]\nprofile = "Not Valid"\n', "2: policy.profile", "regex"),
         ("[policy\n", None, "not valid TOML"),
     ],
     ids=["no_profile", "unknown_browser", "url_as_site", "unknown_table", "idle_too_short", "unknown_key",
-         "not_toml"],
+         "bad_profile", "not_toml"],
 )  # fmt: skip
 def test_malformed_policy_exits_2_naming_file_line_and_key(
-    tmp_path: Path, text: str, line: int | None, message: str
+    tmp_path: Path, where: str | None, text: str, problem: str
 ) -> None:
+    """One line: ``esc-agent: error: FILE:LINE: KEY: PROBLEM``, for ``check`` and ``baseline``."""
     policy = tmp_path / "bad.toml"
     policy.write_text(text)
     for command in ("check", "baseline"):
@@ -108,8 +110,8 @@ def test_malformed_policy_exits_2_naming_file_line_and_key(
         result = run_cli("esc-agent", "lockdown", command, "--policy", str(policy), *extra)
         assert result.returncode == 2
         assert len(result.stderr.strip().splitlines()) == 1, result.stderr
-        assert (f"{policy}:{line}: " if line else f"{policy}: ") in result.stderr
-        assert message in result.stderr
+        assert (f"{policy}:{where}" if where else f"{policy}: ") in result.stderr
+        assert problem in result.stderr
         assert "Traceback" not in result.stderr
 
 
