@@ -17,18 +17,19 @@ def test_the_shortest_reset_counts(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    ("relative", "text", "evidence"),
+    ("relative", "text", "result", "evidence"),
     [
         ("etc/systemd/logind.conf.d/kiosk.conf", "[Login]\nStopIdleSessionSec=2h\n",
-         "xautolock (idle.desktop) = 1200 s (au plus 900 s attendus)"),
+         "fail", "xautolock (idle.desktop) = 1200 s (au plus 900 s attendus)"),
         ("etc/xdg/autostart/idle.desktop", "[Desktop Entry]\nExec=xidlehook --not-when-audio --timer 300 reset\n",
-         "xidlehook (idle.desktop) = 300 s"),
+         "pass", "xidlehook (idle.desktop) = 300 s"),
     ],
     ids=["idle_too_long", "xidlehook"],
 )  # fmt: skip
-def test_each_candidate_is_read(tmp_path: Path, relative: str, text: str, evidence: str) -> None:
-    _, results = check_break(tmp_path, relative, text)
-    assert evidence in results["session_reset"]["evidence"]  # type: ignore[operator]
+def test_each_candidate_is_read(tmp_path: Path, relative: str, text: str, result: str, evidence: str) -> None:
+    code, results = check_break(tmp_path, relative, text)
+    assert (code, results["session_reset"]["result"]) == ((1, "fail") if result == "fail" else (0, "pass"))
+    assert results["session_reset"]["evidence"] == [evidence]
 
 
 def test_no_reset_at_all(tmp_path: Path) -> None:

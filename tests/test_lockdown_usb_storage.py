@@ -22,8 +22,8 @@ NOT_BLOCKED = "usb_storage n'est ni en liste noire ni neutralisé dans modprobe.
     ids=["nothing", "other_module", "blacklisted", "install_true"],
 )
 def test_modprobe(tmp_path: Path, text: str, result: str) -> None:
-    _, results = check_break(tmp_path, "etc/modprobe.d/esc-usb.conf", text)
-    assert results["usb_storage"]["result"] == result
+    code, results = check_break(tmp_path, "etc/modprobe.d/esc-usb.conf", text)
+    assert (code, results["usb_storage"]["result"]) == ((1, "fail") if result == "fail" else (0, "pass"))
     assert results["usb_storage"]["evidence"] == ([NOT_BLOCKED] if result == "fail" else [])
 
 
