@@ -1,7 +1,7 @@
 """OIDs and enumerations of the Printer-MIB (RFC 3805) and Host-Resources-MIB (RFC 2790).
 
 Numeric OIDs only: pysnmp does not bundle these MIBs, and ``lookupMib=False`` is faster.
-Tables are walked by subtree; a column OID plus the row index gives a cell, e.g.
+Only the table columns the parser reads are walked; a column OID plus the row index gives a cell, e.g.
 ``1.3.6.1.2.1.43.11.1.1.9`` (prtMarkerSuppliesLevel) + ``.1.3`` → level of supply 3 of device 1.
 """
 
@@ -49,18 +49,46 @@ PRT_ALERT_LOCATION = PRT_ALERT + ".6"
 PRT_ALERT_CODE = PRT_ALERT + ".7"
 PRT_ALERT_DESCRIPTION = PRT_ALERT + ".8"
 
-#: Subtrees one poll walks, smallest set that covers everything the parser reads.
-WALK_SUBTREES: tuple[str, ...] = (
-    "1.3.6.1.2.1.1",  # system
-    "1.3.6.1.2.1.25.3.2.1",  # hrDeviceTable
-    "1.3.6.1.2.1.25.3.5.1",  # hrPrinterTable
-    PRT_GENERAL_SERIAL,
-    PRT_INPUT,
-    PRT_MARKER_LIFE_COUNT,
-    PRT_SUPPLIES,
-    "1.3.6.1.2.1.43.12.1.1",  # prtMarkerColorantTable
-    PRT_ALERT,
+#: Scalars one poll reads (object OIDs: a GETNEXT on each gives its ``.0`` instance).
+POLL_SCALARS: tuple[str, ...] = (
+    SYS_DESCR.removesuffix(".0"),
+    SYS_OBJECT_ID.removesuffix(".0"),
+    SYS_UPTIME.removesuffix(".0"),
 )
+#: Table columns one poll walks: exactly the columns the parser reads (``agent/printers/parse.py``),
+#: each walked on its own and bounded to it. A column the parser starts to read must be added here
+#: (``tests/test_snmp_poller.py`` checks it).
+POLL_COLUMNS: tuple[str, ...] = (
+    HR_DEVICE_TYPE,
+    HR_DEVICE_DESCR,
+    HR_DEVICE_STATUS,
+    HR_PRINTER_STATUS,
+    HR_PRINTER_ERROR_STATE,
+    PRT_GENERAL_SERIAL,
+    PRT_INPUT_TYPE,
+    PRT_INPUT_MAX,
+    PRT_INPUT_LEVEL,
+    PRT_INPUT_MEDIA_NAME,
+    PRT_INPUT_NAME,
+    PRT_MARKER_LIFE_COUNT,
+    PRT_SUPPLY_COLORANT_INDEX,
+    PRT_SUPPLY_CLASS,
+    PRT_SUPPLY_TYPE,
+    PRT_SUPPLY_DESCRIPTION,
+    PRT_SUPPLY_UNIT,
+    PRT_SUPPLY_MAX,
+    PRT_SUPPLY_LEVEL,
+    PRT_COLORANT_VALUE,
+    PRT_ALERT_SEVERITY,
+    PRT_ALERT_GROUP,
+    PRT_ALERT_GROUP_INDEX,
+    PRT_ALERT_LOCATION,
+    PRT_ALERT_CODE,
+    PRT_ALERT_DESCRIPTION,
+)
+#: Every OID prefix one poll reads (scalars and columns): a poll returns exactly the device's
+#: varbinds under these.
+WALK_SUBTREES: tuple[str, ...] = POLL_SCALARS + POLL_COLUMNS
 
 # ---------------------------------------------------------------- enumerations
 #: prtMarkerSuppliesType (PrtMarkerSuppliesTypeTC).

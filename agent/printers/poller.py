@@ -1,10 +1,28 @@
-"""SNMP I/O: walk a printer's subtrees with pysnmp 7 (asyncio API) into a plain mapping.
+"""SNMP I/O: read a printer's Printer-MIB and Host-Resources columns with pysnmp 7 into a plain mapping.
 
-This is the only module that talks SNMP. Numeric OIDs with ``lookupMib=False``; bulk walks
-bounded to their subtree (``lexicographicMode=False``) and to ``max_rows`` varbinds; a
-per-device timeout and retries; a semaphore bounds the requests in flight (the simulator
-and small printers drop replies under a flood). pysnmp is imported lazily: it is the
-agent's heaviest module (~37 MiB), loaded only when printers are configured.
+This is the only module that talks SNMP. A poll reads exactly the columns the parser uses
+(``mib.POLL_COLUMNS``) and the ``mib.POLL_SCALARS``, several of them per GETBULK, instead of
+walking whole subtrees one after the other:
+
+- the walk itself is :class:`ColumnWalk`, a pure state machine (no I/O, tested on its own): it
+  plans GETBULK requests and takes their answers. Consecutive columns of a table are walked as one
+  chain; chains are walked side by side, several per request. Each chain is bounded to its own
+  columns (what ``lexicographicMode=False`` did for a subtree) and to ``max_rows`` rows per
+  column; it stops at ``endOfMibView``, at an OID that does not increase, or at the first OID
+  past its columns. A device gets at most ``max_requests`` requests per poll;
+- requests are sized from what each chain is expected to hold: chains expected empty are asked
+  once each as non-repeaters (one varbind each), the others are grouped by expected size so that
+  few varbinds are wasted past a chain's end, within ``max_varbinds`` per answer (agents built on
+  pysnmp, snmpsim among them, answer at most 64 repetitions; a device answering ``tooBig`` is asked
+  for half as much from then on). On a first poll every chain is expected empty: one round of
+  non-repeaters finds those that are not, their neighbours' sizes and doubling do the rest; the
+  session remembers what each device held, and later polls ask for that at once;
+- the SNMP engine is driven below pysnmp's high-level API (no MIB lookup, no per-request
+  configuration): one engine per session, each device configured in it once.
+
+A per-device timeout and retries; a semaphore bounds the requests in flight (the simulator and
+small printers drop replies under a flood). pysnmp is imported lazily: it is the agent's heaviest
+module (~37 MiB), loaded only when printers are configured.
 """
 
 from __future__ import annotations
@@ -12,9 +30,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from agent.exceptions import AgentError
 from agent.printers import mib
@@ -49,10 +67,26 @@ class SnmpTarget:
         return f"SnmpTarget({self.host}:{self.port}, v{self.version})"
 
 
-def _to_raw(value: Any) -> RawValue | None:
-    """Convert a pysnmp value to the parser's plain types; ``None`` for 'no such' markers."""
+class _End:
+    """Marker for ``endOfMibView``, ``noSuchObject`` and ``noSuchInstance``: nothing more here."""
+
+    def __repr__(self) -> str:
+        return "END"
+
+
+#: What a varbind's value becomes: a parser value, ``END``, or ``None`` for a value we cannot use.
+END = _End()
+Value = RawValue | _End | None
+
+_END_KINDS = frozenset({"NoSuchObject", "NoSuchInstance", "EndOfMibView"})
+
+
+def _to_raw(value: Any) -> Value:
+    """Convert a pysnmp value to the parser's plain types; ``END`` for 'no such'/'end' markers."""
     kind = type(value).__name__
-    if kind in ("NoSuchObject", "NoSuchInstance", "EndOfMibView", "Null"):
+    if kind in _END_KINDS:
+        return END
+    if kind == "Null":
         return None
     if kind == "OctetString" or hasattr(value, "asOctets"):
         return bytes(value.asOctets())
@@ -66,18 +100,328 @@ def _to_raw(value: Any) -> RawValue | None:
         return None
 
 
+def _key(oid: str) -> tuple[int, ...]:
+    return tuple(int(arc) for arc in oid.split("."))
+
+
+#: Rows per column guessed for a chain found not empty on a first poll (then doubled as needed).
+_FIRST_GUESS = 2
+
+
+def _spans(columns: Iterable[str]) -> list[tuple[str, int, int]]:
+    """Group columns into runs of consecutive columns of one table: ``(table, first, last)``.
+
+    >>> _spans(["1.3.6.1.2.1.25.3.2.1.2", "1.3.6.1.2.1.25.3.2.1.3", "1.3.6.1.2.1.25.3.2.1.5"])
+    [('1.3.6.1.2.1.25.3.2.1', 2, 3), ('1.3.6.1.2.1.25.3.2.1', 5, 5)]
+    """
+    by_table: dict[str, set[int]] = {}
+    for column in columns:
+        table, _, arc = column.rpartition(".")
+        by_table.setdefault(table, set()).add(int(arc))
+    spans = []
+    for table, arcs in by_table.items():
+        ordered = sorted(arcs)
+        first = previous = ordered[0]
+        for number in ordered[1:]:
+            if number != previous + 1:
+                spans.append((table, first, previous))
+                first = number
+            previous = number
+        spans.append((table, first, previous))
+    return spans
+
+
+class _Span:
+    """Walk state of a scalar, or of consecutive columns of one table walked as one chain.
+
+    A chain through consecutive columns needs one varbind past its end, not one per column.
+    """
+
+    __slots__ = (
+        "column", "column_rows", "cursor", "cursor_key", "done", "expected", "first", "last", "oid", "prefix",
+        "rows", "scalar", "skipping", "table", "width",
+    )  # fmt: skip
+
+    def __init__(self, table: str, first: int, last: int, *, scalar: bool, expected: int) -> None:
+        self.table = table
+        self.prefix = table + "."
+        self.first, self.last = first, last
+        self.width = last - first + 1
+        self.oid = f"{table}.{first}"
+        self.scalar = scalar
+        self.cursor = self.oid
+        self.cursor_key = _key(self.oid)
+        self.rows = 0
+        self.column = first  # the column the chain is in, and its rows so far
+        self.column_rows = 0
+        self.skipping = False  # past a column cut for having too many rows, within one answer
+        self.expected = expected
+        self.done = False
+
+    def __repr__(self) -> str:
+        return self.oid if self.width == 1 else f"{self.oid}-{self.last}"
+
+    def column_of(self, oid: str) -> int | None:
+        """Return the column of ``oid`` if it is an instance of one of the span's columns."""
+        if not oid.startswith(self.prefix):
+            return None
+        arc, dot, _index = oid[len(self.prefix) :].partition(".")
+        if not dot or not arc.isdigit() or not self.first <= int(arc) <= self.last:
+            return None
+        return int(arc)
+
+    def need(self, max_repetitions: int) -> int:
+        """Varbinds to ask for: the rows expected still, and one more to see the span's end."""
+        return min(max(self.expected - self.rows, 0) + 1, max_repetitions)
+
+
+class BulkRequest(NamedTuple):
+    """One GETBULK: non-repeaters (each answered once) then repeaters (``max_repetitions`` each)."""
+
+    non_repeaters: tuple[_Span, ...]
+    repeaters: tuple[_Span, ...]
+    max_repetitions: int
+
+    def oids(self) -> list[str]:
+        """The request's varbind names, non-repeaters first."""
+        return [c.cursor for c in self.non_repeaters] + [c.cursor for c in self.repeaters]
+
+    def size(self) -> int:
+        """Varbinds the answer holds at most."""
+        return len(self.non_repeaters) + len(self.repeaters) * self.max_repetitions
+
+
+class ColumnWalk:
+    """Walk scalars and table columns of one device with GETBULK, several chains per request.
+
+    Pure state machine: :meth:`plan` says which requests to send next, :meth:`feed` takes an
+    answer. Consecutive columns of a table are walked as one chain (a :class:`_Span`). Every
+    answer is bounded: a chain keeps only the OIDs of its columns, strictly increasing, at most
+    ``max_rows`` rows per column; it ends at ``endOfMibView`` (which carries the last OID again:
+    the real value is kept) or at the first OID past its columns.
+    """
+
+    def __init__(
+        self,
+        columns: Iterable[str],
+        scalars: Iterable[str] = (),
+        *,
+        expected: Mapping[str, int] | None = None,
+        max_rows: int = 2_000,
+        max_repetitions: int = 64,
+        max_varbinds: int = 64,
+        request_cost: int = 8,
+    ) -> None:
+        """Prepare the walk.
+
+        Args:
+            columns: table column OIDs.
+            scalars: scalar object OIDs (without ``.0``), read once each.
+            expected: varbinds expected per chain (:meth:`rows` of an earlier walk of the same
+                device); a chain not in it is expected empty.
+            max_rows: most rows kept per column (a hostile device may send endless tables).
+            max_repetitions: largest GETBULK max-repetitions sent.
+            max_varbinds: most varbinds one answer may hold (non-repeaters apart).
+            request_cost: what one more request costs, in varbinds (for grouping chains).
+        """
+        hints = expected if expected is not None else {}
+        self.spans = [
+            _Span(table, int(arc), int(arc), scalar=True, expected=1)
+            for table, _, arc in (s.rpartition(".") for s in scalars)
+        ]
+        for table, first, last in _spans(columns):
+            span = _Span(table, first, last, scalar=False, expected=0)
+            span.expected = hints.get(span.oid, 0)
+            self.spans.append(span)
+        self.raw: dict[str, RawValue] = {}
+        self.max_rows = max_rows
+        self.max_repetitions = max(1, max_repetitions)
+        self.max_varbinds = max(1, max_varbinds)
+        self.request_cost = request_cost
+        #: Whether non-repeaters come on top of ``max_varbinds`` (as with pysnmp's agents) or count in it.
+        self.free_non_repeaters = True
+        self.truncated: list[str] = []
+        self.requests = 0
+        self.varbinds = 0
+
+    @property
+    def pending(self) -> bool:
+        """Whether some chain is not finished."""
+        return any(not s.done for s in self.spans)
+
+    def rows(self) -> dict[str, int]:
+        """Varbinds read per chain (to pass as ``expected`` to the next walk of the same device)."""
+        return {s.oid: s.rows for s in self.spans if not s.scalar}
+
+    def plan(self) -> list[BulkRequest]:
+        """Return the next requests: one round, every pending chain in exactly one of them."""
+        pending = [s for s in self.spans if not s.done]
+        singles = [s for s in pending if s.need(self.max_repetitions) <= 1]
+        multi = sorted(
+            (s for s in pending if s.need(self.max_repetitions) > 1),
+            key=lambda s: s.need(self.max_repetitions),
+        )
+        groups = self._partition(multi)
+        requests: list[BulkRequest] = []
+        for start in range(0, len(singles), self.max_varbinds):
+            chunk = tuple(singles[start : start + self.max_varbinds])
+            spans: list[_Span] = []
+            repetitions = 0
+            if groups and (
+                self.free_non_repeaters or len(chunk) + len(groups[0][0]) * groups[0][1] <= self.max_varbinds
+            ):
+                spans, repetitions = groups.pop(0)
+            requests.append(BulkRequest(chunk, tuple(spans), repetitions))
+        requests += [BulkRequest((), tuple(spans), repetitions) for spans, repetitions in groups]
+        return requests
+
+    def _partition(self, spans: Sequence[_Span]) -> list[tuple[list[_Span], int]]:
+        """Group chains (sorted by need) into requests: fewest requests plus wasted varbinds."""
+        needs = [min(s.need(self.max_repetitions), self.max_varbinds) for s in spans]
+        count = len(spans)
+        best = [0] + [1 << 30] * count
+        cut = [0] * (count + 1)
+        for end in range(1, count + 1):
+            repetitions = needs[end - 1]  # the largest need of the group (sorted)
+            for start in range(end - 1, -1, -1):
+                if repetitions * (end - start) > self.max_varbinds:
+                    break
+                cost = best[start] + self.request_cost + repetitions * (end - start)
+                if cost < best[end]:
+                    best[end], cut[end] = cost, start
+        groups: list[tuple[list[_Span], int]] = []
+        end = count
+        while end > 0:
+            start = cut[end]
+            groups.append((list(spans[start:end]), needs[end - 1]))
+            end = start
+        groups.reverse()
+        return groups
+
+    def feed(self, request: BulkRequest, varbinds: Sequence[tuple[str, Value]]) -> None:
+        """Take the answer to ``request``: ``(oid, value)`` pairs in wire order (may be truncated)."""
+        self.requests += 1
+        self.varbinds += len(varbinds)
+        for span in request.non_repeaters + request.repeaters:
+            span.skipping = False  # (ignores the rest of a cut column within one answer only)
+        count = len(request.non_repeaters)
+        for span, (oid, value) in zip(request.non_repeaters, varbinds[:count], strict=False):
+            self._take(span, oid, value)
+            if span.scalar:
+                span.done = True
+            elif not span.done:  # expected empty, is not: guess a few rows per column
+                span.expected = max(
+                    span.expected, self._sibling_rows(span), span.rows + _FIRST_GUESS * span.width
+                )
+        width = len(request.repeaters)
+        got = dict.fromkeys(request.repeaters, 0)
+        if width:
+            for position, (oid, value) in enumerate(
+                varbinds[count : count + width * request.max_repetitions]
+            ):
+                span = request.repeaters[position % width]
+                if not span.done:
+                    got[span] += 1
+                    self._take(span, oid, value)
+        for span in request.repeaters:
+            if not span.done and got[span]:  # (none: the agent cut its answer short before it)
+                # Still inside after all its repetitions: at least as many rows again, or as its neighbours.
+                span.expected = max(span.expected, self._sibling_rows(span), span.rows + got[span])
+        for span in request.non_repeaters + request.repeaters:
+            if span.done and not span.scalar:
+                for sibling in self.spans:
+                    if not sibling.done and sibling.table == span.table:
+                        sibling.expected = max(sibling.expected, span.rows * sibling.width // span.width)
+
+    def _sibling_rows(self, span: _Span) -> int:
+        """Varbinds expected for ``span`` from the rows its table's other chains hold."""
+        return max(
+            (s.rows * span.width // s.width for s in self.spans if s.table == span.table and s is not span),
+            default=0,
+        )
+
+    def _take(self, span: _Span, oid: str, value: Value) -> None:
+        if span.done:
+            return
+        column = span.column_of(oid)
+        if value is END or column is None:
+            span.done = True  # endOfMibView repeats the last OID: never overwrite the real value
+            return
+        key = _key(oid)
+        if key <= span.cursor_key:
+            if not span.skipping:  # a device looping or going backwards
+                _LOGGER.warning("OID %s does not increase after %s: %r cut", oid, span.cursor, span)
+                span.done = True
+            return
+        span.skipping = False
+        if column != span.column:
+            span.column, span.column_rows = column, 0
+        span.cursor, span.cursor_key = oid, key
+        if value is not None and not isinstance(value, _End):
+            self.raw[oid] = value
+        span.rows += 1
+        span.column_rows += 1
+        if span.column_rows >= self.max_rows:  # enough of this column: on to the next one, if any
+            self.truncated.append(f"{span.table}.{column}")
+            if column >= span.last:
+                span.done = True
+            else:
+                span.cursor = f"{span.table}.{column + 1}"
+                span.cursor_key = _key(span.cursor)
+                span.skipping = True
+
+
+class _Peer(NamedTuple):
+    """A device configured in the engine."""
+
+    address: str
+    context_engine_id: Any
+    context_name: bytes
+
+
 class SnmpSession:
     """One SNMP engine shared by every device an agent polls; close it once."""
 
-    def __init__(self, *, max_in_flight: int = 32, max_rows: int = 2_000, max_repetitions: int = 25) -> None:
-        """Create the engine (pysnmp imported here, lazily)."""
+    def __init__(
+        self,
+        *,
+        max_in_flight: int = 32,
+        max_rows: int = 2_000,
+        max_repetitions: int = 64,
+        max_varbinds: int = 64,
+        max_requests: int = 200,
+    ) -> None:
+        """Create the engine (pysnmp imported here, lazily).
+
+        Args:
+            max_in_flight: requests in flight at once, all devices together.
+            max_rows: most rows kept per column.
+            max_repetitions: largest GETBULK max-repetitions.
+            max_varbinds: most varbinds asked per request (non-repeaters apart).
+            max_requests: most requests per device and poll.
+        """
+        from pysnmp.entity.rfc3413 import cmdgen  # noqa: PLC0415
         from pysnmp.hlapi.v3arch import asyncio as hlapi  # noqa: PLC0415
+        from pysnmp.hlapi.v3arch.asyncio.cmdgen import LCD  # noqa: PLC0415
+        from pysnmp.proto import rfc1902  # noqa: PLC0415
+        from pysnmp.proto.api import v2c  # noqa: PLC0415
 
         self._hl = hlapi
+        self._lcd = LCD
+        self._object_name = rfc1902.ObjectName
+        self._null = v2c.null
+        self._bulk = cmdgen.BulkCommandGeneratorSingleRun()
         self._engine = hlapi.SnmpEngine()
         self._semaphore = asyncio.Semaphore(max_in_flight)
+        self._expected: dict[SnmpTarget, dict[str, int]] = {}
+        self._max_varbinds: dict[SnmpTarget, int] = {}  # lowered for a device that answered tooBig
         self.max_rows = max_rows
         self.max_repetitions = max_repetitions
+        self.max_varbinds = max_varbinds
+        self.max_requests = max_requests
+        #: Requests sent and varbinds received since the session started (for benchmarks).
+        self.requests = 0
+        self.varbinds = 0
 
     def close(self) -> None:
         """Release the engine's sockets (otherwise: ResourceWarning 'unclosed transport')."""
@@ -106,57 +450,97 @@ class SnmpSession:
             privProtocol=priv if target.v3_priv_key else hl.USM_PRIV_NONE,
         )
 
-    async def walk(
-        self, target: SnmpTarget, subtrees: Iterable[str] = mib.WALK_SUBTREES
-    ) -> dict[str, RawValue]:
-        """Walk the subtrees of one device.
-
-        Raises:
-            SnmpError: when the device does not answer at all (timeout, wrong credentials).
-        """
+    async def _peer(self, target: SnmpTarget) -> _Peer:
+        """Configure the device in the engine (pysnmp caches it: cheap after the first poll)."""
         hl = self._hl
         transport = await hl.UdpTransportTarget.create(
             (target.host, target.port), timeout=target.timeout, retries=target.retries
         )
-        auth = self._auth(target)
         context = hl.ContextData(contextName=target.v3_context) if target.version == "3" else hl.ContextData()
-        raw: dict[str, RawValue] = {}
+        address, _params = self._lcd.configure(
+            self._engine, self._auth(target), transport, context.contextName
+        )
+        return _Peer(address, context.contextEngineId, context.contextName)
+
+    async def _send(self, peer: _Peer, request: BulkRequest) -> tuple[Any, Any, list[tuple[str, Value]]]:
+        """Send one GETBULK; return (error indication, error status, converted varbinds)."""
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[tuple[Any, Any, Any]] = loop.create_future()
+
+        def done(
+            _engine: Any, _handle: Any, indication: Any, status: Any, _index: Any, var_binds: Any, _ctx: Any
+        ) -> None:
+            if not future.done():
+                future.set_result((indication, status, var_binds))
+
+        names = [(self._object_name(oid), self._null) for oid in request.oids()]
+        async with self._semaphore:
+            self._bulk.send_varbinds(
+                self._engine,
+                peer.address,
+                peer.context_engine_id,
+                peer.context_name,
+                len(request.non_repeaters),
+                request.max_repetitions,
+                names,
+                done,
+            )
+            indication, status, var_binds = await future
+        converted = [(str(name), _to_raw(value)) for name, value in var_binds]
+        self.requests += 1
+        self.varbinds += len(converted)
+        return indication, status, converted
+
+    async def walk(
+        self,
+        target: SnmpTarget,
+        columns: Iterable[str] = mib.POLL_COLUMNS,
+        scalars: Iterable[str] = mib.POLL_SCALARS,
+    ) -> dict[str, RawValue]:
+        """Read the scalars and walk the columns of one device.
+
+        Raises:
+            SnmpError: when the device does not answer at all (timeout, wrong credentials).
+        """
+        peer = await self._peer(target)
+        walk = ColumnWalk(
+            columns,
+            scalars,
+            expected=self._expected.get(target),
+            max_rows=self.max_rows,
+            max_repetitions=self.max_repetitions,
+            max_varbinds=self._max_varbinds.get(target, self.max_varbinds),
+        )
+        walk.free_non_repeaters = target not in self._max_varbinds
         answered = False
-        for subtree in subtrees:
-            rows = 0
-            async with self._semaphore:
-                walker = hl.bulk_walk_cmd(
-                    self._engine,
-                    auth,
-                    transport,
-                    context,
-                    0,
-                    self.max_repetitions,
-                    hl.ObjectType(hl.ObjectIdentity(subtree)),
-                    lexicographicMode=False,
-                    lookupMib=False,
-                )
-                async for error_indication, error_status, _error_index, var_binds in walker:
-                    if error_indication:
-                        if not answered:
-                            raise SnmpError(f"{target.host}:{target.port}: {error_indication}")
-                        _LOGGER.warning("%r: %s while walking %s", target, error_indication, subtree)
+        while walk.pending:
+            for request in walk.plan():
+                if walk.requests >= self.max_requests:
+                    _LOGGER.warning("%r: more than %d requests in one poll, cut", target, self.max_requests)
+                    return walk.raw
+                indication, status, varbinds = await self._send(peer, request)
+                if indication:
+                    if not answered:
+                        raise SnmpError(f"{target.host}:{target.port}: {indication}")
+                    _LOGGER.warning("%r: %s, poll cut", target, indication)
+                    return walk.raw
+                answered = True
+                if status:
+                    if int(status) == 1 and request.size() > 1:  # tooBig: ask this device for less
+                        walk.max_varbinds = max(1, min(walk.max_varbinds, request.size()) // 2)
+                        walk.free_non_repeaters = False
+                        self._max_varbinds[target] = walk.max_varbinds
+                        walk.requests += 1
                         break
-                    answered = True
-                    if error_status:
-                        _LOGGER.debug("%r: %s while walking %s", target, error_status.prettyPrint(), subtree)
-                        break
-                    for name, value in var_binds:
-                        converted = _to_raw(value)
-                        if converted is None:  # endOfMibView carries the last OID again: keep the real value
-                            continue
-                        raw[str(name)] = converted
-                        rows += 1
-                    if rows >= self.max_rows:
-                        _LOGGER.warning("%r: more than %d rows under %s, cut", target, self.max_rows, subtree)
-                        await walker.aclose()
-                        break
-        return raw
+                    _LOGGER.debug("%r: %s on %s", target, status.prettyPrint(), request.oids())
+                    for span in request.non_repeaters + request.repeaters:
+                        span.done = True
+                    continue
+                walk.feed(request, varbinds)
+        for oid in walk.truncated:
+            _LOGGER.warning("%r: more than %d rows under %s, cut", target, self.max_rows, oid)
+        self._expected[target] = walk.rows()
+        return walk.raw
 
 
 @dataclass(frozen=True)
