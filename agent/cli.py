@@ -96,7 +96,7 @@ def once(config: ConfigOption = None, broker: BrokerOption = None, verbose: Verb
 @app.command()
 def schema() -> None:
     """Print the JSON Schema of every message of the wire contract."""
-    from agent.messages import json_schemas  # noqa: PLC0415
+    from agent.contract.messages import json_schemas  # noqa: PLC0415
 
     typer.echo(json.dumps(json_schemas(), indent=2, sort_keys=True))
 

@@ -1,4 +1,4 @@
-"""Agent configuration: TOML validated once at load into frozen models."""
+"""Agent configuration: TOML validated once at load into frozen structs (annotated sample: ``sample.toml``)."""
 
 from __future__ import annotations
 
@@ -7,18 +7,19 @@ import sys
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+import msgspec
 
-from agent.messages import IDENT_PATTERN, BrokerAddress, BrokerSettings, ConfigError, load_toml
+from agent.contract.messages import IDENT_PATTERN
+from agent.shared.broker import BrokerSettings, with_url
+from agent.shared.config import ConfigError, Section, load_toml
 
 ENV_CONFIG = "ESC_AGENT_CONFIG"
 ENV_STATE_DIR = "ESC_AGENT_STATE_DIR"
 
 __all__ = ["AgentConfig", "ConfigError", "load_agent_config"]
 
-
-class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+Ident = Annotated[str, msgspec.Meta(pattern=IDENT_PATTERN)]
+Name = Annotated[str, msgspec.Meta(max_length=128)]
 
 
 def default_state_dir() -> Path:
@@ -31,93 +32,115 @@ def default_state_dir() -> Path:
     return Path(base) / "esc-agent"
 
 
-class AgentSection(_Section):
-    site: Annotated[str, Field(pattern=IDENT_PATTERN)]
-    id: Annotated[str, Field(pattern=IDENT_PATTERN)]
+class AgentSection(Section, frozen=True, kw_only=True):
+    """``[agent]``: who this agent is."""
+
+    site: Ident
+    id: Ident
     state_dir: Path | None = None
-    interval: float = Field(default=60.0, ge=1.0, le=3600.0)
+    interval: Annotated[float, msgspec.Meta(ge=1.0, le=3600.0)] = 60.0
 
 
-class BrokerSection(BrokerSettings):
-    connect_timeout: float = Field(default=10.0, gt=0, le=120)
+class BrokerSection(BrokerSettings, frozen=True, kw_only=True):
+    """``[broker]``: the shared settings plus how long ``once`` waits."""
+
+    connect_timeout: Annotated[float, msgspec.Meta(gt=0, le=120)] = 10.0
 
 
-class HostSection(_Section):
+class HostSection(Section, frozen=True, kw_only=True):
+    """``[host]``: host health readings."""
+
     enabled: bool = True
-    mounts: tuple[str, ...] = Field(default=("/",), max_length=32)
+    mounts: Annotated[tuple[str, ...], msgspec.Meta(max_length=32)] = ("/",)
 
 
-class DevicesSection(_Section):
-    interval: float = Field(default=60.0, ge=5.0, le=3600.0)
-    unreachable_after: int = Field(default=3, ge=1, le=100)
-    max_in_flight: int = Field(default=32, ge=1, le=1000)
-    toner_low_percent: float = Field(default=15.0, ge=0, le=100)
-    waste_almost_full_percent: float = Field(default=90.0, ge=0, le=100)
-    paper_low_percent: float = Field(default=10.0, ge=0, le=100)
+class DevicesSection(Section, frozen=True, kw_only=True):
+    """``[devices]``: how printers and scanners are polled and judged."""
+
+    interval: Annotated[float, msgspec.Meta(ge=5.0, le=3600.0)] = 60.0
+    unreachable_after: Annotated[int, msgspec.Meta(ge=1, le=100)] = 3
+    max_in_flight: Annotated[int, msgspec.Meta(ge=1, le=1000)] = 32
+    toner_low_percent: Annotated[float, msgspec.Meta(ge=0, le=100)] = 15.0
+    waste_almost_full_percent: Annotated[float, msgspec.Meta(ge=0, le=100)] = 90.0
+    paper_low_percent: Annotated[float, msgspec.Meta(ge=0, le=100)] = 10.0
     paper_alerts: bool = True
 
 
-class PrinterEntry(_Section):
-    id: Annotated[str, Field(pattern=IDENT_PATTERN)]
-    name: str | None = Field(default=None, max_length=128)
-    host: str = Field(min_length=1, max_length=253)
-    port: int = Field(default=161, ge=1, le=65535)
+class PrinterEntry(Section, frozen=True, kw_only=True):
+    """One ``[[printers]]`` entry: an SNMP v2c or v3 printer or MFP."""
+
+    id: Ident
+    name: Name | None = None
+    host: Annotated[str, msgspec.Meta(min_length=1, max_length=253)]
+    port: Annotated[int, msgspec.Meta(ge=1, le=65535)] = 161
     version: Literal["2c", "3"] = "2c"
-    community: str | None = Field(default=None, min_length=1, max_length=128)
-    v3_user: str | None = Field(default=None, min_length=1, max_length=64)
-    v3_auth_key: str | None = Field(default=None, min_length=8, max_length=128)
-    v3_priv_key: str | None = Field(default=None, min_length=8, max_length=128)
+    community: Annotated[str, msgspec.Meta(min_length=1, max_length=128)] | None = None
+    v3_user: Annotated[str, msgspec.Meta(min_length=1, max_length=64)] | None = None
+    v3_auth_key: Annotated[str, msgspec.Meta(min_length=8, max_length=128)] | None = None
+    v3_priv_key: Annotated[str, msgspec.Meta(min_length=8, max_length=128)] | None = None
     v3_auth_protocol: Literal["SHA", "SHA256", "SHA512", "MD5"] = "SHA"
     v3_priv_protocol: Literal["AES", "AES256", "DES"] = "AES"
-    v3_context: str = Field(default="", max_length=64)
-    timeout: float = Field(default=2.0, gt=0, le=30)
-    retries: int = Field(default=1, ge=0, le=5)
+    v3_context: Annotated[str, msgspec.Meta(max_length=64)] = ""
+    timeout: Annotated[float, msgspec.Meta(gt=0, le=30)] = 2.0
+    retries: Annotated[int, msgspec.Meta(ge=0, le=5)] = 1
+    #: What the device offers; by default "print", plus "scan" when it lists a scanner unit.
+    functions: Annotated[tuple[Literal["print", "scan"], ...], msgspec.Meta(min_length=1)] | None = None
 
-    @model_validator(mode="after")
-    def _credentials(self) -> PrinterEntry:
+    def __post_init__(self) -> None:
+        """Each SNMP version needs its credentials."""
         if self.version == "2c" and not self.community:
             raise ValueError("SNMP v2c needs 'community'")
         if self.version == "3" and not self.v3_user:
             raise ValueError("SNMP v3 needs 'v3_user'")
-        return self
+
+    def __repr__(self) -> str:
+        """Never show secrets (communities and keys) in logs."""
+        return f"PrinterEntry({self.id}, {self.host}:{self.port}, v{self.version})"
 
 
-class ScannerEntry(_Section):
-    id: Annotated[str, Field(pattern=IDENT_PATTERN)]
-    name: str | None = Field(default=None, max_length=128)
-    url: str = Field(pattern=r"^https?://", max_length=512, description="eSCL root, e.g. http://host/eSCL")
-    timeout: float = Field(default=3.0, gt=0, le=30)
+class ScannerEntry(Section, frozen=True, kw_only=True):
+    """One ``[[scanners]]`` entry: a stand-alone network scanner read through eSCL."""
+
+    id: Ident
+    name: Name | None = None
+    url: Annotated[str, msgspec.Meta(pattern=r"^https?://", max_length=512)]
+    timeout: Annotated[float, msgspec.Meta(gt=0, le=30)] = 3.0
 
 
-class LockdownSection(_Section):
+class LockdownSection(Section, frozen=True, kw_only=True):
+    """``[lockdown]``: the kiosk's lockdown policy and how often it is checked."""
+
     policy: Path
     baseline: Path | None = None
     root: Path = Path("/")
-    interval: float = Field(default=60.0, ge=5.0, le=3600.0)
-    publish_every: float = Field(default=300.0, ge=10.0, le=86_400.0)
+    interval: Annotated[float, msgspec.Meta(ge=5.0, le=3600.0)] = 60.0
+    publish_every: Annotated[float, msgspec.Meta(ge=10.0, le=86_400.0)] = 300.0
 
 
-class OutboxSection(_Section):
-    max_messages: int = Field(default=20_000, ge=100, le=10_000_000)
+class OutboxSection(Section, frozen=True, kw_only=True):
+    """``[outbox]``: the durable queue's bound."""
+
+    max_messages: Annotated[int, msgspec.Meta(ge=100, le=10_000_000)] = 20_000
 
 
-class AgentConfig(_Section):
+class AgentConfig(Section, frozen=True, kw_only=True):
+    """The whole agent configuration file."""
+
     agent: AgentSection
-    broker: BrokerSection = BrokerSection()
-    host: HostSection = HostSection()
-    outbox: OutboxSection = OutboxSection()
-    devices: DevicesSection = DevicesSection()
+    broker: BrokerSection = msgspec.field(default_factory=BrokerSection)
+    host: HostSection = msgspec.field(default_factory=HostSection)
+    outbox: OutboxSection = msgspec.field(default_factory=OutboxSection)
+    devices: DevicesSection = msgspec.field(default_factory=DevicesSection)
     lockdown: LockdownSection | None = None
-    printers: tuple[PrinterEntry, ...] = Field(default=(), max_length=500)
-    scanners: tuple[ScannerEntry, ...] = Field(default=(), max_length=500)
+    printers: Annotated[tuple[PrinterEntry, ...], msgspec.Meta(max_length=500)] = ()
+    scanners: Annotated[tuple[ScannerEntry, ...], msgspec.Meta(max_length=500)] = ()
 
-    @model_validator(mode="after")
-    def _unique_devices(self) -> AgentConfig:
+    def __post_init__(self) -> None:
+        """Device ids are unique within one agent."""
         ids = [p.id for p in self.printers] + [s.id for s in self.scanners]
         duplicates = sorted({i for i in ids if ids.count(i) > 1})
         if duplicates:
             raise ValueError(f"device ids must be unique, repeated: {', '.join(duplicates)}")
-        return self
 
     @property
     def state_dir(self) -> Path:
@@ -131,11 +154,7 @@ class AgentConfig(_Section):
         """Return a copy whose broker URL is ``url`` (the ``--broker`` option), if given."""
         if url is None:
             return self
-        try:
-            BrokerAddress.parse(url)
-        except ValueError as err:
-            raise ConfigError(f"--broker: {err}") from None
-        return self.model_copy(update={"broker": self.broker.model_copy(update={"url": url})})
+        return msgspec.structs.replace(self, broker=with_url(self.broker, url))
 
 
 def load_agent_config(path: Path | None) -> AgentConfig:

@@ -13,14 +13,14 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Literal
 
 from agent.config import AgentConfig, DevicesSection, PrinterEntry, ScannerEntry
-from agent.messages import DeviceBody, PrinterStatus, ScannerStatus
-from agent.printers import mib
-from agent.printers.parse import Thresholds, parse_printer
+from agent.contract.messages import DeviceBody, PrinterStatus, ScannerStatus
+from agent.printers.compose import printer_status
+from agent.printers.parse import Thresholds
 from agent.printers.poller import PollResult, SnmpSession, SnmpTarget, poll
-from agent.printers.state import StateOptions, derive
-from agent.printers.vendors import override_for
+from agent.printers.state import StateOptions, default_functions, derive
 from agent.scanners.escl import EsclError, EsclTarget, fetch_status
 
 _LOGGER = logging.getLogger(__name__)
@@ -53,23 +53,25 @@ def thresholds_of(section: DevicesSection) -> Thresholds:
     )
 
 
-def printer_status(raw: dict[str, object], thresholds: Thresholds) -> PrinterStatus:
-    """Parse a printer's varbinds, with its vendor override if one applies."""
-    override = override_for(raw.get(mib.SYS_OBJECT_ID))  # type: ignore[arg-type]
-    describe = override.supply_description if override else None
-    return parse_printer(raw, thresholds=thresholds, describe=describe)  # type: ignore[arg-type]
-
-
 @dataclass
 class DeviceTracker:
     """The memory one device needs between polls."""
 
     device: str
-    kind: str
+    kind: Literal["printer", "scanner"]
     name: str | None
     options: StateOptions
+    functions: tuple[str, ...] | None = None  # configured; else found from the status
     last_status: PrinterStatus | ScannerStatus | None = None
     failures: int = 0
+
+    def offered(self) -> tuple[str, ...]:
+        """Return the functions this device offers (configured, else from its last status)."""
+        if self.functions:
+            return self.functions
+        if self.last_status is None and self.kind == "scanner":
+            return ("scan",)
+        return default_functions(self.last_status)
 
     def observe(
         self, status: PrinterStatus | ScannerStatus | None, *, error: str | None, seconds: float | None
@@ -82,7 +84,11 @@ class DeviceTracker:
         else:
             self.failures += 1
         derived = derive(
-            self.last_status, reachable=reachable, consecutive_failures=self.failures, options=self.options
+            self.last_status,
+            reachable=reachable,
+            consecutive_failures=self.failures,
+            options=self.options,
+            offered=self.offered(),
         )
         return DeviceBody(
             device=self.device,
@@ -95,6 +101,7 @@ class DeviceTracker:
             state=derived.state,
             label=derived.label,
             reasons=derived.reasons,
+            functions=derived.functions,
             # Only what was read now: a stale status is not re-published as current.
             printer=status if isinstance(status, PrinterStatus) else None,
             scanner=status if isinstance(status, ScannerStatus) else None,
@@ -110,7 +117,7 @@ class DeviceFleet:
         self.thresholds = thresholds_of(section)
         options = StateOptions(paper_alerts=section.paper_alerts, unreachable_after=section.unreachable_after)
         self.printers: list[tuple[PrinterEntry, DeviceTracker]] = [
-            (p, DeviceTracker(p.id, "printer", p.name, options)) for p in config.printers
+            (p, DeviceTracker(p.id, "printer", p.name, options, p.functions)) for p in config.printers
         ]
         self.scanners: list[tuple[ScannerEntry, DeviceTracker]] = [
             (s, DeviceTracker(s.id, "scanner", s.name, options)) for s in config.scanners
@@ -127,7 +134,7 @@ class DeviceFleet:
         async def one_printer(entry: PrinterEntry, tracker: DeviceTracker) -> DeviceBody:
             assert session is not None
             result: PollResult = await poll(session, snmp_target(entry))
-            status = printer_status(result.raw, self.thresholds) if result.raw is not None else None  # type: ignore[arg-type]
+            status = printer_status(result.raw, self.thresholds) if result.raw is not None else None
             return tracker.observe(status, error=result.error, seconds=result.seconds)
 
         async def one_scanner(entry: ScannerEntry, tracker: DeviceTracker) -> DeviceBody:

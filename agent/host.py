@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from types import ModuleType
 from typing import Any
 
-from agent.messages import DiskUsage, HostBody
+from agent.contract.messages import DiskUsage, HostBody
 
 _LOGGER = logging.getLogger(__name__)
 

@@ -2,14 +2,17 @@
 
 paho-mqtt holds unacknowledged QoS 1 messages in memory only: they are lost when the
 process exits. Every message therefore goes through this table first and leaves it only
-when the broker has acknowledged it (PUBACK). The same file keeps the per-agent ``seq``
-and the session counter, so both survive restarts. On a kiosk with a write filter, the
+when the broker has acknowledged it (PUBACK). The same file keeps the per-agent ``seq``,
+the session counter and the *epoch* — an identifier drawn when the file is created — so all
+three survive restarts, and a reinstalled agent (new file: new epoch, ``seq`` from 0) is told
+apart from a replay by the collector. On a kiosk with a write filter, the
 state folder must be on a persistent volume.
 """
 
 from __future__ import annotations
 
 import logging
+import secrets
 import sqlite3
 import threading
 from dataclasses import dataclass
@@ -21,6 +24,7 @@ _LOGGER = logging.getLogger(__name__)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS identity (name TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS outbox (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     topic TEXT NOT NULL,
@@ -55,9 +59,20 @@ class Outbox:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.executescript(_SCHEMA)
+            self.epoch = self._epoch()
         except (OSError, sqlite3.Error) as err:
             msg = f"cannot open the outbox {path}: {err}"
             raise OutboxError(msg) from err
+
+    def _epoch(self) -> str:
+        row = self._db.execute("SELECT value FROM identity WHERE name = 'epoch'").fetchone()
+        if row is not None:
+            return str(row[0])
+        # 10 base-36 characters from the OS's randomness: a new one per state folder.
+        alphabet = "0123456789abcdefghijklmnopqrstuvwxyz"
+        epoch = "".join(secrets.choice(alphabet) for _ in range(10))
+        self._db.execute("INSERT INTO identity(name, value) VALUES ('epoch', ?)", (epoch,))
+        return epoch
 
     def close(self) -> None:
         """Close the database."""

@@ -20,8 +20,9 @@ from collections import deque
 from typing import TYPE_CHECKING, Any
 
 from agent import __version__
+from agent.contract.messages import Kind, StatusBody, StatusMessage, Topic, encode, now_utc
 from agent.exceptions import BrokerError
-from agent.messages import ConfigError, Kind, StatusBody, StatusMessage, Topic, encode, now_utc
+from agent.shared.config import ConfigError
 
 if TYPE_CHECKING:
     import paho.mqtt.client as mqtt
@@ -80,13 +81,13 @@ class Session:
         client.on_publish = self._on_publish
 
     def _status(self, state: str, reason: str) -> bytes:
-        body = StatusBody.model_validate(
-            {"state": state, "session": self.session, "reason": reason, "agent_version": __version__}
-        )
+        body = StatusBody(state=state, session=self.session, reason=reason, agent_version=__version__)  # type: ignore[arg-type]
         return encode(
             StatusMessage(
+                v=1,
                 site=self.config.agent.site,
                 agent=self.config.agent.id,
+                epoch=self.outbox.epoch,
                 seq=self.outbox.next_seq(),
                 ts=now_utc(),
                 body=body,

@@ -11,9 +11,7 @@ from types import FrameType
 from typing import TYPE_CHECKING, Any
 
 from agent.config import AgentConfig
-from agent.exceptions import BrokerError
-from agent.host import HostSampler
-from agent.messages import (
+from agent.contract.messages import (
     DeviceBody,
     DeviceMessage,
     HostBody,
@@ -23,8 +21,11 @@ from agent.messages import (
     Topic,
     encode,
     now_utc,
+    replace,
     topic_of,
 )
+from agent.exceptions import BrokerError
+from agent.host import HostSampler
 from agent.outbox import Outbox
 from agent.publisher import Session
 
@@ -48,8 +49,10 @@ class Agent:
     def _queue(self, message_class: type[HostMessage | DeviceMessage | LockdownMessage], body: Any) -> Topic:
         """Wrap a body in its envelope and store it in the outbox (thread-safe)."""
         message = message_class(
+            v=1,
             site=self.config.agent.site,
             agent=self.config.agent.id,
+            epoch=self.outbox.epoch,
             seq=self.outbox.next_seq(),
             ts=now_utc(),
             body=body,
@@ -78,8 +81,8 @@ class Agent:
         queued = 0
         if self.host is not None:
             try:
-                reading = self.host.sample().model_copy(
-                    update={"outbox_pending": len(self.outbox), "outbox_dropped": self.outbox.dropped}
+                reading = replace(
+                    self.host.sample(), outbox_pending=len(self.outbox), outbox_dropped=self.outbox.dropped
                 )
                 self.queue_host(reading)
                 queued += 1

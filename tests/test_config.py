@@ -40,11 +40,11 @@ BAD_AGENT = [
     ("wrong_type", '[agent]\nsite = "maurepas"\nid = "pc1"\ninterval = "often"\n', "agent.interval"),
     ("out_of_range", '[agent]\nsite = "maurepas"\nid = "pc1"\ninterval = 0\n', "agent.interval"),
     ("bad_ident", '[agent]\nsite = "Maurepas Centre"\nid = "pc1"\n', "agent.site"),
-    ("missing_id", '[agent]\nsite = "maurepas"\n', "agent.id: Field required"),
+    ("missing_id", '[agent]\nsite = "maurepas"\n', "agent.id: required key missing"),
     ("bad_broker", AGENT_OK + '[broker]\nurl = "http://x"\n', "broker.url"),
     ("not_toml", "[agent\nsite=", "not valid TOML"),
     ("unknown_section", AGENT_OK + "[weather]\n", "weather: unknown key"),
-    ("printers_not_a_list", AGENT_OK + "[printers]\n", "printers: Input should be a valid"),
+    ("printers_not_a_list", AGENT_OK + "[printers]\n", "printers: expected array, got object"),
     ("printer_without_community", AGENT_OK + '[[printers]]\nid = "p1"\nhost = "h"\n', "v2c needs"),
     ("duplicate_device", AGENT_OK + '[[scanners]]\nid = "s"\nurl = "http://x"\n' * 2, "repeated: s"),
 ]

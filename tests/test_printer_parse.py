@@ -150,7 +150,11 @@ def test_error_state_and_device_status(name: str, errors: tuple[str, ...], devic
 def test_identity_and_counters() -> None:
     sharp = parsed("sharp")
     assert (sharp.model, sharp.serial, sharp.page_count) == ("SHARP MX-3570N", "6509415X00", 121104)
-    assert [u.description for u in sharp.scanner_units] == ["Scanner Unit", "Network Scanner"]
+    assert [u.description for u in sharp.scanner_units] == [
+        "Scanner Unit",
+        "Network Scanner",
+        "Duplex Single Pass Feeder",
+    ]
     samsung = parsed("samsungprinter_m4080fx")
     assert samsung.sys_uptime_seconds == pytest.approx(37219800.54)  # TimeTicks above 2^31 are valid
 

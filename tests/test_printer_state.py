@@ -142,7 +142,7 @@ def test_never_seen_device_is_unknown() -> None:
         ("Idle", "ScannerAdfLoaded", "ok", []),
         ("Processing", "ScannerAdfProcessing", "ok", []),
         ("Idle", "ScannerAdfJam", "down", ["adf_jam"]),
-        ("Idle", "ScannerAdfHatchOpen", "down", ["door_open"]),
+        ("Idle", "ScannerAdfHatchOpen", "down", ["adf_open"]),
         ("Stopped", None, "down", ["scanner_down"]),
         ("Down", "ScannerAdfEmpty", "down", ["scanner_down"]),
     ],

@@ -1,4 +1,4 @@
-"""Pure parsing: SNMP varbinds of one printer → :class:`~agent.messages.PrinterStatus`.
+"""Pure parsing: SNMP varbinds of one printer → :class:`~agent.contract.messages.PrinterStatus`.
 
 Input is a plain mapping ``{numeric OID: value}`` where a value is an ``int`` (INTEGER,
 Counter, Gauge, TimeTicks), ``bytes`` (OCTET STRING) or ``str`` (OBJECT IDENTIFIER, IpAddress).
@@ -15,9 +15,22 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Literal
 
-from agent.messages import PaperInput, PrinterAlert, PrinterStatus, SubUnit, Supply
+from agent.contract.messages import (
+    InputState,
+    PaperInput,
+    PrinterAlert,
+    PrinterStatus,
+    SubUnit,
+    Supply,
+    SupplyState,
+    replace,
+)
 from agent.printers import mib
+
+if TYPE_CHECKING:
+    from agent.printers.vendors import VendorOverride
 
 RawValue = int | bytes | str
 Raw = Mapping[str, RawValue]
@@ -32,7 +45,8 @@ _MANUAL_NAME = re.compile(
     r"manual|bypass|by-pass|multi[- ]?purpose|\bmp\s*tray|\bmpt\b|envelope", re.IGNORECASE
 )
 _AUTO_NAME = re.compile(r"^\s*auto", re.IGNORECASE)
-_SCANNER_NAME = re.compile(r"scan|document feeder", re.IGNORECASE)
+#: hrDeviceTable rows that are the scanner of an MFP: its scanner unit(s) and document feeder.
+_SCANNER_NAME = re.compile(r"scan|document feeder|single pass feeder|\badf\b|\bdadf\b", re.IGNORECASE)
 # Fallbacks for devices that leave type, class or colorant out (most of the recordings do).
 _WASTE_NAME = re.compile(r"waste|usag|résidu|rebut", re.IGNORECASE)
 _MARKING_NAME = re.compile(r"toner|\bink\b|encre|cartridge|cartouche", re.IGNORECASE)
@@ -141,13 +155,20 @@ def _percent(level: int | None, maximum: int | None) -> float | None:
     return round(level * 100.0 / maximum, 1)
 
 
-def _sentinel_state(level: int | None) -> str | None:
-    return {-1: "other", -2: "unknown", -3: "some_remaining"}.get(level) if level is not None else "unknown"
+_SENTINELS: dict[int, Literal["other", "unknown", "some_remaining"]] = {
+    -1: "other",
+    -2: "unknown",
+    -3: "some_remaining",
+}
+
+
+def _sentinel_state(level: int | None) -> Literal["other", "unknown", "some_remaining"] | None:
+    return _SENTINELS.get(level) if level is not None else "unknown"
 
 
 def _supply_state(
     level: int | None, maximum: int | None, percent: float | None, *, receptacle: bool, t: Thresholds
-) -> str:
+) -> SupplyState:
     sentinel = _sentinel_state(level)
     if sentinel is not None:
         return sentinel
@@ -230,7 +251,7 @@ def _supplies(r: _Reader, t: Thresholds, describe: Callable[[RawValue], str | No
     toners = [i for i, item in enumerate(out) if item.marking]
     if len(toners) == 1 and out[toners[0]].colour is None:
         # A printer with a single toner or ink is a mono printer: its toner is black.
-        out[toners[0]] = out[toners[0]].model_copy(update={"colour": "black"})
+        out[toners[0]] = replace(out[toners[0]], colour="black")
     return out
 
 
@@ -266,7 +287,7 @@ def _inputs(r: _Reader, t: Thresholds) -> list[PaperInput]:
         percent = _percent(level, maximum)
         if level is not None and maximum is not None and maximum > 0 and level > maximum:
             r.problems.append(f"tray {index} level {level} above its max capacity {maximum}")
-        state: str
+        state: InputState
         sentinel = _sentinel_state(level)
         if sentinel is not None:
             state = sentinel
@@ -361,18 +382,22 @@ def parse_printer(
     raw: Raw,
     *,
     thresholds: Thresholds | None = None,
-    describe: Callable[[RawValue], str | None] | None = None,
+    vendor: VendorOverride | None = None,
 ) -> PrinterStatus:
     """Turn one device's varbinds into a :class:`PrinterStatus`; never raises on bad data.
 
     Args:
         raw: ``{numeric OID: value}`` as described in the module docstring.
         thresholds: low/full thresholds.
-        describe: how to decode supply descriptions (a vendor override may replace it).
+        vendor: the device family's override (``agent.printers.vendors``), applied here only.
     """
     t = thresholds or Thresholds()
     r = _Reader(raw)
-    describe_fn = describe or (lambda v: r.text(v, "supply description"))
+    describe_fn: Callable[[RawValue], str | None] = (
+        vendor.supply_description
+        if vendor is not None and vendor.supply_description is not None
+        else (lambda v: r.text(v, "supply description"))
+    )
     printer_device = _printer_device_index(r)
     status_code = r.integer(raw.get(f"{mib.HR_PRINTER_STATUS}.{printer_device}"), "hrPrinterStatus")
     device_code = r.integer(raw.get(f"{mib.HR_DEVICE_STATUS}.{printer_device}"), "hrDeviceStatus")
@@ -403,7 +428,8 @@ def parse_printer(
         page_count=page_count if page_count is not None and page_count >= 0 else None,
         problems=(),
     )
-    return status.model_copy(update={"problems": tuple(p[:200] for p in r.problems[:32])})
+    result: PrinterStatus = replace(status, problems=tuple(p[:200] for p in r.problems[:32]))
+    return result
 
 
 def _printer_device_index(r: _Reader) -> str:

@@ -23,12 +23,11 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from agent.devices import printer_status
-from agent.printers import mib
+from agent.contract.messages import to_builtins
+from agent.printers.compose import read_printer
 from agent.printers.parse import Thresholds
 from agent.printers.poller import SnmpSession, SnmpTarget, poll
 from agent.printers.state import StateOptions, derive
-from agent.printers.vendors import override_for
 
 
 def probe(target: SnmpTarget, *, thresholds: Thresholds | None = None) -> dict[str, Any]:
@@ -56,20 +55,21 @@ def probe(target: SnmpTarget, *, thresholds: Thresholds | None = None) -> dict[s
             error=result.error,
             state=derived.state,
             label=derived.label,
-            reasons=[r.model_dump() for r in derived.reasons],
+            reasons=to_builtins(derived.reasons),
             supplies=[],
             inputs=[],
         )
         return document
-    status = printer_status(result.raw, thresholds or Thresholds())
+    reading = read_printer(result.raw, thresholds or Thresholds())
+    status, override = reading.status, reading.vendor
     derived = derive(status, reachable=True, consecutive_failures=0, options=StateOptions())
-    override = override_for(result.raw.get(mib.SYS_OBJECT_ID))
-    data = status.model_dump(mode="json")
+    data = to_builtins(status)
     document.update(
         reachable=True,
         state=derived.state,
         label=derived.label,
-        reasons=[r.model_dump() for r in derived.reasons],
+        reasons=to_builtins(derived.reasons),
+        functions=to_builtins(derived.functions),
         identity={
             "model": status.model,
             "serial": status.serial,

@@ -1,71 +1,75 @@
-"""Pure state derivation: a printer's status → ``ok`` / ``degraded`` / ``down`` / ``unknown``.
+"""Pure state derivation: a device's status → reasons → per-function states and an overall state.
 
-Every non-``ok`` state carries reasons: a machine-readable code, the part concerned, and a
-French label in the words of GLOSSAIRE.md. Rules (DESIGN.md §4 and §9):
+Reasons are codes of :mod:`agent.contract.reasons` (which says their severity and the functions
+they affect) with the part concerned (``subject``: a supply or tray index) and a French label.
+Rules (DESIGN.md §4, §9; ``docs/design.md``):
 
 * jams come from prtAlertTable (code 8, with the tray when the alert names one) first; the
-  ``jammed`` bit of hrPrinterDetectedErrorState is a hint used when no alert says so;
+  ``jammed`` bit of hrPrinterDetectedErrorState is a hint used when no alert says so; a jam in
+  the document feeder stops scanning, not printing;
 * "low" only from a real percentage or from the printer's own alert/error bit, never from -3;
 * "no paper" means no usable tray has paper; manual/bypass trays are left out;
 * a receptacle that fills up (waste toner) is full when no space remains;
-* unreachable only after N consecutive failed polls (the caller counts them).
+* unreachable only after N consecutive failed polls (the caller counts them);
+* each function the device offers (``print``; ``scan`` for an MFP with a scanner unit or a
+  network scanner) gets its own state from the reasons that affect it; the device as a whole
+  is ``down`` when every function is down, ``degraded`` when one is down or degraded.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from agent.messages import DeviceState, PaperInput, PrinterStatus, Reason, ScannerStatus, Supply
+from agent.contract import french
+from agent.contract.messages import (
+    DeviceState,
+    FunctionState,
+    PaperInput,
+    PrinterStatus,
+    Reason,
+    ScannerStatus,
+    Supply,
+)
+from agent.contract.reasons import ALL, PRINT, SCAN, describe
 
-#: French names of colorants (GLOSSAIRE.md).
-COLOURS_FR = {"black": "noir", "cyan": "cyan", "magenta": "magenta", "yellow": "jaune"}
-#: French labels of the states (GLOSSAIRE.md).
-STATE_LABELS_FR: dict[str, str] = {
-    "ok": "en service",
-    "degraded": "en service, à surveiller",
-    "down": "hors service",
-    "unknown": "état inconnu",
-}
-#: Which state each reason code implies.
-REASON_SEVERITY: dict[str, DeviceState] = {
-    "unreachable": "down",
-    "jam": "down",
-    "door_open": "down",
-    "no_paper": "down",
-    "toner_empty": "down",
-    "waste_full": "down",
-    "supply_missing": "down",
-    "output_full": "down",
-    "offline": "down",
-    "device_error": "down",
-    "scanner_down": "down",
-    "adf_jam": "down",
-    "toner_low": "degraded",
-    "waste_almost_full": "degraded",
-    "paper_low": "degraded",
-    "tray_empty": "degraded",
-    "tray_missing": "degraded",
-    "output_almost_full": "degraded",
-    "service_requested": "degraded",
-    "scanner_unit_down": "degraded",
-}
 _ORDER: dict[DeviceState, int] = {"ok": 0, "unknown": 1, "degraded": 2, "down": 3}
+#: French names of the functions, for labels (« impression hors service : … »).
+FUNCTION_LABELS = {PRINT: "impression", SCAN: "numérisation"}
 
 JAM_CODES = frozenset({8})
 PAPER_EMPTY_CODES = frozenset({808})
-#: prtAlertCode → (reason, French label) for the alerts that need no tray lookup.
-_ALERT_REASONS: dict[int, tuple[str, str]] = {
-    **dict.fromkeys((3, 5, 501), ("door_open", "Capot ouvert")),
-    **dict.fromkeys((1101, 1102, 1103), ("toner_empty", "Toner vide (signalé par l'imprimante)")),
-    **dict.fromkeys((1104, 1105, 1106), ("toner_low", "Toner presque vide (signalé par l'imprimante)")),
-    **dict.fromkeys((1107, 1108), ("waste_almost_full", "Bac de toner usagé presque plein")),
-    **dict.fromkeys((1109, 1110), ("waste_full", "Bac de toner usagé plein")),
-    1115: ("supply_missing", "Cartouche de toner absente"),
-    **dict.fromkeys((903, 1303), ("output_full", "Bac de sortie plein")),
-    **dict.fromkeys((902, 1302), ("output_almost_full", "Bac de sortie presque plein")),
-    807: ("paper_low", "Papier presque vide (signalé par l'imprimante)"),
+#: prtAlertCode → reason code, for the alerts that need no tray lookup.
+ALERT_REASONS: dict[int, str] = {
+    **dict.fromkeys((3, 5, 501), "door_open"),
+    **dict.fromkeys((1101, 1102, 1103), "toner_empty"),
+    **dict.fromkeys((1104, 1105, 1106), "toner_low"),
+    **dict.fromkeys((1107, 1108), "waste_almost_full"),
+    **dict.fromkeys((1109, 1110), "waste_full"),
+    1115: "supply_missing",
+    **dict.fromkeys((903, 1303), "output_full"),
+    **dict.fromkeys((902, 1302), "output_almost_full"),
+    807: "paper_low",
 }
+#: hrPrinterDetectedErrorState bit → reason code, used only when nothing more precise says the same.
+ERROR_BIT_REASONS: dict[str, str] = {
+    "jammed": "jam",
+    "doorOpen": "door_open",
+    "noToner": "toner_empty",
+    "lowToner": "toner_low",
+    "offline": "offline",
+    "serviceRequested": "service_requested",
+    "markerSupplyMissing": "supply_missing",
+    "inputTrayMissing": "tray_missing",
+    "outputFull": "output_full",
+    "outputNearFull": "output_almost_full",
+    "noPaper": "no_paper",
+    "lowPaper": "paper_low",
+}
+PAPER_CODES = frozenset({"no_paper", "paper_low", "tray_empty"})
+#: Paper paths of the document feeder (a jam there stops scanning only).
+_FEEDER_NAME = re.compile(r"document feeder|single pass feeder|\badf\b|\bdadf\b|chargeur|originals?", re.I)
 
 
 @dataclass(frozen=True)
@@ -83,67 +87,61 @@ class Derived:
     state: DeviceState
     reasons: tuple[Reason, ...]
     label: str
+    functions: tuple[FunctionState, ...] = ()
 
 
-def _supply_noun(supply: Supply) -> str:
-    ink = "ink" in supply.type.lower() or "encre" in supply.description.lower()
-    noun = "encre" if ink else "toner"
-    colour = COLOURS_FR.get(supply.colour or "")
-    return f"{noun} {colour}" if colour else noun
+def reason(code: str, subject: str | None = None, **details: str | None) -> Reason:
+    """Build a reason from its code: severity and functions from the table, the French label from its title."""
+    row = describe(code)
+    functions = () if ALL in row.functions else tuple(sorted(row.functions))
+    label = french.capitalise(french.render(row.title, details))
+    return Reason(code=code, label=label, subject=subject, severity=row.severity, functions=functions)
 
 
-def _percent_fr(value: float) -> str:
-    text = f"{value:.0f}" if value == int(value) else f"{value:.1f}".replace(".", ",")
-    return f"{text}\u202f%"
-
-
-def _reason(code: str, label: str, subject: str | None = None) -> Reason:
-    severity = "down" if REASON_SEVERITY.get(code, "degraded") == "down" else "degraded"
-    return Reason(code=code, label=label, subject=subject, severity=severity)
+def _supply_details(supply: Supply) -> dict[str, str | None]:
+    return {"colour": french.colour(supply.colour) or None, "reference": french.reference(supply.description)}
 
 
 def _supply_reasons(status: PrinterStatus) -> list[Reason]:
     reasons = []
     for supply in status.supplies:
+        details = _supply_details(supply)
         if supply.marking:
-            noun = _supply_noun(supply)
             if supply.state == "empty":
-                reasons.append(_reason("toner_empty", f"{noun.capitalize()} vide", supply.index))
+                reasons.append(reason("toner_empty", supply.index, **details))
             elif supply.state == "low" and supply.percent is not None:
-                label = f"{noun.capitalize()} presque vide ({_percent_fr(supply.percent)})"
-                reasons.append(_reason("toner_low", label, supply.index))
+                reasons.append(
+                    reason("toner_low", supply.index, percent=french.percent(supply.percent), **details)
+                )
         elif supply.receptacle:
             if supply.state == "full":
-                reasons.append(_reason("waste_full", "Bac de toner usagé plein", supply.index))
+                reasons.append(reason("waste_full", supply.index))
             elif supply.state == "almost_full":
-                reasons.append(_reason("waste_almost_full", "Bac de toner usagé presque plein", supply.index))
+                fill = french.percent(supply.fill_percent) if supply.fill_percent is not None else None
+                reasons.append(reason("waste_almost_full", supply.index, percent=fill))
     return reasons
 
 
-_TRAY_NUMBER = re.compile(r"^(?:tray|bac|magasin|cassette|drawer)\s*(\d+)$", re.IGNORECASE)
-
-
-def _tray_label(tray: PaperInput) -> str:
+def tray_label(tray: PaperInput) -> str:
     """Return the tray's name in French: « bac 2 », or « bac « Roll Unit 1 » »."""
-    numbered = _TRAY_NUMBER.match(tray.name.strip())
-    return f"bac {numbered.group(1)}" if numbered else f"bac « {tray.name} »"
+    return french.tray(tray.name)
 
 
 def _paper_reasons(status: PrinterStatus) -> list[Reason]:
-    usable = [t for t in status.inputs if not t.manual]
+    usable = [t for t in status.inputs if not t.manual and not _FEEDER_NAME.search(t.name)]
     if not usable:
         return []
-    reasons = []
     with_paper = [t for t in usable if t.state in ("ok", "low", "some_remaining", "unknown", "other")]
     if not with_paper:
-        reasons.append(_reason("no_paper", "Plus de papier dans aucun bac"))
-        return reasons
+        return [reason("no_paper")]
+    reasons = []
     for tray in usable:
         if tray.state == "empty":
-            reasons.append(_reason("tray_empty", f"Papier : {_tray_label(tray)} vide", tray.index))
+            reasons.append(reason("tray_empty", tray.index, tray=tray_label(tray)))
         elif tray.state == "low" and tray.percent is not None:
-            label = f"Papier presque vide : {_tray_label(tray)} ({_percent_fr(tray.percent)})"
-            reasons.append(_reason("paper_low", label, tray.index))
+            reasons.append(
+                reason("paper_low", tray.index, tray=tray_label(tray), percent=french.percent(tray.percent))
+            )
     return reasons
 
 
@@ -162,39 +160,32 @@ def _alert_reasons(status: PrinterStatus) -> list[Reason]:
         code = alert.code
         if code in JAM_CODES:
             tray = _tray_for_alert(status, alert.group, alert.group_index)
-            where = f" dans le {_tray_label(tray)}" if tray else ""
-            if not tray and alert.location is not None and alert.location > 0:
-                where = f" (emplacement {alert.location})"
+            if tray is not None and _FEEDER_NAME.search(tray.name):
+                reasons.append(reason("adf_jam", tray.index))
+                continue
+            location = (
+                str(alert.location)
+                if tray is None and alert.location is not None and alert.location > 0
+                else None
+            )
             # The tray's table index ("1.2") when the alert names a tray, else the printer's location code.
             subject = (
                 tray.index if tray else (f"location:{alert.location}" if alert.location is not None else None)
             )
-            reasons.append(_reason("jam", f"Bourrage papier{where}", subject))
+            reasons.append(reason("jam", subject, tray=tray_label(tray) if tray else None, location=location))
         elif code in PAPER_EMPTY_CODES:
             tray = _tray_for_alert(status, alert.group, alert.group_index)
-            label = f"Papier : {_tray_label(tray)} vide" if tray else "Un bac à papier est vide"
-            reasons.append(_reason("tray_empty", label, tray.index if tray else None))
-        elif code in _ALERT_REASONS:
-            reasons.append(_reason(*_ALERT_REASONS[code]))
+            reasons.append(
+                reason("tray_empty", tray.index if tray else None, tray=tray_label(tray) if tray else None)
+            )
+        elif code in ALERT_REASONS:
+            reasons.append(reason(ALERT_REASONS[code]))
     return reasons
 
 
-# hrPrinterDetectedErrorState bit → reason, used only when nothing more precise says the same.
-_ERROR_BIT_REASONS: dict[str, tuple[str, str]] = {
-    "jammed": ("jam", "Bourrage papier"),
-    "doorOpen": ("door_open", "Capot ouvert"),
-    "noToner": ("toner_empty", "Toner vide (signalé par l'imprimante)"),
-    "lowToner": ("toner_low", "Toner presque vide (signalé par l'imprimante)"),
-    "offline": ("offline", "Imprimante hors ligne"),
-    "serviceRequested": ("service_requested", "Intervention technique demandée"),
-    "markerSupplyMissing": ("supply_missing", "Cartouche de toner absente"),
-    "inputTrayMissing": ("tray_missing", "Un bac à papier est retiré"),
-    "outputFull": ("output_full", "Bac de sortie plein"),
-    "outputNearFull": ("output_almost_full", "Bac de sortie presque plein"),
-    "noPaper": ("no_paper", "Plus de papier"),
-    "lowPaper": ("paper_low", "Papier presque vide (signalé par l'imprimante)"),
-}
-_PAPER_CODES = frozenset({"no_paper", "paper_low", "tray_empty"})
+def offers_scanning(status: PrinterStatus) -> bool:
+    """Return whether the device lists a scanner unit (an MFP): it then offers ``scan``."""
+    return bool(status.scanner_units)
 
 
 def printer_reasons(status: PrinterStatus, options: StateOptions) -> list[Reason]:
@@ -204,33 +195,29 @@ def printer_reasons(status: PrinterStatus, options: StateOptions) -> list[Reason
     # Paper bits are hints only when the printer gives no tray table to judge from (lesson 4).
     has_trays = any(not t.manual for t in status.inputs)
     for bit in status.errors:
-        if bit not in _ERROR_BIT_REASONS:
+        code = ERROR_BIT_REASONS.get(bit)
+        if code is None or code in codes or (code in PAPER_CODES and has_trays):
             continue
-        code, label = _ERROR_BIT_REASONS[bit]
-        if code in codes or (code in _PAPER_CODES and has_trays):
-            continue
-        reasons.append(_reason(code, label))
+        reasons.append(reason(code))
         codes.add(code)
     if status.device_status == "down" and "device_error" not in codes:
-        reasons.append(_reason("device_error", "Imprimante en erreur"))
+        reasons.append(reason("device_error"))
     for unit in status.scanner_units:
         if unit.status == "down":
-            reasons.append(
-                _reason("scanner_unit_down", f"Scanner en erreur ({unit.description})", unit.index)
-            )
+            reasons.append(reason("scanner_unit_down", unit.index, part=unit.description))
     if not options.paper_alerts:
-        reasons = [r for r in reasons if r.code not in _PAPER_CODES]
+        reasons = [r for r in reasons if r.code not in PAPER_CODES]
     return _dedupe(reasons)
 
 
 def _dedupe(reasons: list[Reason]) -> list[Reason]:
     seen: set[tuple[str, str | None, str]] = set()
     out = []
-    for reason in reasons:
-        key = (reason.code, reason.subject, reason.label)
+    for item in reasons:
+        key = (item.code, item.subject, item.label)
         if key not in seen:
             seen.add(key)
-            out.append(reason)
+            out.append(item)
     return out
 
 
@@ -238,33 +225,68 @@ def scanner_reasons(status: ScannerStatus) -> list[Reason]:
     """Return the reasons of an eSCL scanner."""
     reasons = []
     if status.scanner_state in ("Stopped", "Down"):
-        reasons.append(_reason("scanner_down", "Scanner arrêté ou en erreur"))
+        reasons.append(reason("scanner_down"))
     adf = status.adf_state or ""
     if "Jam" in adf:
-        reasons.append(_reason("adf_jam", "Bourrage dans le chargeur de documents"))
+        reasons.append(reason("adf_jam"))
     elif adf in ("ScannerAdfHatchOpen", "ScannerAdfCoverOpen"):
-        reasons.append(_reason("door_open", "Capot du chargeur de documents ouvert"))
+        reasons.append(reason("adf_open"))
     return reasons
 
 
-def combine(reasons: list[Reason] | tuple[Reason, ...]) -> Derived:
-    """Return the state implied by a list of reasons, with its French label."""
-    state: DeviceState = "ok"
-    for reason in reasons:
-        candidate = REASON_SEVERITY.get(reason.code, "degraded")
-        if _ORDER[candidate] > _ORDER[state]:
-            state = candidate
-    return Derived(state, tuple(reasons), label_fr(state, reasons))
+def _worst(states: Iterable[DeviceState]) -> DeviceState:
+    worst: DeviceState = "ok"
+    for state in states:
+        if _ORDER[state] > _ORDER[worst]:
+            worst = state
+    return worst
 
 
-def label_fr(state: DeviceState, reasons: list[Reason] | tuple[Reason, ...]) -> str:
-    """Return e.g. « hors service : bourrage papier dans le bac 2 »."""
-    base = STATE_LABELS_FR[state]
-    if not reasons:
-        return base
-    worst = [r for r in reasons if REASON_SEVERITY.get(r.code, "degraded") == state] or list(reasons)
+def _affects(item: Reason, function: str) -> bool:
+    return not item.functions or function in item.functions
+
+
+def function_states(reasons: Sequence[Reason], offered: Sequence[str]) -> tuple[FunctionState, ...]:
+    """Return the state of each offered function: the worst severity among the reasons affecting it."""
+    return tuple(
+        FunctionState(function=f, state=_worst(r.severity for r in reasons if _affects(r, f)))
+        for f in offered
+    )
+
+
+def overall(functions: Sequence[FunctionState], reasons: Sequence[Reason]) -> DeviceState:
+    """Return the device's state: ``down`` when every function is down, ``degraded`` when one is not ok."""
+    if not functions:
+        return _worst(r.severity for r in reasons)
+    states = [f.state for f in functions]
+    if all(s == "down" for s in states):
+        return "down"
+    if all(s == "unknown" for s in states):
+        return "unknown"
+    return "degraded" if any(s in ("down", "degraded") for s in states) else "ok"
+
+
+def label_fr(state: DeviceState, reasons: Sequence[Reason], functions: Sequence[FunctionState] = ()) -> str:
+    """Return e.g. « hors service : bourrage papier dans le bac 2 » or « impression hors service : toner noir vide »."""
+    down_functions = [f.function for f in functions if f.state == "down"]
+    if state != "down" and down_functions:
+        names = " et ".join(FUNCTION_LABELS.get(f, f) for f in down_functions)
+        base = f"{names} hors service"
+        worst = [r for r in reasons if r.severity == "down"]
+    else:
+        base = french.STATE_LABELS[state]
+        if not reasons:
+            return base
+        worst = [r for r in reasons if r.severity == state] or list(reasons)
     details = "; ".join(r.label[0].lower() + r.label[1:] for r in worst[:3])
-    return f"{base} : {details}"
+    return f"{base} : {details}" if details else base
+
+
+def combine(reasons: Sequence[Reason], offered: Sequence[str] = ()) -> Derived:
+    """Return the states implied by a list of reasons, with the French label."""
+    functions = function_states(reasons, offered)
+    state = overall(functions, reasons)
+    return Derived(state, tuple(reasons), label_fr(state, reasons, functions), functions)
 
 
 def derive(
@@ -273,6 +295,7 @@ def derive(
     reachable: bool,
     consecutive_failures: int,
     options: StateOptions,
+    offered: Sequence[str] | None = None,
 ) -> Derived:
     """Derive a device's state from its last good status and the current poll outcome.
 
@@ -281,12 +304,25 @@ def derive(
         reachable: whether the current poll answered.
         consecutive_failures: failed polls in a row, the current one included.
         options: the agent's choices.
+        offered: the functions the device offers; by default ``scan`` for a scanner, ``print``
+            (and ``scan`` when it lists a scanner unit) for a printer.
     """
+    if offered is None:
+        offered = default_functions(status)
     if not reachable and consecutive_failures >= options.unreachable_after:
-        reason = _reason("unreachable", "Injoignable : l'appareil ne répond plus")
-        return Derived("down", (reason,), label_fr("down", [reason]))
+        return combine([reason("unreachable")], offered)
     if status is None:
-        return Derived("unknown", (), STATE_LABELS_FR["unknown"])
+        unknown = tuple(FunctionState(function=f, state="unknown") for f in offered)
+        return Derived("unknown", (), french.STATE_LABELS["unknown"], unknown)
     if isinstance(status, ScannerStatus):
-        return combine(scanner_reasons(status))
-    return combine(printer_reasons(status, options))
+        return combine(scanner_reasons(status), offered)
+    return combine(printer_reasons(status, options), offered)
+
+
+def default_functions(status: PrinterStatus | ScannerStatus | None) -> tuple[str, ...]:
+    """Return the functions a device offers when its configuration does not say."""
+    if isinstance(status, ScannerStatus):
+        return (SCAN,)
+    if isinstance(status, PrinterStatus) and offers_scanning(status):
+        return (PRINT, SCAN)
+    return (PRINT,)

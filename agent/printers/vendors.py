@@ -1,7 +1,8 @@
 """Small per-vendor overrides, chosen by sysObjectID prefix (DESIGN.md §9, lesson 3).
 
-Each override is a function that replaces one generic step; add a row to ``OVERRIDES`` with
-the enterprise prefix and a recording in ``tests/data`` that shows why.
+An override replaces generic steps of the parser (``agent/printers/parse.py`` applies it, in one
+place); add a row to ``OVERRIDES`` with the enterprise prefix and a recording in ``tests/data``
+that shows why.
 """
 
 from __future__ import annotations
@@ -13,11 +14,11 @@ from agent.printers.parse import RawValue, clean_text
 
 
 def hp_supply_description(value: RawValue) -> str | None:
-    """Decode HP JetDirect supply descriptions: 16 ASCII characters, a newline, then a hex dump.
+    r"""Decode HP JetDirect supply descriptions: 16 ASCII characters, a newline, then a hex dump.
 
     Worked example from the HP Color LaserJet M880 recording (supply 1.1), as bytes::
 
-        b"Black Cartridge \\n38 32 37 41 20 48 50 20 43 46 33 30 30 41 00 "
+        b"Black Cartridge \n38 32 37 41 20 48 50 20 43 46 33 30 30 41 00 "
         -> "Black Cartridge " + bytes.fromhex("38 32 37 41 20 48 50 20 43 46 33 30 30 41 00")
         -> "Black Cartridge 827A HP CF300A"
     """
@@ -33,9 +34,10 @@ def hp_supply_description(value: RawValue) -> str | None:
 
 @dataclass(frozen=True)
 class VendorOverride:
-    """What differs for one family of devices."""
+    """What differs for one family of devices; ``None`` hooks keep the generic step."""
 
     name: str
+    #: Decode a raw prtMarkerSuppliesDescription.
     supply_description: Callable[[RawValue], str | None] | None = None
 
 

@@ -24,8 +24,8 @@ from dataclasses import dataclass
 from defusedxml import ElementTree
 from defusedxml.common import DefusedXmlException
 
+from agent.contract.messages import ScannerStatus
 from agent.exceptions import AgentError
-from agent.messages import ScannerStatus
 
 NS = {
     "scan": "http://schemas.hp.com/imaging/escl/2011/05/03",

@@ -141,28 +141,103 @@ def _lower_first(text: str) -> str:
     return text
 
 
+_MISSING_RE = re.compile(r"^Object missing required field `(?P<key>[^`]*)`$")
+_FIELD_FIRST = re.compile(r"^(?P<field>[a-z_][a-z0-9_]*): (?P<rest>.+)$", re.S)
+
+
 def describe(
     err: msgspec.ValidationError, data: Any = None, text: str | None = None
 ) -> tuple[str, int | None]:
-    """Return ``(one-line description, line number)`` of a validation error."""
+    """Return ``(one-line description, line number)`` of a validation error.
+
+    ``agent.colour: unknown key``, ``agent.id: required key missing``,
+    ``printers[1] (id "sharp-etage").port: expected int <= 65535``. A struct's own check
+    (``__post_init__``) may start its message with a field name (``"url: must start with
+    mqtt://"``) to be reported against that field.
+    """
     match = _PATH_RE.match(str(err))
     assert match is not None  # the pattern matches any text
     problem, path, outer = match.group("problem"), match.group("path"), match.group("outer")
-    unknown = _UNKNOWN_RE.match(problem)
     if path == "key" and outer:  # a dict key: "Invalid enum value 'x' - at `key` in `$.services`"
         steps = _steps(outer)
-        problem = f"key: {_lower_first(problem)}"
+        bad_key = re.search(r"'([^']*)'", problem)
+        if bad_key:
+            steps = [*steps, bad_key.group(1)]
+        problem = f"not a valid key here ({_lower_first(problem)})"
     else:
         steps = _steps(path or "$")
+    unknown, missing = _UNKNOWN_RE.match(problem), _MISSING_RE.match(problem)
+    field_first = _FIELD_FIRST.match(problem)
     if unknown:
-        problem = f"unknown key '{unknown.group('key')}'"
-        line_steps = [*steps, unknown.group("key")]
+        steps, problem = [*steps, unknown.group("key")], "unknown key"
+    elif missing:
+        steps, problem = [*steps, missing.group("key")], "required key missing"
+    elif field_first and field_first.group("field") != "key":
+        steps, problem = [*steps, field_first.group("field")], field_first.group("rest")
     else:
         problem = _lower_first(problem) if problem else "invalid value"
-        line_steps = steps
     where = _render_steps(steps, data) or "(top level)"
-    line = locate_line(text, line_steps) if text else None
+    line = locate_line(text, steps) if text else None
     return f"{where}: {problem.replace('`', '')}", line
+
+
+def _name_dict_keys(err: msgspec.ValidationError, data: Any, kind: type[Any]) -> str:
+    """Replace the ``[...]`` msgspec writes for dict keys in an error path by the offending keys.
+
+    msgspec does not say which key of a table failed; the key is found by converting copies of
+    the data that keep one key of that table at a time (only ever on the error path).
+    """
+    text = str(err)
+    for _ in range(8):  # one table level per round
+        match = _PATH_RE.match(text)
+        if match is None:
+            return text
+        path = match.group("outer") if match.group("path") == "key" else match.group("path")
+        if not path or "[...]" not in path:
+            return text
+        named = _first_key(text, path, data, kind)
+        if named is None:
+            return text
+        text = text.replace(f"`{path}`", f"`{named}`")
+    return text
+
+
+def _first_key(text: str, path: str, data: Any, kind: type[Any]) -> str | None:
+    head = path.partition("[...]")[0]
+    steps = _steps(head)
+    node: Any = data
+    for step in steps:
+        if isinstance(node, dict):
+            node = node.get(step)
+        elif isinstance(node, list) and isinstance(step, int) and step < len(node):
+            node = node[step]
+        else:
+            node = None
+    if not isinstance(node, dict):
+        return None
+    for key in node:
+        try:
+            msgspec.convert(_keep_only(data, steps, key), kind, dec_hook=_dec_hook)
+        except msgspec.ValidationError as other:
+            if _same_error(str(other), text):
+                return path.replace(f"{head}[...]", f"{head}.{key}", 1)
+    return None
+
+
+def _same_error(other: str, text: str) -> bool:
+    """Return whether two errors state the same problem (their paths may be spelled differently)."""
+    return other.split(" - at ", maxsplit=1)[0] == text.split(" - at ", maxsplit=1)[0]
+
+
+def _keep_only(data: Any, steps: list[str | int], key: str) -> Any:
+    if not steps:
+        return {key: data[key]}
+    head, rest = steps[0], steps[1:]
+    if isinstance(data, dict):
+        return {**data, head: _keep_only(data[head], rest, key)}
+    copy = list(data)
+    copy[int(head)] = _keep_only(data[int(head)], rest, key)
+    return copy
 
 
 def convert(data: Any, kind: type[T], *, source: str = "configuration", text: str | None = None) -> T:
@@ -174,7 +249,8 @@ def convert(data: Any, kind: type[T], *, source: str = "configuration", text: st
     try:
         return msgspec.convert(data, kind, dec_hook=_dec_hook)
     except msgspec.ValidationError as err:
-        message, line = describe(err, data, text)
+        named = msgspec.ValidationError(_name_dict_keys(err, data, kind))
+        message, line = describe(named, data, text)
         where = f"{source}:{line}" if line else source
         raise ConfigError(f"{where}: {message}") from None
 

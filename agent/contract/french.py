@@ -1,0 +1,268 @@
+"""French wording rules shared by every output people read (GLOSSAIRE.md, in ``docs/``).
+
+One place for the words and the small grammar the status page, the e-mails, the reports and
+the agent's labels need:
+
+* states, colours and numbers (« 97,4 % » with a narrow no-break space, decimal comma),
+  durations (« 2 h 15 »), dates and times — always in the site's time zone;
+* names of places with their article: a device is named as people say it, article included
+  (« le copieur de l'accueil », « la borne CAF », « l'imprimante du 1er étage »), and phrases
+  that need « de » or « à » before it contract the article (« du copieur », « au copieur »,
+  « de l'imprimante », « à la borne »);
+* phrase templates: ``{field}`` placeholders, ``[optional segments]`` that disappear when a
+  field inside them is empty, and ``[first|otherwise]`` alternatives — the same template is rendered here for pages and compiled to a
+  Go template for alert rules (``collector/alerting/rules.py``), so both say the same words.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Mapping
+from typing import Final
+from zoneinfo import ZoneInfo
+
+NARROW_NBSP: Final = "\u202f"
+#: States shown to users.
+STATE_LABELS: Final[Mapping[str, str]] = {
+    "ok": "en service",
+    "degraded": "en service, à surveiller",
+    "down": "hors service",
+    "unknown": "état inconnu",
+}
+#: Colorants, as RFC 3805 and the parser name them.
+COLOURS: Final[Mapping[str, str]] = {"black": "noir", "cyan": "cyan", "magenta": "magenta", "yellow": "jaune"}
+#: Service states shown to users.
+SERVICE_STATES: Final[Mapping[str, str]] = {
+    "up": "disponible",
+    "down": "indisponible",
+    "unknown": "non mesuré",
+}
+
+
+def colour(value: str | None) -> str:
+    """Return the French name of a colorant (« noir »), or ``""`` when unknown."""
+    if not value:
+        return ""
+    return COLOURS.get(value.lower(), value.lower())
+
+
+def number(value: float, digits: int = 1) -> str:
+    """Return « 8 » or « 8,5 »: no useless decimals, decimal comma."""
+    if value == int(value):
+        return f"{int(value)}"
+    return f"{value:.{digits}f}".replace(".", ",")
+
+
+def percent(value: float, digits: int = 1) -> str:
+    """Return « 8 % » / « 8,5 % » for a percentage (0–100) with a narrow no-break space."""
+    return f"{number(round(value, digits), digits)}{NARROW_NBSP}%"
+
+
+def ratio(value: float | None, digits: int = 1) -> str:
+    """Return a 0–1 ratio as « 97,4 % », or « sans objet » when there is none (never 0 % or 100 %)."""
+    if value is None:
+        return "sans objet"
+    return f"{value * 100:.{digits}f}".replace(".", ",") + f"{NARROW_NBSP}%"
+
+
+def duration(seconds: float) -> str:
+    """Return « 2 h 15 », « 45 min », « 30 s », « 0 »."""
+    whole = round(seconds)
+    if whole <= 0:
+        return "0"
+    if whole < 60:
+        return f"{whole} s"
+    minutes = whole // 60
+    if minutes < 60:
+        return f"{minutes} min"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes:02d}" if minutes else f"{hours} h"
+
+
+MONTHS: Final = (
+    "janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre", "novembre",
+    "décembre",
+)  # fmt: skip
+WEEKDAYS: Final = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
+
+
+def local(ts: float, tz: str | dt.tzinfo) -> dt.datetime:
+    """Return an epoch instant as a date-time in a site's time zone (``Europe/Paris``)."""
+    zone = ZoneInfo(tz) if isinstance(tz, str) else tz
+    return dt.datetime.fromtimestamp(ts, zone)
+
+
+def time_of_day(ts: float, tz: str | dt.tzinfo) -> str:
+    """Return « 14:05 » in the site's zone."""
+    return local(ts, tz).strftime("%H:%M")
+
+
+def date(day: dt.date) -> str:
+    """Return « 01/11/2026 »."""
+    return day.strftime("%d/%m/%Y")
+
+
+def long_date(day: dt.date) -> str:
+    """Return « lundi 2 novembre 2026 » (« 1er » for the first of the month)."""
+    number = "1er" if day.day == 1 else str(day.day)
+    return f"{WEEKDAYS[day.weekday()]} {number} {MONTHS[day.month - 1]} {day.year}"
+
+
+def date_time(ts: float, tz: str | dt.tzinfo) -> str:
+    """Return « 01/11/2026 à 14:05 » in the site's zone."""
+    moment = local(ts, tz)
+    return f"{moment.strftime('%d/%m/%Y')} à {moment.strftime('%H:%M')}"
+
+
+def month(day: dt.date) -> str:
+    """Return « novembre 2026 »."""
+    return f"{MONTHS[day.month - 1]} {day.year}"
+
+
+def plural(count: int, singular: str, plural_form: str | None = None) -> str:
+    """Return « 1 action », « 2 actions », « 0 action » (French: 0 and 1 are singular)."""
+    word = singular if abs(count) < 2 else (plural_form or singular + "s")
+    return f"{count} {word}"
+
+
+_TRAY_NUMBER = re.compile(r"^(?:tray|bac|magasin|cassette|drawer)\s*(\d+)$", re.IGNORECASE)
+_REFERENCE = re.compile(r"\b([A-Z]{1,4}-?\d{2,5}[A-Z]{0,3}\d?)\b")
+
+
+def tray(name: str) -> str:
+    """Return a paper tray's name in French: « bac 2 », or « bac « Roll Unit 1 » ».
+
+    >>> tray("Tray 2")
+    'bac 2'
+    """
+    numbered = _TRAY_NUMBER.match(name.strip())
+    return f"bac {numbered.group(1)}" if numbered else f"bac « {name} »"
+
+
+def reference(description: str) -> str | None:
+    """Return the cartridge reference a supply description carries (« CF410A »), if any.
+
+    >>> reference("Black Cartridge 827A HP CF300A")
+    'CF300A'
+    >>> reference("Black Toner") is None
+    True
+    """
+    found = _REFERENCE.findall(description)
+    return found[-1] if found else None
+
+
+# --------------------------------------------------------------------------- articles
+
+_ARTICLE = re.compile(r"^(le|la|les|l')(?:\s+|(?<=')\s*)", re.IGNORECASE)
+#: Nouns a device or PC name often starts with, and their definite article.
+NOUN_ARTICLES: Final[Mapping[str, str]] = {
+    "imprimante": "l'", "copieur": "le ", "photocopieur": "le ", "scanner": "le ", "numériseur": "le ",
+    "multifonction": "la ", "borne": "la ", "poste": "le ", "ordinateur": "l'", "pc": "le ",
+    "point": "le ", "routeur": "le ", "box": "la ",
+}  # fmt: skip
+
+
+def with_article(name: str, *, default: str = "l'appareil") -> str:
+    """Return a place name that starts with its article (« le copieur… »).
+
+    Names are written in configuration files as people say them, article included. A name
+    without one gets the article of its first noun when it is a known one (« copieur de
+    l'accueil » → « le copieur de l'accueil »), else « l'appareil » before it (an id).
+
+    >>> with_article("imprimante de l'accueil")
+    "l'imprimante de l'accueil"
+    >>> with_article("La borne CAF")
+    'la borne CAF'
+    >>> with_article("hp-accueil")
+    "l'appareil hp-accueil"
+    """
+    name = " ".join(name.split())
+    if not name:
+        return default
+    if _ARTICLE.match(name):
+        return name[0].lower() + name[1:]
+    first = name.split(" ", 1)[0].lower()
+    article = NOUN_ARTICLES.get(first)
+    if article is not None:
+        return article + name[0].lower() + name[1:]
+    return f"{default} {name}"
+
+
+def of(name: str) -> str:
+    """Return « de » + the name, contracted: « du copieur », « de la borne », « de l'imprimante »."""
+    named = with_article(name)
+    lower = named.lower()
+    if lower.startswith("le "):
+        return "du " + named[3:]
+    if lower.startswith("les "):
+        return "des " + named[4:]
+    return "de " + named
+
+
+def to(name: str) -> str:
+    """Return « à » + the name, contracted: « au copieur », « à la borne », « à l'imprimante »."""
+    named = with_article(name)
+    lower = named.lower()
+    if lower.startswith("le "):
+        return "au " + named[3:]
+    if lower.startswith("les "):
+        return "aux " + named[4:]
+    return "à " + named
+
+
+def capitalise(text: str) -> str:
+    """Return the text with its first letter in upper case (« Le copieur… »)."""
+    return text[:1].upper() + text[1:]
+
+
+# --------------------------------------------------------------------------- templates
+
+_FIELD = re.compile(r"\{(\w+)\}")
+_OPTIONAL = re.compile(r"\[([^\[\]]*)\]")
+
+
+def render(template: str, values: Mapping[str, str | None]) -> str:
+    """Render a phrase template.
+
+    ``{field}`` is replaced by its value; ``[segment]`` is dropped when a field inside it is
+    empty; ``[first|otherwise]`` keeps the first alternative whose fields are all set.
+
+    >>> render("Toner[ {colour}] vide", {"colour": "noir"})
+    'Toner noir vide'
+    >>> render("Toner[ {colour}] vide", {})
+    'Toner vide'
+    >>> render("dans [le {tray}|un bac]", {})
+    'dans un bac'
+    """
+
+    def optional(match: re.Match[str]) -> str:
+        for alternative in match.group(1).split("|"):
+            if all(values.get(name) for name in _FIELD.findall(alternative)):
+                return alternative
+        return ""
+
+    text = _OPTIONAL.sub(optional, template)
+    return _FIELD.sub(lambda m: values.get(m.group(1)) or "", text)
+
+
+def alternatives(template: str) -> list[tuple[str, list[str]]]:
+    """Split a template into literal text and bracketed groups, for compilers to other languages.
+
+    Returns ``(text, [])`` for literal parts and ``("", [alternative, ...])`` for each ``[...]``.
+    """
+    parts: list[tuple[str, list[str]]] = []
+    position = 0
+    for match in _OPTIONAL.finditer(template):
+        if match.start() > position:
+            parts.append((template[position : match.start()], []))
+        parts.append(("", match.group(1).split("|")))
+        position = match.end()
+    if position < len(template):
+        parts.append((template[position:], []))
+    return parts
+
+
+def fields(template: str) -> set[str]:
+    """Return the placeholders a template uses."""
+    return set(_FIELD.findall(template))
