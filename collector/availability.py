@@ -3,8 +3,13 @@
 The rules (DESIGN.md §5), so that every number can be recomputed by hand:
 
 * a member (device or PC) is *usable* when ``ok`` or ``degraded``; ``down`` is not usable;
-  ``unknown`` is neither. A member counts from its first recorded state (before it, it did
-  not exist); before any member of a service exists, the service is unknown;
+  ``unknown`` is neither. A member exists between its start (``since`` in ``sites.toml``, else
+  its first recorded state) and its retirement (``until``); outside its life it is ``absent``:
+  neither usable, nor down, nor unknown, and left out of the k-of-n rule. While no member of a
+  service exists, the service is unknown;
+* a member's state counts only where an observation covers the time (the history's coverage
+  runs): elsewhere it is ``unknown`` — « non mesuré » means nobody observed it
+  (:func:`observed_timeline`). A device is judged by the function its service needs;
 * a service needing *k* members is **up** while at least *k* are usable, **down** while fewer
   than *k* would be usable even if every unknown member were usable, **unknown** otherwise;
 * only open time counts; planned maintenance of the service is open time reported apart and
@@ -26,36 +31,12 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-from collector.sites import Interval, Measure, intersect, merge, subtract, total
+from agent.contract.reasons import causes_of
+from collector.intervals import Interval, Measure, intersect, merge, subtract, total
 
-MemberState = Literal["ok", "degraded", "down", "unknown"]
-Usability = Literal["up", "down", "unknown"]
-
-#: Reason codes → causes the coordinator reads (French labels in ``CAUSE_LABELS``).
-REASON_CAUSES: dict[str, str] = {
-    "toner_empty": "toner", "toner_low": "toner", "supply_missing": "toner",
-    "no_paper": "paper", "tray_empty": "paper", "paper_low": "paper",
-    "jam": "jam", "adf_jam": "jam",
-    "unreachable": "unreachable",
-    "door_open": "door",
-    "waste_full": "waste", "waste_almost_full": "waste",
-    "lockdown_broken": "lockdown",
-    "pc_off": "pc_off",
-    "device_error": "error", "offline": "error", "scanner_down": "error", "output_full": "error",
-    "service_requested": "error", "scanner_unit_down": "error",
-}  # fmt: skip
-CAUSE_LABELS: dict[str, str] = {
-    "toner": "toner ou encre vide",
-    "paper": "plus de papier",
-    "jam": "bourrage papier",
-    "unreachable": "appareil injoignable",
-    "door": "capot ouvert",
-    "waste": "bac de toner usagé plein",
-    "lockdown": "verrouillage rompu",
-    "pc_off": "poste éteint ou hors ligne",
-    "error": "panne signalée par l'appareil",
-    "unknown": "cause non précisée",
-}
+MemberState = Literal["ok", "degraded", "down", "unknown", "absent"]
+Usability = Literal["up", "down", "unknown", "absent"]
+INF = float("inf")
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,18 +118,85 @@ class Figures:
 
 
 def usability(state: MemberState) -> Usability:
-    """Map a member state to up/down/unknown."""
+    """Map a member state to up/down/unknown (``absent``: the member does not exist then)."""
     if state in ("ok", "degraded"):
         return "up"
+    if state == "absent":
+        return "absent"
     return "down" if state == "down" else "unknown"
+
+
+def observed_timeline(
+    timeline: Sequence[Transition],
+    runs: Sequence[Interval] | None,
+    *,
+    life: Interval | None = None,
+    start: float,
+    end: float,
+) -> list[Transition]:
+    """Return a member's effective timeline over [start, end): transitions, coverage and life combined.
+
+    Args:
+        timeline: the member's transitions, the one in force at ``start`` first.
+        runs: the time observations covered (sorted, merged); ``None`` when the history holds no
+            coverage for this member (seeded or imported data): then the transitions stand alone.
+        life: when the member existed; by default from its first transition on, for ever.
+        start: period start.
+        end: period end.
+
+    Returns:
+        Transitions where, at every instant, the state is ``absent`` outside the life,
+        ``unknown`` inside it but outside every run, else the recorded state in force (``unknown``
+        before the first one).
+    """
+    if life is None:
+        life = (timeline[0].ts if timeline else INF, INF)
+    born, retired = life
+    points = {start}
+    points.update(t.ts for t in timeline if start < t.ts < end)
+    if runs is not None:
+        for run_start, run_end in runs:
+            points.update(p for p in (run_start, run_end) if start < p < end)
+    points.update(p for p in (born, retired) if start < p < end)
+    times = [t.ts for t in timeline]
+    run_list = list(runs) if runs is not None else None
+    out: list[Transition] = []
+    for moment in sorted(points):
+        if not born <= moment < retired:
+            state: MemberState = "absent"
+            reasons: tuple[str, ...] = ()
+        elif run_list is not None and not _covered(run_list, moment):
+            state, reasons = "unknown", ()
+        else:
+            index = _bisect_right(times, moment) - 1
+            if index < 0:
+                state, reasons = "unknown", ()
+            else:
+                state, reasons = timeline[index].state, timeline[index].reasons
+        if not out or (out[-1].state, out[-1].reasons) != (state, reasons):
+            out.append(Transition(moment, state, reasons))
+    return out
+
+
+def _bisect_right(values: Sequence[float], moment: float) -> int:
+    import bisect  # noqa: PLC0415 - tiny
+
+    return bisect.bisect_right(values, moment)
+
+
+def _covered(runs: Sequence[Interval], moment: float) -> bool:
+    index = _bisect_right([r[0] for r in runs], moment) - 1
+    return index >= 0 and runs[index][0] <= moment < runs[index][1]
 
 
 def service_state(states: Iterable[MemberState], min_usable: int) -> Usability:
     """Return a service's state from its present members' states (the k-of-n rule)."""
     usable = unknown = present = 0
     for state in states:
-        present += 1
         kind = usability(state)
+        if kind == "absent":
+            continue
+        present += 1
         usable += kind == "up"
         unknown += kind == "unknown"
     if present == 0:
@@ -156,16 +204,6 @@ def service_state(states: Iterable[MemberState], min_usable: int) -> Usability:
     if usable >= min_usable:
         return "up"
     return "down" if usable + unknown < min_usable else "unknown"
-
-
-def causes_of(reasons: Iterable[str]) -> tuple[str, ...]:
-    """Return the distinct causes of reason codes, in order of appearance."""
-    out: list[str] = []
-    for reason in reasons:
-        cause = REASON_CAUSES.get(reason)
-        if cause and cause not in out:
-            out.append(cause)
-    return tuple(out)
 
 
 def down_causes(current: Iterable[Transition]) -> tuple[str, ...]:
@@ -182,12 +220,12 @@ def _state_at(timeline: Sequence[Transition], index: int) -> Transition | None:
 
 
 def member_segments(timeline: Sequence[Transition], start: float, end: float) -> list[Segment]:
-    """Return one member's segments within [start, end), from its first transition on."""
+    """Return one member's segments within [start, end), from its first transition on (absent time left out)."""
     segments = []
     for i, item in enumerate(timeline):
         seg_start = max(item.ts, start)
         seg_end = min(timeline[i + 1].ts if i + 1 < len(timeline) else end, end)
-        if seg_end > seg_start:
+        if seg_end > seg_start and item.state != "absent":
             usable = usability(item.state)
             causes = (causes_of(item.reasons) or ("unknown",)) if usable == "down" else ()
             segments.append(Segment(seg_start, seg_end, usable, causes))
@@ -212,7 +250,7 @@ def service_segments(
     events.sort(key=operator.itemgetter(0))
     current: list[Transition | None] = [None] * len(members)
     down: dict[int, None] = {}  # members down now, in the order they went down
-    counts = {"up": 0, "down": 0, "unknown": 0}
+    counts = {"up": 0, "down": 0, "unknown": 0, "absent": 0}
     segments: list[Segment] = []
 
     def apply(index: int, item: Transition) -> None:
@@ -291,19 +329,21 @@ def compute(
         maintenance: planned maintenance windows (sorted, merged).
         blip_seconds: outages shorter than this, in open time, are ignored.
     """
-    # Segments are sorted and contiguous: they cover one span (a device's life, or the period).
+    # Segments are sorted; they cover the period (a service) or a member's life (one span, or a
+    # few when the member was absent in between).
     open_time = open_intervals if isinstance(open_intervals, Measure) else Measure(merge(open_intervals))
-    span = (max(segments[0].start, start), min(segments[-1].end, end)) if segments else (start, start)
+    spans = merge((max(s.start, start), min(s.end, end)) for s in segments)
     windows = merge(maintenance or [])
     if windows:
-        opened = open_time.clip(*span)
+        opened = [piece for span in spans for piece in open_time.clip(*span)]
         in_maintenance = intersect(opened, windows)
         counted_time = Measure(subtract(opened, windows))
     else:
-        in_maintenance, counted_time = [], open_time  # segments lie inside the span already
+        in_maintenance, counted_time = [], open_time  # segments lie inside the spans already
     figures = Figures(
-        start, end, open_seconds=open_time.between(*span), maintenance_seconds=total(in_maintenance)
-    )
+        start, end, open_seconds=sum(open_time.between(*span) for span in spans),
+        maintenance_seconds=total(in_maintenance),
+    )  # fmt: skip
     current: dict[str, float | tuple[str, ...]] | None = None
     outages: list[Outage] = []
     cause_seconds: dict[tuple[int, str], float] = defaultdict(float)

@@ -118,7 +118,8 @@ def sites_validate(
     config: ConfigOption = None,
 ) -> None:
     """Check a sites file (or the one the collector config names); exit 2 with the problem."""
-    from collector.sites import Calendar, load_sites, total  # noqa: PLC0415
+    from collector.intervals import total  # noqa: PLC0415
+    from collector.sites import Calendar, load_sites  # noqa: PLC0415
 
     if file is None:
         cfg = _load(config)
@@ -149,7 +150,7 @@ def alertmanager_config(
     config: ConfigOption = None,
 ) -> None:
     """Write the Alertmanager routing (a route per site to its secretariat, one for technicians)."""
-    from collector.alerting import render_alertmanager  # noqa: PLC0415
+    from collector.alerting.routing import render_alertmanager  # noqa: PLC0415
 
     cfg = _load(config)
     sites = _load_sites(cfg)
@@ -161,23 +162,38 @@ def alertmanager_config(
     typer.echo(f"{out}: {routed} secretariat route(s) and the technicians' route")
 
 
-dashboards_app = typer.Typer(
-    help="Grafana dashboards (grafanalib sources in dashboards/).", no_args_is_help=True
-)
-app.add_typer(dashboards_app, name="dashboards")
+alerts_app = typer.Typer(help="Prometheus alert rules generated from the vocabulary.", no_args_is_help=True)
+app.add_typer(alerts_app, name="alerts")
 
 
-@dashboards_app.command("build")
-def dashboards_build(
-    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the JSON files.")],
+@alerts_app.command("build")
+def alerts_build(
+    out: Annotated[
+        Path, typer.Option("--out", "-o", help="Folder for esc.rules.yml (the repository's alerts/).")
+    ],
 ) -> None:
-    """Write every dashboard's JSON, deterministically (same sources, same bytes)."""
+    """Write the alert rules (deterministic: same tables, same bytes)."""
+    from collector.alerting.rules import build  # noqa: PLC0415
+
     try:
-        from dashboards.build import build  # noqa: PLC0415 - grafanalib only for this command
-    except ImportError as err:
-        _fail(f"dashboards need grafanalib: pip install 'esc-fleet[dashboards]' ({err})", 1)
-    for path in build(out):
-        typer.echo(str(path))
+        typer.echo(str(build(out)))
+    except OSError as err:
+        _fail(f"cannot write into {out}: {err.strerror}", 1)
+
+
+def _plugins() -> None:
+    """Add the command groups other packages declare (entry point group ``esc_fleet.collector_commands``).
+
+    The dashboards package sits above the collector (it reads the metric descriptions), so the
+    collector does not import it: ``dashboards`` registers ``esc-collector dashboards`` itself.
+    """
+    from importlib.metadata import entry_points  # noqa: PLC0415
+
+    for entry in entry_points(group="esc_fleet.collector_commands"):
+        try:
+            app.add_typer(entry.load(), name=entry.name)
+        except ImportError as err:  # an optional part not installed: its commands are absent
+            logging.getLogger(__name__).debug("command group %s unavailable: %s", entry.name, err)
 
 
 class ReportFormat(StrEnum):
@@ -268,4 +284,5 @@ def demo(
 
 def main() -> None:
     """Entry point of the ``esc-collector`` console script."""
+    _plugins()
     app()

@@ -1,22 +1,23 @@
-"""Collector configuration: TOML validated once at load into frozen models."""
+"""Collector configuration: TOML validated once at load into frozen structs (annotated sample: ``sample.toml``)."""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+import msgspec
 
-from agent.messages import MAX_PAYLOAD_BYTES, BrokerAddress, BrokerSettings, ConfigError, load_toml
+from agent.contract.messages import MAX_PAYLOAD_BYTES
+from agent.shared.broker import BrokerSettings, with_url
+from agent.shared.config import ConfigError, Section, load_toml
 
 ENV_CONFIG = "ESC_COLLECTOR_CONFIG"
 ENV_STATE_DIR = "ESC_COLLECTOR_STATE_DIR"
 
 __all__ = ["CollectorConfig", "ConfigError", "load_collector_config", "parse_listen"]
 
-
-class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+Duration = Annotated[str, msgspec.Meta(pattern=r"^\d+[smh]$")]
 
 
 def parse_listen(value: str) -> tuple[str, int]:
@@ -28,20 +29,26 @@ def parse_listen(value: str) -> tuple[str, int]:
     return host.strip("[]"), int(port)
 
 
-class CollectorSection(_Section):
-    name: str = Field(default="main", pattern=r"^[A-Za-z0-9_.-]{1,64}$")
+class CollectorSection(Section, frozen=True, kw_only=True):
+    """``[collector]``: this collector's name, HTTP address and staleness bound."""
+
+    name: Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z0-9_.-]{1,64}$")] = "main"
     listen: str = "127.0.0.1:9780"
-    stale_after: float = Field(default=180.0, ge=5.0, le=86_400.0)
+    stale_after: Annotated[float, msgspec.Meta(ge=5.0, le=86_400.0)] = 180.0
+    clock_tolerance: Annotated[float, msgspec.Meta(ge=1.0, le=86_400.0)] = 120.0
 
-    @field_validator("listen")
-    @classmethod
-    def _valid_listen(cls, value: str) -> str:
-        parse_listen(value)
-        return value
+    def __post_init__(self) -> None:
+        """Refuse a malformed listen address at load time."""
+        try:
+            parse_listen(self.listen)
+        except ValueError as err:
+            raise ValueError(f"listen: {err}") from None
 
 
-class BrokerSection(BrokerSettings):
-    topics: tuple[str, ...] = Field(default=("esc/v1/#",), min_length=1)
+class BrokerSection(BrokerSettings, frozen=True, kw_only=True):
+    """``[broker]``: the shared settings plus the topic filters."""
+
+    topics: Annotated[tuple[str, ...], msgspec.Meta(min_length=1)] = ("esc/v1/#",)
 
 
 def default_state_dir() -> Path:
@@ -55,9 +62,11 @@ def default_state_dir() -> Path:
     return Path(base) / "esc-collector"
 
 
-class HistorySection(_Section):
+class HistorySection(Section, frozen=True, kw_only=True):
+    """``[history]``: where the SQLite history lives and how long it is kept."""
+
     path: Path | None = None
-    retention_days: int = Field(default=800, ge=1, le=36_500)
+    retention_days: Annotated[int, msgspec.Meta(ge=1, le=36_500)] = 800
 
     @property
     def file(self) -> Path:
@@ -65,58 +74,70 @@ class HistorySection(_Section):
         return self.path or default_state_dir() / "history.sqlite3"
 
 
-class SitesSection(_Section):
+class SitesSection(Section, frozen=True, kw_only=True):
+    """``[sites]``: the sites file."""
+
     file: Path | None = None
 
 
-class AvailabilitySection(_Section):
-    evaluate_every: float = Field(default=5.0, ge=0.5, le=300.0)
-    blip_seconds: float = Field(default=120.0, ge=0.0, le=3600.0)
+class AvailabilitySection(Section, frozen=True, kw_only=True):
+    """``[availability]``: evaluation period and blip threshold."""
+
+    evaluate_every: Annotated[float, msgspec.Meta(ge=0.5, le=300.0)] = 5.0
+    blip_seconds: Annotated[float, msgspec.Meta(ge=0.0, le=3600.0)] = 120.0
 
 
-class AlertingSection(_Section):
-    smarthost: str = Field(default="localhost:25", pattern=r"^[^\s:]+:\d+$")
-    sender: str = Field(default="esc-fleet@localhost", alias="from", min_length=3)
+class AlertingSection(Section, frozen=True, kw_only=True):
+    """``[alerting]``: what ``esc-collector alertmanager config`` writes."""
+
+    smarthost: Annotated[str, msgspec.Meta(pattern=r"^[^\s:]+:\d+$")] = "localhost:25"
+    sender: Annotated[str, msgspec.Meta(min_length=3)] = msgspec.field(
+        name="from", default="esc-fleet@localhost"
+    )
     require_tls: bool = True
     auth_username: str | None = None
     auth_password_file: Path | None = None
-    technicians: tuple[str, ...] = Field(default=("technicien@localhost",), min_length=1)
+    technicians: Annotated[tuple[str, ...], msgspec.Meta(min_length=1)] = ("technicien@localhost",)
     templates: str = "/etc/prometheus/alertmanager_templates/*.tmpl"
-    group_wait: str = Field(default="1m", pattern=r"^\d+[smh]$")
-    group_interval: str = Field(default="15m", pattern=r"^\d+[smh]$")
-    repeat_interval: str = Field(default="24h", pattern=r"^\d+[smh]$")
-    technician_repeat_interval: str = Field(default="4h", pattern=r"^\d+[smh]$")
+    group_wait: Duration = "1m"
+    group_interval: Duration = "15m"
+    repeat_interval: Duration = "24h"
+    technician_repeat_interval: Duration = "4h"
 
 
-class LimitsSection(_Section):
-    max_payload_bytes: int = Field(default=MAX_PAYLOAD_BYTES, ge=1024, le=16 * 1024 * 1024)
+class LimitsSection(Section, frozen=True, kw_only=True):
+    """``[limits]``: bounds on what one agent may send."""
+
+    max_payload_bytes: Annotated[int, msgspec.Meta(ge=1024, le=16 * 1024 * 1024)] = MAX_PAYLOAD_BYTES
+    max_devices_per_agent: Annotated[int, msgspec.Meta(ge=1, le=10_000)] = 64
+    messages_per_second: Annotated[float, msgspec.Meta(gt=0, le=100_000)] = 20.0
+    burst_messages: Annotated[float, msgspec.Meta(ge=1, le=10_000_000)] = 20_000.0
 
 
-class CollectorConfig(_Section):
-    collector: CollectorSection = CollectorSection()
-    broker: BrokerSection = BrokerSection()
-    limits: LimitsSection = LimitsSection()
-    history: HistorySection = HistorySection()
-    sites: SitesSection = SitesSection()
-    availability: AvailabilitySection = AvailabilitySection()
-    alerting: AlertingSection = AlertingSection()
+class CollectorConfig(Section, frozen=True, kw_only=True):
+    """The whole collector configuration file."""
+
+    collector: CollectorSection = msgspec.field(default_factory=CollectorSection)
+    broker: BrokerSection = msgspec.field(default_factory=BrokerSection)
+    limits: LimitsSection = msgspec.field(default_factory=LimitsSection)
+    history: HistorySection = msgspec.field(default_factory=HistorySection)
+    sites: SitesSection = msgspec.field(default_factory=SitesSection)
+    availability: AvailabilitySection = msgspec.field(default_factory=AvailabilitySection)
+    alerting: AlertingSection = msgspec.field(default_factory=AlertingSection)
 
     def with_overrides(self, *, broker: str | None = None, listen: str | None = None) -> CollectorConfig:
         """Return a copy with the ``--broker`` and ``--listen`` options applied."""
         config = self
         if broker is not None:
-            try:
-                BrokerAddress.parse(broker)
-            except ValueError as err:
-                raise ConfigError(f"--broker: {err}") from None
-            config = config.model_copy(update={"broker": config.broker.model_copy(update={"url": broker})})
+            config = msgspec.structs.replace(config, broker=with_url(config.broker, broker))
         if listen is not None:
             try:
                 parse_listen(listen)
             except ValueError as err:
                 raise ConfigError(f"--listen: {err}") from None
-            section = config.collector.model_copy(update={"listen": listen})
-            config = config.model_copy(update={"collector": section})
+            config = msgspec.structs.replace(
+                config, collector=msgspec.structs.replace(config.collector, listen=listen)
+            )
         return config
 
 
@@ -131,8 +152,8 @@ def load_collector_config(path: Path | None) -> CollectorConfig:
     # Relative paths in the file are relative to the file, not to the working directory.
     base = path.resolve().parent
     if config.sites.file is not None and not config.sites.file.is_absolute():
-        config = config.model_copy(update={"sites": SitesSection(file=base / config.sites.file)})
+        config = msgspec.structs.replace(config, sites=SitesSection(file=base / config.sites.file))
     if config.history.path is not None and not config.history.path.is_absolute():
-        history = config.history.model_copy(update={"path": base / config.history.path})
-        config = config.model_copy(update={"history": history})
+        history = msgspec.structs.replace(config.history, path=base / config.history.path)
+        config = msgspec.structs.replace(config, history=history)
     return config

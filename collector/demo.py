@@ -17,7 +17,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import ExitStack
 from pathlib import Path
 from types import FrameType
@@ -25,6 +25,7 @@ from types import FrameType
 from collector.config import load_collector_config
 from collector.history import History
 from collector.service import CollectorService
+from collector.sites import load_sites
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -178,6 +179,24 @@ name = "ESC Maurepas"
 opening_hours = "Mo-Fr 09:00-12:00,14:00-18:00; Sa 09:00-12:00; PH off"
 contact = "secretariat.maurepas@example.org"
 
+[sites.maurepas.devices.hp-accueil]
+name = "le copieur de l'accueil"
+functions = ["print", "scan"]
+
+[sites.maurepas.devices.sharp-etage]
+name = "le copieur du 1er étage"
+functions = ["print", "scan"]
+
+[sites.maurepas.devices.brother-salle]
+name = "l'imprimante de la salle informatique"
+
+[sites.maurepas.devices.konica-bureau]
+name = "le copieur du bureau"
+functions = ["print", "scan"]
+
+[sites.maurepas.agents.accueil-pc1]
+name = "le poste 1 de l'accueil"
+
 [sites.maurepas.services.impression]
 devices = ["hp-accueil", "sharp-etage", "konica-bureau"]
 min_usable = 1
@@ -197,34 +216,63 @@ _EVENTS: dict[str, tuple[tuple[str, str, int, int], ...]] = {
         ("unreachable", "down", 15, 120),
         ("toner_low", "degraded", 120, 2000),
         ("no_paper", "down", 10, 60),
+        ("adf_jam", "down", 5, 45),
     ),
     "pc": (("pc_off", "down", 30, 300), ("lockdown_broken", "down", 60, 600)),
 }
 
+SeedRow = tuple[str, str, str, float, str, tuple[str, ...], str]
+
 
 def seed_history(
-    history: History, site_id: str, members: list[tuple[str, str]], start: float, end: float
+    history: History,
+    site_id: str,
+    members: list[tuple[str, str]],
+    start: float,
+    end: float,
+    *,
+    functions: Mapping[str, Sequence[str]] | None = None,
 ) -> int:
-    """Write a plausible, reproducible month of transitions (the demo's report has something to say)."""
+    """Write a plausible, reproducible month of transitions (the demo's report has something to say).
+
+    Devices get one timeline per function they offer (``functions``): a reason affects only the
+    functions the reason table says (no toner stops printing, not scanning). Time nobody observed
+    (the PC running the agent was off) is left out of the coverage runs: it is « non mesuré ».
+    """
     import random  # noqa: PLC0415
 
+    from agent.contract.reasons import describe  # noqa: PLC0415
+
     rng = random.Random(f"{site_id}:{int(start) // 86400}")  # noqa: S311 - demo data, not security
-    rows: list[tuple[str, str, str, float, str, tuple[str, ...]]] = []
+    rows: list[SeedRow] = []
     for kind, member in members:
-        rows.append((site_id, kind, member, start, "ok", ()))
+        offered = tuple((functions or {}).get(member, ("print",))) if kind == "device" else ("",)
+        observed_from = start
+
+        def add(moment: float, state: str, reasons: tuple[str, ...], *, offered: tuple[str, ...] = offered,
+                member: str = member, kind: str = kind) -> None:  # fmt: skip
+            for function in offered:
+                hit = not reasons or not function or describe(reasons[0]).affects(function)
+                rows.append(
+                    (site_id, kind, member, moment, state if hit else "ok", reasons if hit else (), function)
+                )
+
+        add(start, "ok", ())
         moment = start
         while True:
             moment += rng.uniform(0.5, 4.0) * 86_400
             if moment >= end - 3_600:
                 break
             if rng.random() < 0.15:  # a gap nobody observed (the PC running the agent was off)
-                rows.append((site_id, kind, member, moment, "unknown", ()))
+                history.observed(site_id, kind, member, observed_from, moment)
                 moment += rng.uniform(0.5, 3) * 3_600
+                observed_from = moment
             else:
                 reason, state, low, high = rng.choice(_EVENTS[kind])
-                rows.append((site_id, kind, member, moment, state, (reason,)))
+                add(moment, state, (reason,))
                 moment += rng.uniform(low, high) * 60
-            rows.append((site_id, kind, member, min(moment, end - 1), "ok", ()))
+            add(min(moment, end - 1), "ok", ())
+        history.observed(site_id, kind, member, observed_from, end)
     return history.record_many(rows)
 
 
@@ -275,7 +323,10 @@ def run_demo(*, listen: str, embedded_broker: bool = False, out: Callable[[str],
         now = time.time()
         history = History(config.history.file)
         members = [("device", d) for d, _r, _n in DEMO_PRINTERS] + [("pc", "accueil-pc1")]
-        seeded = seed_history(history, "maurepas", members, now - 30 * 86_400, now - 60)
+        assert config.sites.file is not None
+        declared = load_sites(config.sites.file).sites["maurepas"].devices
+        functions = {device: entry.functions for device, entry in declared.items()}
+        seeded = seed_history(history, "maurepas", members, now - 30 * 86_400, now - 60, functions=functions)
         history.close()
         service = CollectorService(config)
         service.start()

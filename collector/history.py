@@ -1,13 +1,25 @@
-"""Durable history: every member state transition, and the persisted availability counters.
+"""Durable history: member state transitions, the time each member was observed, the counters.
 
-SQLite in WAL mode, one transaction per transition, written from the MQTT thread before the
-message is acknowledged: a ``kill -9`` of the collector loses nothing it acknowledged.
+SQLite in WAL mode. Written from the ingestion thread before the MQTT message is acknowledged,
+so a ``kill -9`` of the collector loses nothing it acknowledged.
 
 Tables::
 
-    transitions(site, kind, member, ts, state, reasons)   kind: device | pc | service
-    counters(site, service, name, value)                  Prometheus *_seconds_total
+    transitions(site, kind, member, function, ts, state, reasons)
+        kind: device | pc; function: "print", "scan" ... or "" (the member as a whole);
+        ts: the instant the agent observed the change (event time, guarded).
+    coverage(site, kind, member, start, end)
+        runs of time some observation covered (``docs/design.md``, "non mesuré"): a member's
+        state counts only inside them; outside, it is unknown.
+    counters(site, service, name, value)      Prometheus *_seconds_total, persisted
+    sequences(site, agent, epoch, seq)        the highest data seq processed per agent install
     meta(key, value)
+
+A worked example: the printer ``hp`` observed ok at 09:00:00, 09:01:00, jammed at 09:02:00, ok at
+09:05:00, every minute until 09:30:00, then silent (``stale_after`` 180 s)::
+
+    transitions  hp print 09:00:00 ok ; hp print 09:02:00 down [jam] ; hp print 09:05:00 ok
+    coverage     hp 09:00:00 → 09:33:00
 """
 
 from __future__ import annotations
@@ -16,11 +28,14 @@ import functools
 import json
 import sqlite3
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from collector.availability import MemberState, Transition
+from collector.intervals import Interval
 
+SCHEMA_VERSION = 2
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS transitions (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -29,121 +44,328 @@ CREATE TABLE IF NOT EXISTS transitions (
     member TEXT NOT NULL,
     ts REAL NOT NULL,
     state TEXT NOT NULL,
-    reasons TEXT NOT NULL DEFAULT '[]'
+    reasons TEXT NOT NULL DEFAULT '[]',
+    function TEXT NOT NULL DEFAULT ''
 );
-CREATE INDEX IF NOT EXISTS transitions_member ON transitions(site, kind, member, ts);
 CREATE INDEX IF NOT EXISTS transitions_ts ON transitions(ts);
+CREATE TABLE IF NOT EXISTS coverage (
+    site TEXT NOT NULL, kind TEXT NOT NULL, member TEXT NOT NULL, start REAL NOT NULL, end REAL NOT NULL,
+    PRIMARY KEY (site, kind, member, start)
+);
+CREATE INDEX IF NOT EXISTS coverage_end ON coverage(site, end);
 CREATE TABLE IF NOT EXISTS counters (
     site TEXT NOT NULL, service TEXT NOT NULL, name TEXT NOT NULL, value REAL NOT NULL,
     PRIMARY KEY (site, service, name)
 );
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS sequences (
-    site TEXT NOT NULL, agent TEXT NOT NULL, seq INTEGER NOT NULL, PRIMARY KEY (site, agent)
+    site TEXT NOT NULL, agent TEXT NOT NULL, epoch TEXT NOT NULL DEFAULT '', seq INTEGER NOT NULL,
+    PRIMARY KEY (site, agent, epoch)
 );
 """
+_MIGRATIONS = (
+    # Version 1 had no function column and a sequences table without epoch.
+    "ALTER TABLE transitions ADD COLUMN function TEXT NOT NULL DEFAULT ''",
+)
 
-Key = tuple[str, str, str]  # (site, kind, member)
+Key = tuple[str, str, str, str]  # (site, kind, member, function)
+TimelineKey = tuple[str, str, str]  # (kind, member, function)
+TransitionRow = tuple[
+    str, str, str, float, str, tuple[str, ...], str
+]  # site, kind, member, ts, state, reasons, function
 
 
 class History:
     """Thread-safe access to the history database."""
 
     def __init__(self, path: Path | str) -> None:
-        """Open (or create) the database and load every member's last state."""
+        """Open (or create, or migrate) the database and load every member's last state.
+
+        Raises:
+            sqlite3.DatabaseError: when the file is not a readable SQLite database
+                (``collector/recovery.py`` explains the way out).
+        """
         if str(path) != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        self._lock = threading.Lock()
+        self.path = path
+        self._lock = threading.RLock()
         self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")  # durable against a process crash
-        self._db.executescript(_SCHEMA)
-        self._last: dict[Key, tuple[str, tuple[str, ...]]] = {}
+        self._migrate()
+        self._last: dict[Key, tuple[float, str, tuple[str, ...]]] = {}
         rows = self._db.execute(
-            "SELECT site, kind, member, state, reasons FROM transitions WHERE id IN "
-            "(SELECT MAX(id) FROM transitions GROUP BY site, kind, member)"
+            "SELECT site, kind, member, function, ts, state, reasons FROM transitions WHERE id IN "
+            "(SELECT MAX(id) FROM transitions GROUP BY site, kind, member, function)"
         ).fetchall()
-        for site, kind, member, state, reasons in rows:
-            self._last[(site, kind, member)] = (state, tuple(json.loads(reasons)))
+        for site, kind, member, function, ts, state, reasons in rows:
+            self._last[(site, kind, member, function)] = (float(ts), state, tuple(json.loads(reasons)))
+        # The open coverage run of every member: (start, end).
+        self._runs: dict[tuple[str, str, str], tuple[float, float]] = {}
+        for site, kind, member, start, end in self._db.execute(
+            "SELECT site, kind, member, MAX(start), end FROM coverage GROUP BY site, kind, member"
+        ):
+            self._runs[(site, kind, member)] = (float(start), float(end))
+        self._in_batch = 0
+
+    def _migrate(self) -> None:
+        tables = {row[0] for row in self._db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        if "transitions" in tables:
+            columns = {row[1] for row in self._db.execute("PRAGMA table_info(transitions)")}
+            if "function" not in columns:
+                self._db.execute(_MIGRATIONS[0])
+        if "sequences" in tables:
+            columns = {row[1] for row in self._db.execute("PRAGMA table_info(sequences)")}
+            if "epoch" not in columns:
+                self._db.execute("ALTER TABLE sequences RENAME TO sequences_v1")
+        self._db.executescript(_SCHEMA)
+        if "sequences" in tables and "sequences_v1" in {
+            row[0] for row in self._db.execute("SELECT name FROM sqlite_master WHERE type='table'")
+        }:
+            self._db.execute(
+                "INSERT INTO sequences(site, agent, epoch, seq) SELECT site, agent, '', seq FROM sequences_v1"
+            )
+            self._db.execute("DROP TABLE sequences_v1")
+        self._db.execute(
+            "CREATE INDEX IF NOT EXISTS transitions_member ON transitions(site, kind, member, function, ts)"
+        )
+        self._db.execute(
+            "INSERT INTO meta(key, value) VALUES ('schema_version', ?) ON CONFLICT(key) DO UPDATE SET value=excluded.value",
+            (str(SCHEMA_VERSION),),
+        )
 
     def close(self) -> None:
         """Close the database."""
         with self._lock:
             self._db.close()
 
-    def last_state(self, site: str, kind: str, member: str) -> str | None:
+    # ------------------------------------------------------------------ batches
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        """Group writes in one transaction (committed on exit; rolled back and re-raised on error)."""
+        with self._lock:
+            outer = self._in_batch == 0
+            if outer:
+                self._db.execute("BEGIN")
+            self._in_batch += 1
+            try:
+                yield
+            except BaseException:
+                self._in_batch -= 1
+                if outer:
+                    self._db.execute("ROLLBACK")
+                    self._reload_cache()
+                raise
+            self._in_batch -= 1
+            if outer:
+                self._db.execute("COMMIT")
+
+    def _reload_cache(self) -> None:
+        # After a rollback the in-memory last states may be ahead of the file: reload them.
+        self._last.clear()
+        rows = self._db.execute(
+            "SELECT site, kind, member, function, ts, state, reasons FROM transitions WHERE id IN "
+            "(SELECT MAX(id) FROM transitions GROUP BY site, kind, member, function)"
+        ).fetchall()
+        for site, kind, member, function, ts, state, reasons in rows:
+            self._last[(site, kind, member, function)] = (float(ts), state, tuple(json.loads(reasons)))
+        self._runs.clear()
+        for site, kind, member, start, end in self._db.execute(
+            "SELECT site, kind, member, MAX(start), end FROM coverage GROUP BY site, kind, member"
+        ):
+            self._runs[(site, kind, member)] = (float(start), float(end))
+
+    def check_writable(self) -> None:
+        """Raise ``sqlite3.Error`` (or ``OSError``) when the database cannot be written now."""
+        with self._lock:
+            self._db.execute(
+                "INSERT INTO meta(key, value) VALUES ('probe', '1') ON CONFLICT(key) DO UPDATE SET value=excluded.value"
+            )
+
+    # ------------------------------------------------------------------ transitions
+    def last(
+        self, site: str, kind: str, member: str, function: str = ""
+    ) -> tuple[float, str, tuple[str, ...]] | None:
+        """Return a member's last recorded ``(ts, state, reasons)`` for one function."""
+        return self._last.get((site, kind, member, function))
+
+    def last_state(self, site: str, kind: str, member: str, function: str = "") -> str | None:
         """Return a member's last recorded state."""
-        last = self._last.get((site, kind, member))
-        return last[0] if last else None
+        last = self._last.get((site, kind, member, function))
+        return last[1] if last else None
 
     def record(
-        self, site: str, kind: str, member: str, ts: float, state: str, reasons: Iterable[str] = ()
+        self,
+        site: str,
+        kind: str,
+        member: str,
+        ts: float,
+        state: str,
+        reasons: Iterable[str] = (),
+        *,
+        function: str = "",
     ) -> bool:
-        """Record a transition if the state or its reasons changed; return whether one was written."""
-        key = (site, kind, member)
+        """Record a transition if the state or its reasons changed; return whether one was written.
+
+        An instant earlier than the member's last transition is not written (it would reorder
+        the past): the caller decides what time to trust.
+        """
+        key = (site, kind, member, function)
         value = (state, tuple(sorted(set(reasons))))
         with self._lock:
-            if self._last.get(key) == value:
+            last = self._last.get(key)
+            if last is not None and (last[1], last[2]) == value:
+                return False
+            if last is not None and ts < last[0]:
                 return False
             self._db.execute(
-                "INSERT INTO transitions(site, kind, member, ts, state, reasons) VALUES (?, ?, ?, ?, ?, ?)",
-                (site, kind, member, ts, value[0], json.dumps(list(value[1]))),
+                "INSERT INTO transitions(site, kind, member, function, ts, state, reasons) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (site, kind, member, function, ts, value[0], json.dumps(list(value[1]))),
             )
-            self._last[key] = value
+            self._last[key] = (ts, *value)
             return True
 
-    def record_many(self, rows: Iterable[tuple[str, str, str, float, str, tuple[str, ...]]]) -> int:
-        """Insert transitions in one transaction (seeding, imports); return how many."""
-        rows = list(rows)
+    def record_many(
+        self, rows: Iterable[TransitionRow] | Iterable[tuple[str, str, str, float, str, tuple[str, ...]]]
+    ) -> int:
+        """Insert transitions in one transaction (seeding, imports); return how many.
+
+        Rows are ``(site, kind, member, ts, state, reasons[, function])``.
+        """
+        full = [(*row, "")[:7] for row in rows]
         with self._lock:
             self._db.execute("BEGIN")
             self._db.executemany(
-                "INSERT INTO transitions(site, kind, member, ts, state, reasons) VALUES (?, ?, ?, ?, ?, ?)",
-                [(s, k, m, ts, st, json.dumps(list(r))) for s, k, m, ts, st, r in rows],
+                "INSERT INTO transitions(site, kind, member, ts, state, reasons, function) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [(s, k, m, ts, st, json.dumps(list(r)), f) for s, k, m, ts, st, r, f in full],
             )
             self._db.execute("COMMIT")
-            for s, k, m, _ts, st, r in sorted(rows, key=lambda row: row[3]):
-                self._last[(s, k, m)] = (st, tuple(sorted(set(r))))
-        return len(rows)
+            for s, k, m, ts, st, r, f in sorted(full, key=lambda row: row[3]):
+                self._last[(s, k, m, f)] = (ts, st, tuple(sorted(set(r))))
+        return len(full)
 
-    def timeline(self, site: str, kind: str, member: str, start: float, end: float) -> list[Transition]:
-        """Return a member's transitions in [start, end), preceded by the one in force at ``start``."""
-        with self._lock:
-            before = self._db.execute(
-                "SELECT ts, state, reasons FROM transitions WHERE site=? AND kind=? AND member=? AND ts<=? "
-                "ORDER BY ts DESC, id DESC LIMIT 1",
-                (site, kind, member, start),
-            ).fetchall()
-            inside = self._db.execute(
-                "SELECT ts, state, reasons FROM transitions "
-                "WHERE site=? AND kind=? AND member=? AND ts>? AND ts<? "
-                "ORDER BY ts, id",
-                (site, kind, member, start, end),
-            ).fetchall()
-        return [_transition(row) for row in (*before, *inside)]
-
-    def timelines(self, site: str, start: float, end: float) -> dict[tuple[str, str], list[Transition]]:
-        """Return every member's timeline of one site, keyed by (kind, member), in two queries.
+    def timelines(self, site: str, start: float, end: float) -> dict[TimelineKey, list[Transition]]:
+        """Return every member's timeline of one site, keyed by (kind, member, function), in two queries.
 
         Each member's list starts with the transition in force at ``start`` (a member's rows are
         written in time order, so the highest id at or before ``start`` is that one).
         """
         with self._lock:
             before = self._db.execute(
-                "SELECT kind, member, ts, state, reasons FROM transitions WHERE id IN ("
-                "  SELECT MAX(id) FROM transitions WHERE site=? AND ts<=? GROUP BY kind, member)",
+                "SELECT kind, member, function, ts, state, reasons FROM transitions WHERE id IN ("
+                "  SELECT MAX(id) FROM transitions WHERE site=? AND ts<=? GROUP BY kind, member, function)",
                 (site, start),
             ).fetchall()
             inside = self._db.execute(
-                "SELECT kind, member, ts, state, reasons FROM transitions "
-                "WHERE site=? AND ts>? AND ts<? ORDER BY kind, member, ts, id",
+                "SELECT kind, member, function, ts, state, reasons FROM transitions "
+                "WHERE site=? AND ts>? AND ts<? ORDER BY kind, member, function, ts, id",
                 (site, start, end),
             ).fetchall()
-        out: dict[tuple[str, str], list[Transition]] = {}
-        for kind, member, ts, state, reasons in (*before, *inside):
-            out.setdefault((kind, member), []).append(_transition((ts, state, reasons)))
+        out: dict[TimelineKey, list[Transition]] = {}
+        for kind, member, function, ts, state, reasons in (*before, *inside):
+            out.setdefault((kind, member, function), []).append(_transition((ts, state, reasons)))
         return out
 
+    def timeline(
+        self, site: str, kind: str, member: str, start: float, end: float, function: str = ""
+    ) -> list[Transition]:
+        """Return one member's transitions in [start, end), preceded by the one in force at ``start``."""
+        return self.timelines(site, start, end).get((kind, member, function), [])
+
+    # ------------------------------------------------------------------ coverage
+    def observed(self, site: str, kind: str, member: str, start: float, end: float) -> None:
+        """Record that an observation covers [start, end) for a member.
+
+        Runs merge when they touch or overlap; the open run of each member is kept in memory so
+        the usual case (the next observation of a live member) is one UPDATE.
+        """
+        if end <= start:
+            return
+        key = (site, kind, member)
+        with self._lock:
+            run = self._runs.get(key)
+            if run is not None and start <= run[1] and end >= run[0]:
+                if run[0] <= start and end <= run[1]:
+                    return  # already covered
+                if start >= run[0]:
+                    if end > run[1]:
+                        self._db.execute(
+                            "UPDATE coverage SET end=? WHERE site=? AND kind=? AND member=? AND start=?",
+                            (end, site, kind, member, run[0]),
+                        )
+                        self._runs[key] = (run[0], end)
+                    return
+            if run is not None and start > run[1]:
+                self._db.execute(
+                    "INSERT INTO coverage(site, kind, member, start, end) VALUES (?, ?, ?, ?, ?)",
+                    (site, kind, member, start, end),
+                )
+                self._runs[key] = (start, end)
+                return
+            self._merge_run(site, kind, member, start, end)
+
+    def _merge_run(self, site: str, kind: str, member: str, start: float, end: float) -> None:
+        """General case: merge [start, end) with every stored run it touches (late or old data)."""
+        rows = self._db.execute(
+            "SELECT start, end FROM coverage WHERE site=? AND kind=? AND member=? AND end>=? AND start<=?",
+            (site, kind, member, start, end),
+        ).fetchall()
+        new_start = min([start, *(r[0] for r in rows)])
+        new_end = max([end, *(r[1] for r in rows)])
+        self._db.execute(
+            "DELETE FROM coverage WHERE site=? AND kind=? AND member=? AND end>=? AND start<=?",
+            (site, kind, member, start, end),
+        )
+        self._db.execute(
+            "INSERT INTO coverage(site, kind, member, start, end) VALUES (?, ?, ?, ?, ?)",
+            (site, kind, member, new_start, new_end),
+        )
+        current = self._runs.get((site, kind, member))
+        if current is None or new_start >= current[0]:
+            self._runs[(site, kind, member)] = (new_start, new_end)
+
+    def close_run(self, site: str, kind: str, member: str, at: float) -> None:
+        """End a member's open run at ``at`` (its observer said it went away)."""
+        key = (site, kind, member)
+        with self._lock:
+            run = self._runs.get(key)
+            if run is None or not run[0] <= at < run[1]:
+                return
+            self._db.execute(
+                "UPDATE coverage SET end=? WHERE site=? AND kind=? AND member=? AND start=?",
+                (at, site, kind, member, run[0]),
+            )
+            self._runs[key] = (run[0], at)
+
+    def run_end(self, site: str, kind: str, member: str) -> float | None:
+        """Return the end of a member's latest run of observed time."""
+        run = self._runs.get((site, kind, member))
+        return run[1] if run else None
+
+    def coverage(self, site: str, start: float, end: float) -> dict[tuple[str, str], list[Interval]]:
+        """Return the observed runs of every member of a site within [start, end), keyed by (kind, member)."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT kind, member, start, end FROM coverage WHERE site=? AND end>? AND start<? "
+                "ORDER BY kind, member, start",
+                (site, start, end),
+            ).fetchall()
+        out: dict[tuple[str, str], list[Interval]] = {}
+        for kind, member, run_start, run_end in rows:
+            out.setdefault((kind, member), []).append(
+                (max(float(run_start), start), min(float(run_end), end))
+            )
+        return out
+
+    def covered_members(self, site: str) -> set[tuple[str, str]]:
+        """Return the (kind, member) pairs of a site whose observation time is recorded at all."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT DISTINCT kind, member FROM coverage WHERE site=?", (site,)
+            ).fetchall()
+        return {(kind, member) for kind, member in rows}
+
+    # ------------------------------------------------------------------ housekeeping
     def sites(self) -> list[str]:
         """Return the sites with history."""
         with self._lock:
@@ -155,29 +377,30 @@ class History:
             return int(self._db.execute("SELECT COUNT(*) FROM transitions").fetchone()[0])
 
     def prune(self, before: float) -> int:
-        """Delete transitions older than ``before``, keeping each member's state in force then."""
+        """Delete transitions and runs older than ``before``, keeping each member's state in force then."""
         with self._lock:
             cur = self._db.execute(
                 "DELETE FROM transitions WHERE ts < ? AND id NOT IN ("
-                "  SELECT MAX(id) FROM transitions WHERE ts < ? GROUP BY site, kind, member)",
+                "  SELECT MAX(id) FROM transitions WHERE ts < ? GROUP BY site, kind, member, function)",
                 (before, before),
             )
+            self._db.execute("DELETE FROM coverage WHERE end < ?", (before,))
             return int(cur.rowcount)
 
     # ------------------------------------------------------------------ sequences
-    def load_sequences(self) -> dict[tuple[str, str], int]:
-        """Return the highest data ``seq`` processed per agent (for idempotence across restarts)."""
+    def load_sequences(self) -> dict[tuple[str, str, str], int]:
+        """Return the highest data ``seq`` processed per agent install ``(site, agent, epoch)``."""
         with self._lock:
-            rows = self._db.execute("SELECT site, agent, seq FROM sequences").fetchall()
-        return {(site, agent): int(seq) for site, agent, seq in rows}
+            rows = self._db.execute("SELECT site, agent, epoch, seq FROM sequences").fetchall()
+        return {(site, agent, epoch): int(seq) for site, agent, epoch, seq in rows}
 
-    def save_sequence(self, site: str, agent: str, seq: int) -> None:
-        """Remember that an agent's data message ``seq`` was processed."""
+    def save_sequence(self, site: str, agent: str, seq: int, epoch: str = "") -> None:
+        """Remember that an agent install's data message ``seq`` was processed."""
         with self._lock:
             self._db.execute(
-                "INSERT INTO sequences(site, agent, seq) VALUES (?, ?, ?) "
-                "ON CONFLICT(site, agent) DO UPDATE SET seq = MAX(seq, excluded.seq)",
-                (site, agent, seq),
+                "INSERT INTO sequences(site, agent, epoch, seq) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT(site, agent, epoch) DO UPDATE SET seq = MAX(seq, excluded.seq)",
+                (site, agent, epoch, seq),
             )
 
     # ------------------------------------------------------------------ counters
@@ -189,14 +412,12 @@ class History:
 
     def save_counters(self, counters: dict[tuple[str, str, str], float]) -> None:
         """Persist counters (one transaction)."""
-        with self._lock:
-            self._db.execute("BEGIN")
+        with self.batch():
             self._db.executemany(
                 "INSERT INTO counters(site, service, name, value) VALUES (?, ?, ?, ?) "
                 "ON CONFLICT(site, service, name) DO UPDATE SET value = excluded.value",
                 [(s, v, n, value) for (s, v, n), value in counters.items()],
             )
-            self._db.execute("COMMIT")
 
     def get_meta(self, key: str) -> str | None:
         """Return a metadata value."""
@@ -208,8 +429,7 @@ class History:
         """Store a metadata value."""
         with self._lock:
             self._db.execute(
-                "INSERT INTO meta(key, value) VALUES (?, ?) "
-                "ON CONFLICT(key) DO UPDATE SET value=excluded.value",
+                "INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value=excluded.value",
                 (key, value),
             )
 

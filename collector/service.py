@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -17,11 +18,12 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from prometheus_client import CollectorRegistry, make_wsgi_app
 
+from agent.contract.messages import StatusMessage
 from collector import __version__
 from collector.config import CollectorConfig, parse_listen
 from collector.exporter import FleetCollector
 from collector.history import History
-from collector.ingest import Ingestor
+from collector.ingest import Accepted, Ingestor, Limits
 from collector.sites import load_sites
 from collector.state import FleetState
 from collector.tracker import Tracker, TrackerLoop
@@ -36,28 +38,44 @@ _LOGGER = logging.getLogger(__name__)
 
 
 class Subscriber:
-    """Persistent MQTT session feeding the ingestor (paho-mqtt 2, callback API v2)."""
+    """Persistent MQTT session feeding the ingestor (paho-mqtt 2, callback API v2).
 
-    def __init__(self, config: CollectorConfig, ingestor: Ingestor) -> None:
+    A message is acknowledged to the broker only once its effects are stored (paho's manual
+    acknowledgements). When the history cannot be written (disk full, read-only, locked), the
+    subscriber stops: it disconnects, so the broker keeps the unacknowledged messages and queues
+    the new ones in the persistent session; ``/healthz`` and ``esc_collector_storage_ok`` say
+    why; a guard thread probes the storage and reconnects by itself once it can write again.
+    """
+
+    def __init__(self, config: CollectorConfig, ingestor: Ingestor, *, history: History | None = None,
+                 probe_every: float = 5.0) -> None:  # fmt: skip
         """Prepare the client; nothing happens before :meth:`start`."""
         import paho.mqtt.client as mqtt  # noqa: PLC0415
         from paho.mqtt.enums import CallbackAPIVersion  # noqa: PLC0415
 
+        self._mqtt = mqtt
         self.config = config
         self.ingestor = ingestor
+        self.history = history
         self.state = ingestor.state
+        self.probe_every = probe_every
         client_id = f"esc-collector.{config.collector.name}"
         self.client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=client_id, clean_session=False)
         config.broker.apply_to(self.client, default_username=None)
+        self.client.manual_ack_set(True)
         self.client.on_connect = self._on_connect
         self.client.on_disconnect = self._on_disconnect
         self.client.on_message = self._on_message
-        self._stopping = False
+        self._stopping = threading.Event()
+        self._blocked = threading.Event()  # storage failing: stop consuming
+        self._guard = threading.Thread(target=self._guard_storage, name="storage-guard", daemon=True)
+        self._unreachable_logged = False
 
     def _on_connect(self, client: mqtt.Client, _ud: Any, flags: Any, reason: Any, _props: Any) -> None:
         if reason.is_failure:
-            _LOGGER.error("broker refused the connection: %s", reason)
+            _LOGGER.error("broker %s refused the connection: %s", self.config.broker.address, reason)
             return
+        self._unreachable_logged = False
         _LOGGER.info(
             "connected to %s (session present: %s)", self.config.broker.address, flags.session_present
         )
@@ -66,30 +84,79 @@ class Subscriber:
             self.state.mqtt_connected = True
 
     def _on_disconnect(self, _c: mqtt.Client, _ud: Any, _flags: Any, reason: Any, _props: Any) -> None:
-        if not self._stopping:
-            _LOGGER.warning("disconnected from the broker: %s", reason)
+        if not self._stopping.is_set() and not self._blocked.is_set():
+            _LOGGER.warning("disconnected from the broker %s: %s", self.config.broker.address, reason)
         with self.state.lock:
             self.state.mqtt_connected = False
 
-    def _on_message(self, _c: mqtt.Client, _ud: Any, message: mqtt.MQTTMessage) -> None:
+    def _on_connect_fail(self, _c: mqtt.Client, _ud: Any) -> None:
+        if not self._unreachable_logged:
+            _LOGGER.error("broker %s unreachable; retrying", self.config.broker.address)
+            self._unreachable_logged = True
+
+    def _on_message(self, client: mqtt.Client, _ud: Any, message: mqtt.MQTTMessage) -> None:
+        if self._blocked.is_set():
+            return  # not acknowledged: the broker redelivers it after the storage comes back
         try:
             self.ingestor.handle(
                 message.topic, bytes(message.payload), now=time.time(), retained=bool(message.retain)
             )
-        except Exception:  # the ingestor never raises; this guards the MQTT thread regardless
+        except (sqlite3.Error, OSError) as err:
+            self._block(f"{type(err).__name__}: {err}")
+            return
+        except Exception:  # the ingestor never raises otherwise; this guards the MQTT thread regardless
             _LOGGER.exception("internal error while ingesting a message")
             with self.state.lock:
                 self.state.counters.rejected["internal_error"] += 1
+        client.ack(message.mid, message.qos)
 
-    def start(self) -> None:
-        """Connect in the background; paho reconnects on its own."""
+    def _block(self, why: str) -> None:
+        with self.state.lock:
+            self.state.storage_error = why
+        if not self._blocked.is_set():
+            _LOGGER.error("cannot write the history (%s): not acknowledging, disconnecting until it can", why)
+            self._blocked.set()
+
+    def _guard_storage(self) -> None:
+        """While blocked: leave the broker, probe the storage, come back when it can write."""
+        while not self._stopping.wait(0.2):
+            if not self._blocked.is_set():
+                continue
+            self.client.disconnect()
+            self.client.loop_stop()
+            with self.state.lock:
+                self.state.mqtt_connected = False
+            while not self._stopping.wait(self.probe_every):
+                try:
+                    if self.history is not None:
+                        self.history.check_writable()
+                except (sqlite3.Error, OSError) as err:
+                    with self.state.lock:
+                        self.state.storage_error = f"{type(err).__name__}: {err}"
+                    continue
+                break
+            if self._stopping.is_set():
+                return
+            _LOGGER.warning("the history is writable again: reconnecting to the broker")
+            with self.state.lock:
+                self.state.storage_error = None
+            self._blocked.clear()
+            self._connect()
+
+    def _connect(self) -> None:
         address = self.config.broker.address
+        self.client.on_connect_fail = self._on_connect_fail
         self.client.connect_async(address.host, address.port, keepalive=self.config.broker.keepalive)
         self.client.loop_start()
 
+    def start(self) -> None:
+        """Connect in the background; paho reconnects on its own."""
+        self._connect()
+        self._guard.start()
+
     def stop(self) -> None:
         """Disconnect cleanly (the session and its queued messages stay on the broker)."""
-        self._stopping = True
+        self._stopping.set()
         self.client.disconnect()
         self.client.loop_stop()
 
@@ -128,8 +195,12 @@ def make_app(
             with state.lock:
                 connected = state.mqtt_connected
                 agents = len(state.agents)
-            body = json.dumps({"mqtt_connected": connected, "agents": agents, "version": __version__})
-            status = "200 OK" if connected else "503 Service Unavailable"
+                storage = state.storage_error
+            body = json.dumps(
+                {"mqtt_connected": connected, "storage_ok": storage is None, "storage_error": storage,
+                 "agents": agents, "version": __version__}
+            )  # fmt: skip
+            status = "200 OK" if connected and storage is None else "503 Service Unavailable"
             start_response(status, [("Content-Type", "application/json")])
             return [body.encode()]
         if pages is not None and path == "/":
@@ -165,18 +236,53 @@ class CollectorService:
                 retention_seconds=config.history.retention_days * 86_400.0,
                 clock=clock,
             )
-        tracker = self.tracker
+        tracker, history = self.tracker, self.history
+
+        def on_accepted(accepted: Accepted) -> None:
+            # The history effects and the processed seq in one transaction, before the acknowledgement.
+            assert tracker is not None
+            assert history is not None
+            message = accepted.message
+            with history.batch():
+                tracker.observe(accepted)
+                if not isinstance(message, StatusMessage):
+                    history.save_sequence(message.site, message.agent, message.seq, message.epoch or "")
+
+        limits = config.limits
         self.ingestor = Ingestor(
             self.state,
-            max_payload_bytes=config.limits.max_payload_bytes,
-            on_accepted=(lambda site, now: tracker.evaluate(now, [site])) if tracker else None,
+            limits=Limits(
+                max_payload_bytes=limits.max_payload_bytes,
+                max_devices_per_agent=limits.max_devices_per_agent,
+                messages_per_second=limits.messages_per_second,
+                burst_messages=limits.burst_messages,
+                clock_tolerance=config.collector.clock_tolerance,
+            ),
+            sites=tracker.sites if tracker else None,
+            on_accepted=on_accepted if tracker else None,
             processed_before=self.history.load_sequences() if self.history else None,
-            remember=self.history.save_sequence if self.history else None,
         )
+        if self.tracker_loop is not None:
+            self.tracker_loop.forget = self.ingestor.forget
         self.registry = CollectorRegistry(auto_describe=False)
+        sites_file = self.tracker.sites if self.tracker is not None else None
+
+        def device_name(site: str, device: str) -> str | None:
+            declared = sites_file.sites.get(site) if sites_file else None
+            return declared.device(device).name if declared else None
+
+        def agent_name(site: str, agent: str) -> str | None:
+            declared = sites_file.sites.get(site) if sites_file else None
+            return declared.agent(agent).name if declared else None
+
         self.registry.register(
             FleetCollector(
-                self.state, stale_after=config.collector.stale_after, clock=clock, tracker=self.tracker
+                self.state,
+                stale_after=config.collector.stale_after,
+                clock=clock,
+                tracker=self.tracker,
+                device_name=device_name,
+                agent_name=agent_name,
             )
         )
         self.pages: StatusPages | None = None
@@ -187,7 +293,7 @@ class CollectorService:
                 service_states=lambda: dict(tracker_ref.snapshot(clock())[1]),
                 stale_after=config.collector.stale_after, clock=clock,
             )  # fmt: skip
-        self.subscriber = Subscriber(config, self.ingestor)
+        self.subscriber = Subscriber(config, self.ingestor, history=self.history)
         host, port = parse_listen(config.collector.listen)
         self.http = make_server(
             host,

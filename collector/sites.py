@@ -5,35 +5,44 @@ expression (French public holidays built in through ``country="FR"``), minus the
 regional holidays the ``holidays`` package knows (Alsace-Moselle: Good Friday and 26 December)
 and minus its exceptional closures. Everything is returned as UTC epoch-second intervals so
 that daylight-saving days (23 h, 25 h) need no special case downstream.
+
+A site also declares its *members*: the devices (printers, MFPs, scanners) and the agents (PCs)
+that belong to it, with their names as people say them (article included: « le copieur de
+l'accueil ») and, when they joined or left, ``since``/``until``. A member listed only in a
+service is declared too. The collector accepts an agent only for the site that declares it,
+and an observation of a device only if its site declares it (``docs/architecture.md``).
 """
 
 from __future__ import annotations
 
-import bisect
 import datetime as dt
 import functools
-from collections.abc import Iterable, Sequence
+import re
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Final, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+import msgspec
 
-from agent.messages import IDENT_PATTERN, load_toml
+from agent.contract.messages import IDENT_PATTERN
+from agent.shared.config import Section, load_toml
+from collector.intervals import Interval, merge, subtract
 
-Interval = tuple[float, float]
 ServiceName = Literal["postes", "impression", "numerisation", "wifi"]
-SERVICE_LABELS: dict[str, str] = {
+Function = Literal["print", "scan"]
+SERVICE_LABELS: Final[dict[str, str]] = {
     "postes": "postes en libre-service",
     "impression": "impression",
     "numerisation": "numérisation",
     "wifi": "wifi public",
 }
-Ident = Annotated[str, Field(pattern=IDENT_PATTERN)]
-
-
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+#: The function a service needs of its devices when ``sites.toml`` does not say.
+SERVICE_FUNCTIONS: Final[dict[str, str | None]] = {
+    "postes": None, "impression": "print", "numerisation": "scan", "wifi": None,
+}  # fmt: skip
+Ident = Annotated[str, msgspec.Meta(pattern=IDENT_PATTERN)]
+Moment = Annotated[str, msgspec.Meta(min_length=10, max_length=32)]
 
 
 def _parse_moment(value: str, tz: ZoneInfo, *, end: bool) -> dt.datetime:
@@ -44,18 +53,28 @@ def _parse_moment(value: str, tz: ZoneInfo, *, end: bool) -> dt.datetime:
     return moment.replace(tzinfo=tz) if moment.tzinfo is None else moment
 
 
-class Window(_Model):
+def _check_moment(value: str, what: str) -> None:
+    try:
+        dt.datetime.fromisoformat(value)
+    except ValueError:
+        msg = f"{what}: {value!r} is not a date (YYYY-MM-DD) or a date-time (YYYY-MM-DDTHH:MM)"
+        raise ValueError(msg) from None
+
+
+class Window(Section, frozen=True, kw_only=True):
     """A span in the site's local time: dates are whole days, date-times are exact."""
 
-    start: str = Field(alias="from")
-    end: str = Field(alias="to")
-    reason: str | None = Field(default=None, max_length=256)
+    start: Moment = msgspec.field(name="from")
+    end: Moment = msgspec.field(name="to")
+    reason: Annotated[str, msgspec.Meta(max_length=256)] | None = None
 
-    @field_validator("start", "end")
-    @classmethod
-    def _iso(cls, value: str) -> str:
-        dt.datetime.fromisoformat(value)
-        return value
+    def __post_init__(self) -> None:
+        """Both ends are dates or date-times, in order."""
+        _check_moment(self.start, "from")
+        _check_moment(self.end, "to")
+        utc = ZoneInfo("UTC")
+        if self.interval(utc)[1] <= self.interval(utc)[0]:
+            raise ValueError(f"'to' ({self.end}) is not after 'from' ({self.start})")
 
     def interval(self, tz: ZoneInfo) -> Interval:
         """Return the window as UTC epoch seconds."""
@@ -65,28 +84,57 @@ class Window(_Model):
         )
 
 
-class Maintenance(Window):
+class Maintenance(Window, frozen=True, kw_only=True):
     """Planned maintenance of one service."""
 
     service: ServiceName
 
 
-class Service(_Model):
-    """A promised service: which members, and how many must be usable."""
+class Member(Section, frozen=True, kw_only=True):
+    """A device or an agent (PC) of a site: its name, and when it belonged to the site."""
+
+    name: Annotated[str, msgspec.Meta(max_length=128)] | None = None
+    since: Moment | None = None
+    until: Moment | None = None
+
+    def __post_init__(self) -> None:
+        """Dates are valid and in order."""
+        if self.since is not None:
+            _check_moment(self.since, "since")
+        if self.until is not None:
+            _check_moment(self.until, "until")
+        if self.since and self.until and self.until <= self.since:
+            raise ValueError(f"'until' ({self.until}) is not after 'since' ({self.since})")
+
+    def life(self, tz: ZoneInfo) -> Interval:
+        """Return when the member existed: ``[since, until)`` (unbounded ends are infinite)."""
+        start = _parse_moment(self.since, tz, end=False).timestamp() if self.since else float("-inf")
+        end = _parse_moment(self.until, tz, end=False).timestamp() if self.until else float("inf")
+        return start, end
+
+
+class Device(Member, frozen=True, kw_only=True):
+    """A printer, MFP or scanner of the site."""
+
+    functions: Annotated[tuple[Function, ...], msgspec.Meta(min_length=1)] = ("print",)
+
+
+class Service(Section, frozen=True, kw_only=True):
+    """A promised service: which members, which function it needs, how many must be usable."""
 
     devices: tuple[Ident, ...] = ()
-    pcs: tuple[Ident, ...] = Field(default=(), description="Agent ids of the PCs (service postes).")
-    min_usable: int = Field(default=1, ge=1)
-    label: str | None = Field(default=None, max_length=128)
+    pcs: tuple[Ident, ...] = ()
+    min_usable: Annotated[int, msgspec.Meta(ge=1, le=1000)] = 1
+    label: Annotated[str, msgspec.Meta(max_length=128)] | None = None
+    function: Function | None = None
 
-    @model_validator(mode="after")
-    def _members(self) -> Service:
+    def __post_init__(self) -> None:
+        """A service has members, and no more required than it has."""
         count = len(self.devices) + len(self.pcs)
         if count == 0:
             raise ValueError("a service needs at least one device or pc")
         if self.min_usable > count:
             raise ValueError(f"min_usable = {self.min_usable} but only {count} member(s)")
-        return self
 
     @property
     def members(self) -> tuple[tuple[str, str], ...]:
@@ -94,182 +142,131 @@ class Service(_Model):
         return tuple(("device", d) for d in self.devices) + tuple(("pc", p) for p in self.pcs)
 
 
-class Site(_Model):
+_OH_POSITION = re.compile(r"-->\s*(\d+):(\d+)")
+_OH_EXPECTED = re.compile(r"=\s*(.+)$", re.M)
+
+
+def opening_hours_error(expression: str, err: Exception) -> str:
+    """Return one line that quotes the expression and points at the parser's position."""
+    text = str(err)
+    position = _OH_POSITION.search(text)
+    expected = _OH_EXPECTED.search(text)
+    what = expected.group(1).strip() if expected else text.splitlines()[0][:120]
+    if position is None:
+        return f"invalid opening_hours {expression!r}: {what}"
+    column = int(position.group(2))
+    return f"invalid opening_hours {expression!r}: {what} at character {column} ({expression[column - 1 :][:20]!r})"
+
+
+class Site(Section, frozen=True, kw_only=True):
     """One social centre."""
 
-    name: str = Field(max_length=128)
+    name: Annotated[str, msgspec.Meta(max_length=128)]
     timezone: str = "Europe/Paris"
-    opening_hours: str = Field(min_length=1, max_length=1024)
-    holidays_subdivision: str | None = Field(
-        default=None, description="Regional holidays of the holidays package, e.g. '57' (Moselle)."
-    )
-    contact: str | None = Field(default=None, max_length=256, description="The secretariat's e-mail.")
+    opening_hours: Annotated[str, msgspec.Meta(min_length=1, max_length=1024)]
+    holidays_subdivision: str | None = None
+    contact: Annotated[str, msgspec.Meta(max_length=256)] | None = None
     closures: tuple[Window, ...] = ()
     maintenance: tuple[Maintenance, ...] = ()
-    services: dict[ServiceName, Service] = Field(default_factory=dict)
+    devices: dict[Ident, Device] = msgspec.field(default_factory=dict)
+    agents: dict[Ident, Member] = msgspec.field(default_factory=dict)
+    services: dict[ServiceName, Service] = msgspec.field(default_factory=dict)
 
-    @field_validator("timezone")
-    @classmethod
-    def _tz(cls, value: str) -> str:
+    def __post_init__(self) -> None:
+        """Check the time zone, the opening hours, the holidays and the services' members."""
         try:
-            ZoneInfo(value)
+            ZoneInfo(self.timezone)
         except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown time zone {value!r}") from None
-        return value
-
-    @field_validator("opening_hours")
-    @classmethod
-    def _oh(cls, value: str) -> str:
+            raise ValueError(f"unknown time zone {self.timezone!r}") from None
         from opening_hours import OpeningHours  # noqa: PLC0415
 
         try:
-            OpeningHours(value, country="FR")
-        except Exception as err:  # ParserError and friends, with the parser's own message
-            raise ValueError(f"invalid opening_hours: {str(err).splitlines()[0][:200]}") from None
-        return value
-
-    @field_validator("holidays_subdivision")
-    @classmethod
-    def _subdiv(cls, value: str | None) -> str | None:
-        if value is not None:
+            OpeningHours(self.opening_hours, country="FR")
+        except Exception as err:  # ParserError and friends
+            raise ValueError(opening_hours_error(self.opening_hours, err)) from None
+        if self.holidays_subdivision is not None:
             import holidays  # noqa: PLC0415
 
             try:
-                holidays.country_holidays("FR", subdiv=value, years=2026)
+                holidays.country_holidays("FR", subdiv=self.holidays_subdivision, years=2026)
             except (NotImplementedError, ValueError):
-                raise ValueError(f"unknown French holidays subdivision {value!r} (try '57', '6AE')") from None
-        return value
+                msg = f"unknown French holidays subdivision {self.holidays_subdivision!r} (try '57', '6AE')"
+                raise ValueError(msg) from None
+        for item in self.maintenance:
+            if item.service not in self.services:
+                raise ValueError(f"maintenance: service {item.service!r} is not offered")
+        for service_name, service in self.services.items():
+            needed = service.function or SERVICE_FUNCTIONS.get(service_name)
+            if needed is None:
+                continue
+            for device in service.devices:
+                offered = self.device(device).functions
+                if needed not in offered:
+                    msg = (
+                        f"services.{service_name}: device {device!r} offers {', '.join(offered)}, "
+                        f"not {needed!r} (declare it in [sites.<id>.devices.{device}] functions)"
+                    )
+                    raise ValueError(msg)
 
     @property
     def tz(self) -> ZoneInfo:
         """Return the site's time zone."""
         return ZoneInfo(self.timezone)
 
+    def device(self, device_id: str) -> Device:
+        """Return a device's declaration (an undeclared one prints, like a plain printer)."""
+        return self.devices.get(device_id) or Device()
 
-class SitesFile(_Model):
+    def agent(self, agent_id: str) -> Member:
+        """Return an agent's declaration."""
+        return self.agents.get(agent_id) or Member()
+
+    def member(self, kind: str, member_id: str) -> Member:
+        """Return the declaration of a member of a service (``kind`` is ``device`` or ``pc``)."""
+        return self.device(member_id) if kind == "device" else self.agent(member_id)
+
+    def declares_device(self, device_id: str) -> bool:
+        """Return whether the site declares this device (site-level list or a service)."""
+        return device_id in self.devices or any(device_id in s.devices for s in self.services.values())
+
+    def declares_agent(self, agent_id: str) -> bool:
+        """Return whether the site declares this agent (site-level list or a service's pcs)."""
+        return agent_id in self.agents or any(agent_id in s.pcs for s in self.services.values())
+
+    def declared_devices(self) -> list[str]:
+        """Return every device id the site declares, sorted."""
+        return sorted({*self.devices, *(d for s in self.services.values() for d in s.devices)})
+
+    def declared_agents(self) -> list[str]:
+        """Return every agent id the site declares, sorted."""
+        return sorted({*self.agents, *(p for s in self.services.values() for p in s.pcs)})
+
+    def function_of(self, service: str) -> str | None:
+        """Return the function a service needs of its devices (``None``: the member as a whole)."""
+        declared = self.services[service].function  # type: ignore[index]
+        return declared or SERVICE_FUNCTIONS.get(service)
+
+    def service_items(self) -> Iterator[tuple[str, Service]]:
+        """Return ``(name, service)`` pairs, typed as plain strings."""
+        yield from self.services.items()
+
+
+class SitesFile(Section, frozen=True, kw_only=True):
     """The whole ``sites.toml``."""
 
-    sites: dict[Ident, Site] = Field(default_factory=dict)
-
-    @model_validator(mode="after")
-    def _maintenance_services(self) -> SitesFile:
-        for site_id, site in self.sites.items():
-            for item in site.maintenance:
-                if item.service not in site.services:
-                    raise ValueError(f"sites.{site_id}.maintenance: service {item.service!r} is not offered")
-        return self
+    sites: dict[Ident, Site] = msgspec.field(default_factory=dict)
 
 
 def load_sites(path: Path) -> SitesFile:
     """Load and validate ``sites.toml``.
 
     Raises:
-        ConfigError: naming the file, the key and the problem.
+        ConfigError: naming the file, the line, the key and the problem.
     """
     return load_toml(path, SitesFile)
 
 
 # --------------------------------------------------------------------------- calendars
-
-
-def merge(intervals: Iterable[Interval]) -> list[Interval]:
-    """Return sorted, non-overlapping intervals covering the same time."""
-    out: list[Interval] = []
-    for start, end in sorted(i for i in intervals if i[1] > i[0]):
-        if out and start <= out[-1][1]:
-            out[-1] = (out[-1][0], max(out[-1][1], end))
-        else:
-            out.append((start, end))
-    return out
-
-
-def subtract(base: list[Interval], remove: list[Interval]) -> list[Interval]:
-    """Return ``base`` minus ``remove`` (both sorted and merged)."""
-    out = []
-    for start, end in base:
-        cursor = start
-        for r_start, r_end in remove:
-            if r_end <= cursor or r_start >= end:
-                continue
-            if r_start > cursor:
-                out.append((cursor, r_start))
-            cursor = max(cursor, r_end)
-            if cursor >= end:
-                break
-        if cursor < end:
-            out.append((cursor, end))
-    return out
-
-
-def intersect(a: list[Interval], b: list[Interval]) -> list[Interval]:
-    """Return the time in both (sorted, merged inputs)."""
-    out, i, j = [], 0, 0
-    while i < len(a) and j < len(b):
-        start, end = max(a[i][0], b[j][0]), min(a[i][1], b[j][1])
-        if start < end:
-            out.append((start, end))
-        if a[i][1] < b[j][1]:
-            i += 1
-        else:
-            j += 1
-    return out
-
-
-class Measure:
-    """Open time before any moment, in O(log n): ``between(a, b)`` = time of the intervals in [a, b)."""
-
-    def __init__(self, intervals: list[Interval]) -> None:
-        """Index sorted, merged intervals."""
-        self.intervals = intervals
-        self.starts = [s for s, _e in intervals]
-        self.ends = [e for _s, e in intervals]
-        self.before: list[float] = [0.0]
-        for start, end in intervals:
-            self.before.append(self.before[-1] + end - start)
-
-    def until(self, moment: float) -> float:
-        """Return the interval time before ``moment``."""
-        index = bisect.bisect_right(self.starts, moment)  # intervals starting at or before moment
-        if index == 0:
-            return 0.0
-        last_start, last_end = self.starts[index - 1], self.ends[index - 1]
-        return self.before[index - 1] + min(moment, last_end) - last_start
-
-    def clip(self, start: float, end: float) -> list[Interval]:
-        """Return the intervals within [start, end), found by bisection."""
-        first = bisect.bisect_right(self.ends, start)
-        last = bisect.bisect_left(self.starts, end)
-        out = self.intervals[first:last]
-        if out:
-            out[0] = (max(out[0][0], start), out[0][1])
-            out[-1] = (out[-1][0], min(out[-1][1], end))
-        return [i for i in out if i[1] > i[0]]
-
-    def between_many(self, starts: Sequence[float], ends: Sequence[float]) -> list[float]:
-        """Return ``between`` for many spans at once (vectorised with numpy)."""
-        import numpy as np  # noqa: PLC0415 - reports only
-
-        if not self.starts:
-            return [0.0] * len(starts)
-        first, last, before = np.asarray(self.starts), np.asarray(self.ends), np.asarray(self.before)
-
-        def until(moments: Any) -> Any:
-            index = np.searchsorted(first, moments, side="right")
-            safe = np.maximum(index - 1, 0)
-            inside = np.minimum(moments, last[safe]) - first[safe]
-            return np.where(index == 0, 0.0, before[safe] + inside)
-
-        a, b = np.asarray(starts, dtype=float), np.asarray(ends, dtype=float)
-        return list(np.where(b > a, until(b) - until(a), 0.0).tolist())
-
-    def between(self, start: float, end: float) -> float:
-        """Return the interval time within [start, end)."""
-        return self.until(end) - self.until(start) if end > start else 0.0
-
-
-def total(intervals: Iterable[Interval]) -> float:
-    """Return the summed length."""
-    return sum(end - start for start, end in intervals)
 
 
 @functools.lru_cache(maxsize=256)

@@ -10,10 +10,12 @@ import threading
 from collections import Counter, deque
 from dataclasses import dataclass, field
 
-from agent.messages import DeviceBody, HostBody, LockdownBody
+from agent.contract.messages import DeviceBody, HostBody, LockdownBody
 
 #: How many recent ``seq`` per agent are remembered for de-duplication.
 SEQ_WINDOW = 4096
+#: How many recent (arrival - ts) samples per agent measure its clock offset.
+CLOCK_SAMPLES = 32
 
 
 @dataclass(slots=True)
@@ -35,6 +37,10 @@ class SeqWindow:
         self.highest = max(self.highest, seq)
         return True
 
+    def discard(self, seq: int) -> None:
+        """Forget ``seq`` (its effects could not be stored: its redelivery must be processed)."""
+        self.seen.discard(seq)
+
 
 @dataclass(slots=True)
 class AgentState:
@@ -53,13 +59,34 @@ class AgentState:
     lockdown: LockdownBody | None = None
     lockdown_at: float = 0.0
     security_events: int = 0  # lockdown breaks reported by the agent
+    epoch: str = ""  # install identifier of the newest messages (a reinstalled agent has a new one)
     seqs: SeqWindow = field(default_factory=SeqWindow)
+    #: (arrival - ts) of its recent live messages: the smallest is latency minus the clock offset.
+    delays: deque[float] = field(default_factory=lambda: deque(maxlen=CLOCK_SAMPLES))
+    untrusted_times: int = 0  # messages stamped on arrival because the agent's clock was not trusted
+
+    def clock_offset(self) -> float | None:
+        """Return how far ahead of the collector the agent's clock runs (seconds), from its live messages.
+
+        The smallest ``arrival - ts`` of recent messages is the network delay minus the offset;
+        delays only add (a replayed outbox message is late, never early), so the minimum is the
+        best estimate, within the network latency.
+        """
+        return -min(self.delays) if self.delays else None
+
+    def declared_offline(self) -> bool:
+        """Return whether the agent said ``offline`` (or its Will did) after its last data."""
+        return self.status == "offline" and self.status_at >= self.data_at
 
     def is_up(self, now: float, stale_after: float) -> bool:
-        """Return whether the agent is alive: fresh, and not declared offline since its last data."""
+        """Return whether the agent is alive: fresh, and not declared offline since its last data.
+
+        This is the collector's one liveness rule: the exporter, the tracker and the status page
+        all ask it.
+        """
         if now - self.last_seen > stale_after:
             return False
-        return not (self.status == "offline" and self.status_at >= self.data_at)
+        return not self.declared_offline()
 
 
 @dataclass(slots=True)
@@ -101,8 +128,11 @@ class IngestCounters:
 
     accepted: Counter[str] = field(default_factory=Counter)  # by kind
     rejected: Counter[str] = field(default_factory=Counter)  # by reason
+    dropped: Counter[str] = field(default_factory=Counter)  # valid but not taken, by reason
     duplicates: int = 0
     stale_status: int = 0
+    unknown_reason_codes: int = 0  # codes a newer agent sent that this collector does not know
+    untrusted_times: int = 0  # messages stamped on arrival (agent clock off)
 
 
 class FleetState:
@@ -115,6 +145,8 @@ class FleetState:
         self.devices: dict[tuple[str, str], DeviceRecord] = {}
         self.counters = IngestCounters()
         self.mqtt_connected = False
+        #: Why the history cannot be written now (``None`` when it can): /healthz and a metric say it.
+        self.storage_error: str | None = None
 
     def agent(self, site: str, agent: str) -> AgentState:
         """Return the state of an agent, creating it on first sight (call with the lock held)."""

@@ -1,10 +1,17 @@
-"""Live availability: member and service states now, their transitions, and the time counters.
+"""Availability, at event time into the history and live into the counters.
 
-The tracker turns the fleet state into the declared services' states (``sites.toml``), records
-every transition in the history, and accumulates per site and service the open, available,
-unknown and maintenance seconds that Prometheus scrapes as counters. It runs after every
-accepted message (so a transition is durable before the message is acknowledged) and on a
-timer (so that silence turns into ``unknown`` even when nothing arrives).
+Two jobs, one place:
+
+* :meth:`Tracker.observe` — for each accepted message, before it is acknowledged: the states of
+  the members it is about (a device by each function its services need, a PC) recorded in the
+  history at the instant the agent observed them (guarded by ``collector.ingest``), and the time
+  it covers (``History.observed``). « Non mesuré » in reports is time no observation covered, so
+  readings that arrive late (outbox replay, broker queue after a collector restart) still count.
+* :meth:`Tracker.evaluate` — on a timer: the live state of every declared service (the k-of-n
+  rule over members that exist now) and the per site and service open, available, unknown and
+  maintenance seconds Prometheus scrapes as counters. The counters are a live view: what was
+  known when the time passed; the report, computed from the history, is authoritative
+  (``docs/decisions.md``).
 """
 
 from __future__ import annotations
@@ -13,9 +20,13 @@ import logging
 import threading
 from collections.abc import Callable
 
-from collector.availability import MemberState, Transition, Usability, down_causes, service_state
+from agent.contract.messages import DeviceMessage, HostMessage, LockdownMessage, StatusMessage
+from collector.availability import MemberState, Usability, service_state
 from collector.history import History
-from collector.sites import Calendar, SitesFile, intersect, subtract, total
+from collector.ingest import Accepted
+from collector.intervals import intersect, subtract, total
+from collector.members import member_now
+from collector.sites import Calendar, Site, SitesFile
 from collector.state import FleetState
 
 _LOGGER = logging.getLogger(__name__)
@@ -23,10 +34,13 @@ _LOGGER = logging.getLogger(__name__)
 Snapshot = tuple[dict[str, bool], dict[tuple[str, str], Usability], dict[tuple[str, str, str], float]]
 COUNTER_NAMES = ("open", "available", "unknown", "maintenance")
 HEARTBEAT_KEY = "last_alive"
+INF = float("inf")
+#: State of agents and devices silent for longer than this is dropped from memory.
+PRUNE_SILENT_AFTER = 7 * 86_400.0
 
 
 class Tracker:
-    """Availability of every declared service, live."""
+    """Availability of every declared service."""
 
     def __init__(
         self,
@@ -37,7 +51,7 @@ class Tracker:
         stale_after: float,
         now: float,
     ) -> None:
-        """Load counters, and mark the time the collector was away as unknown in the history."""
+        """Load the persisted counters."""
         self.sites = sites
         self.fleet = fleet
         self.history = history
@@ -47,47 +61,98 @@ class Tracker:
         self.services: dict[tuple[str, str], Usability] = {}
         self.last_eval: dict[str, float] = {}
         self.lock = threading.RLock()
-        self._close_gap(now)
+        self.started = now
 
-    def _close_gap(self, now: float) -> None:
-        """Nobody watched while the collector was stopped: that time is unknown, not 'as before'."""
-        heartbeat = self.history.get_meta(HEARTBEAT_KEY)
-        if heartbeat is None:
+    # ------------------------------------------------------------------ event time
+    def observe(self, accepted: Accepted) -> None:
+        """Write the history effects of one accepted message (one transaction).
+
+        Raises:
+            sqlite3.Error, OSError: when the history cannot be written (the caller must not
+                acknowledge the message).
+        """
+        message = accepted.message
+        site = self.sites.sites.get(message.site)
+        if site is None:
             return
-        at = min(float(heartbeat), now)
-        for site_id, site in self.sites.sites.items():
-            keys: list[tuple[str, str]] = [("service", name) for name in site.services]
-            keys += [(kind, member) for service in site.services.values() for kind, member in service.members]
-            for kind, member in keys:
-                last = self.history.last_state(site_id, kind, member)
-                if last is not None and last != "unknown":
-                    self.history.record(site_id, kind, member, at, "unknown", ("collector_stopped",))
+        with self.history.batch():
+            if isinstance(message, DeviceMessage):
+                self._device(site, message, accepted.at)
+            elif isinstance(message, HostMessage | LockdownMessage):
+                self._pc_data(site, message, accepted)
+            elif isinstance(message, StatusMessage):
+                self._pc_status(site, message, accepted)
 
-    # ------------------------------------------------------------------ members
+    def _device(self, site: Site, message: DeviceMessage, at: float) -> None:
+        body = message.body
+        device = body.device
+        functions = {
+            (site.function_of(name) or "")
+            for name, service in site.service_items()
+            if device in service.devices
+        }
+        for function in sorted(functions):
+            state = body.function_state(function) if function else body.state
+            reasons = tuple(
+                r.code for r in body.reasons
+                if not function or (function in r.functions if r.functions else _affects(r.code, function))
+            )  # fmt: skip
+            self.history.record(message.site, "device", device, at, state, reasons, function=function)
+        self.history.observed(message.site, "device", device, at, at + self.stale_after)
+
+    def _is_pc(self, site: Site, agent: str) -> bool:
+        return any(agent in service.pcs for service in site.services.values())
+
+    def _pc_data(self, site: Site, message: HostMessage | LockdownMessage, accepted: Accepted) -> None:
+        agent_id, at = message.agent, accepted.at
+        if not self._is_pc(site, agent_id):
+            return
+        if accepted.was_offline:
+            self.history.close_run(message.site, "pc", agent_id, at)  # the offline run ends: it is back
+        with self.fleet.lock:
+            lockdown = self.fleet.agents[(message.site, agent_id)].lockdown
+        state: MemberState = "ok"
+        reasons: tuple[str, ...] = ()
+        if lockdown is not None and not lockdown.intact:
+            state, reasons = "down", ("lockdown_broken",)
+        self.history.record(message.site, "pc", agent_id, at, state, reasons)
+        self.history.observed(message.site, "pc", agent_id, at, at + self.stale_after)
+
+    def _pc_status(self, site: Site, message: StatusMessage, accepted: Accepted) -> None:
+        agent_id, at = message.agent, accepted.at
+        if message.body.state == "offline":
+            # Its devices were watched by it: their observed time ends now unless another agent watches them.
+            with self.fleet.lock:
+                alone = [
+                    device for (dev_site, device), record in self.fleet.devices.items()
+                    if dev_site == message.site and set(record.observations) == {agent_id}
+                ]  # fmt: skip
+            for device in alone:
+                self.history.close_run(message.site, "device", device, at)
+            if self._is_pc(site, agent_id):
+                self.history.record(message.site, "pc", agent_id, at, "down", ("pc_off",))
+                # A PC that said it stops is known to be off until it says otherwise.
+                self.history.observed(message.site, "pc", agent_id, at, INF)
+        elif accepted.was_offline and self._is_pc(site, agent_id):
+            self.history.close_run(message.site, "pc", agent_id, at)
+            self.history.record(message.site, "pc", agent_id, at, "ok", ())
+            self.history.observed(message.site, "pc", agent_id, at, at + self.stale_after)
+
+    # ------------------------------------------------------------------ live
     def member_state(
-        self, site: str, kind: str, member: str, now: float
+        self, site: str, kind: str, member: str, now: float, function: str | None = None
     ) -> tuple[MemberState, tuple[str, ...]]:
         """Return a member's state now, with its reason codes (call with the fleet lock held)."""
-        if kind == "device":
-            record = self.fleet.devices.get((site, member))
-            current = record.current(self.fleet, now, self.stale_after) if record else None
-            if current is None:
-                return "unknown", ()
-            return current.body.state, tuple(r.code for r in current.body.reasons)
-        agent = self.fleet.agents.get((site, member))
-        if agent is None:
-            return "unknown", ()
-        if agent.status == "offline" and agent.status_at >= agent.data_at:
-            return "down", ("pc_off",)
-        if not agent.is_up(now, self.stale_after):
-            return "unknown", ()
-        if agent.lockdown is not None and not agent.lockdown.intact:
-            return "down", ("lockdown_broken",)
-        return "ok", ()
+        declared = self.sites.sites[site].member(kind, member) if site in self.sites.sites else None
+        if declared is not None:
+            born, retired = declared.life(self.sites.sites[site].tz)
+            if not born <= now < retired:
+                return "absent", ()
+        current = member_now(self.fleet, site, kind, member, now, self.stale_after, function)
+        return current.state, current.reasons
 
-    # ------------------------------------------------------------------ evaluation
     def evaluate(self, now: float, sites: list[str] | None = None) -> None:
-        """Bring the given sites (all by default) up to ``now``."""
+        """Bring the given sites (all by default) up to ``now``: live states and counters."""
         with self.fleet.lock, self.lock:
             for site_id in sites if sites is not None else list(self.sites.sites):
                 if site_id in self.sites.sites:
@@ -109,17 +174,13 @@ class Tracker:
                     self._add(site_id, name, "available", measured)
                 elif during == "unknown":
                     self._add(site_id, name, "unknown", measured)
-        for name, service in site.services.items():
-            current = []
-            for kind, member in service.members:
-                member_state, reasons = self.member_state(site_id, kind, member, now)
-                self.history.record(site_id, kind, member, now, member_state, reasons)
-                current.append(Transition(now, member_state, reasons))
-            usable = service_state((c.state for c in current), service.min_usable)
-            causes = down_causes(current) if usable == "down" else ()
-            stored = {"up": "ok", "down": "down", "unknown": "unknown"}[usable]
-            self.history.record(site_id, "service", name, now, stored, causes)
-            self.services[(site_id, name)] = usable
+        for service_name, service in site.service_items():
+            function = site.function_of(service_name)
+            states = [
+                self.member_state(site_id, kind, member, now, function if kind == "device" else None)[0]
+                for kind, member in service.members
+            ]
+            self.services[(site_id, service_name)] = service_state(states, service.min_usable)
         self.last_eval[site_id] = now
 
     def _add(self, site: str, service: str, name: str, seconds: float) -> None:
@@ -128,7 +189,7 @@ class Tracker:
         self.counters[(site, service, name)] += seconds
 
     def checkpoint(self, now: float) -> None:
-        """Persist the counters and the heartbeat (the gap after a crash starts here)."""
+        """Persist the counters and the heartbeat."""
         with self.lock:
             counters = dict(self.counters)
         self.history.save_counters(counters)
@@ -144,9 +205,32 @@ class Tracker:
                     services.setdefault((site_id, name), "unknown")
             return opened, services, dict(self.counters)
 
+    def prune(self, now: float, forget: Callable[[str, str], None] | None = None) -> int:
+        """Forget agents and devices silent for longer than :data:`PRUNE_SILENT_AFTER`; return how many."""
+        limit = now - PRUNE_SILENT_AFTER
+        with self.fleet.lock:
+            agents = [key for key, agent in self.fleet.agents.items() if agent.last_seen < limit]
+            for key in agents:
+                del self.fleet.agents[key]
+                if forget is not None:
+                    forget(*key)
+            devices = [
+                key for key, record in self.fleet.devices.items()
+                if all(o.seen_at < limit for o in record.observations.values())
+            ]  # fmt: skip
+            for key in devices:
+                del self.fleet.devices[key]
+        return len(agents) + len(devices)
+
+
+def _affects(code: str, function: str) -> bool:
+    from agent.contract.reasons import describe  # noqa: PLC0415
+
+    return describe(code).affects(function)
+
 
 class TrackerLoop(threading.Thread):
-    """Evaluate every site on a timer, checkpoint, and prune old history once a day."""
+    """Evaluate every site on a timer, checkpoint, and prune old history and silent state once a day."""
 
     def __init__(
         self,
@@ -155,6 +239,7 @@ class TrackerLoop(threading.Thread):
         every: float,
         retention_seconds: float,
         clock: Callable[[], float],
+        forget: Callable[[str, str], None] | None = None,
     ) -> None:
         """Prepare the loop."""
         super().__init__(name="tracker", daemon=True)
@@ -162,6 +247,7 @@ class TrackerLoop(threading.Thread):
         self.every = every
         self.retention_seconds = retention_seconds
         self.clock = clock
+        self.forget = forget
         self.stopping = threading.Event()
         self._last_prune = 0.0
 
@@ -178,9 +264,12 @@ class TrackerLoop(threading.Thread):
             self.tracker.checkpoint(now)
             if now - self._last_prune > 86_400:
                 pruned = self.tracker.history.prune(now - self.retention_seconds)
+                forgotten = self.tracker.prune(now, self.forget)
                 self._last_prune = now
-                if pruned:
-                    _LOGGER.info("history: pruned %d transition(s) older than the retention", pruned)
+                if pruned or forgotten:
+                    _LOGGER.info(
+                        "pruned %d old transition(s) and %d silent agent(s)/device(s)", pruned, forgotten
+                    )
         except Exception:  # the loop must outlive a bad round
             _LOGGER.exception("availability evaluation failed")
 
@@ -189,4 +278,7 @@ class TrackerLoop(threading.Thread):
         self.stopping.set()
         if self.is_alive():
             self.join(10)
-        self.tracker.checkpoint(self.clock())
+        try:
+            self.tracker.checkpoint(self.clock())
+        except Exception:  # a full disk at shutdown must not hide the cause in a traceback
+            _LOGGER.exception("last checkpoint failed")

@@ -23,10 +23,10 @@ dashboard = Dashboard(
             description="Alertes Prometheus en cours (équipe, gravité, site).",
         ),
         table(
-            "Appareils hors service",
-            f'{d.DEVICE_STATE.key}{{state="down"}} == 1',
+            "Fonctions hors service",
+            f'{d.DEVICE_FUNCTION_STATE.key}{{state="down"}} == 1',
             pos(0, 10, 12, 9),
-            description="Imprimantes et scanners hors service.",
+            description="Impression ou numérisation hors service, par appareil (un copieur peut encore scanner sans toner).",
         ),
         table(
             "Services indisponibles",

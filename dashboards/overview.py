@@ -7,16 +7,18 @@ from grafanalib.core import Dashboard, Time
 from collector import descriptions as d
 from dashboards.common import bars, pos, series, stat, table, target, templating
 
-OPEN, AVAILABLE = d.SERVICE_COUNTERS["open"].key, d.SERVICE_COUNTERS["available"].key
-UNKNOWN, MAINTENANCE = d.SERVICE_COUNTERS["unknown"].key, d.SERVICE_COUNTERS["maintenance"].key
+OPEN, AVAILABLE = d.SERVICE_OPEN_SECONDS.series, d.SERVICE_AVAILABLE_SECONDS.series
+UNKNOWN, MAINTENANCE = d.SERVICE_UNKNOWN_SECONDS.series, d.SERVICE_MAINTENANCE_SECONDS.series
 
 #: Availability over the selected range, exactly: counters of seconds, never an average of ratios.
 AVAILABILITY = (
-    f"sort(sum by (site, service) (increase({AVAILABLE}_total[$__range])) / "
-    f"(sum by (site, service) (increase({OPEN}_total[$__range])) - sum by (site, service) (increase({UNKNOWN}_total[$__range])) "
-    f"- sum by (site, service) (increase({MAINTENANCE}_total[$__range])) > 0))"
+    f"sort(sum by (site, service) (increase({AVAILABLE}[$__range])) / "
+    f"(sum by (site, service) (increase({OPEN}[$__range])) - sum by (site, service) (increase({UNKNOWN}[$__range])) "
+    f"- sum by (site, service) (increase({MAINTENANCE}[$__range])) > 0))"
 )
-UNKNOWN_SHARE = f"sum by (site) (increase({UNKNOWN}_total[$__range])) / (sum by (site) (increase({OPEN}_total[$__range])) > 0)"
+UNKNOWN_SHARE = (
+    f"sum by (site) (increase({UNKNOWN}[$__range])) / (sum by (site) (increase({OPEN}[$__range])) > 0)"
+)
 
 dashboard = Dashboard(
     title="ESC — vue d'ensemble",
@@ -42,9 +44,9 @@ dashboard = Dashboard(
         ),
         stat(
             "Appareils hors service",
-            f'count({d.DEVICE_STATE.key}{{state="down"}} == 1) or vector(0)',
+            f'count(max by (site, device) ({d.DEVICE_FUNCTION_STATE.key}{{state="down"}}) == 1) or vector(0)',
             pos(12, 0, 6, 4),
-            description="Imprimantes et scanners hors service en ce moment.",
+            description="Imprimantes et scanners dont l'impression ou la numérisation est hors service en ce moment.",
             red_above=1,
         ),
         stat(

@@ -28,14 +28,14 @@ dashboard = Dashboard(
         ),
         stat(
             "Depuis le démarrage",
-            f"esc_host_uptime_seconds{{{S}}}",
+            f"{d.HOST_UPTIME.key}{{{S}}}",
             pos(6, 0, 6, 4),
             description="Temps écoulé depuis le démarrage du poste.",
             unit="s",
         ),
         stat(
             "Sessions ouvertes",
-            f"esc_host_user_sessions{{{S}}}",
+            f"{d.HOST_USER_SESSIONS.key}{{{S}}}",
             pos(12, 0, 6, 4),
             description="Nombre de sessions (jamais les noms).",
         ),
@@ -48,8 +48,8 @@ dashboard = Dashboard(
         series(
             "Charge et processeur",
             [
-                target(f"esc_host_load1{{{S}}}", "charge 1 min", ref="A"),
-                target(f"esc_host_cpu_usage_ratio{{{S}}}", "processeur", ref="B"),
+                target(f"{d.HOST_LOAD1.key}{{{S}}}", "charge 1 min", ref="A"),
+                target(f"{d.HOST_CPU_USAGE.key}{{{S}}}", "processeur", ref="B"),
             ],
             pos(0, 4, 12, 8),
             description="Charge moyenne sur une minute et part du processeur occupée.",
@@ -58,12 +58,12 @@ dashboard = Dashboard(
             "Mémoire et disque libres",
             [
                 target(
-                    f"esc_host_memory_available_bytes{{{S}}} / esc_host_memory_total_bytes{{{S}}}",
+                    f"{d.HOST_MEMORY_AVAILABLE.key}{{{S}}} / {d.HOST_MEMORY_TOTAL.key}{{{S}}}",
                     "mémoire",
                     ref="A",
                 ),
                 target(
-                    f"esc_host_disk_free_bytes{{{S}}} / esc_host_disk_total_bytes{{{S}}}",
+                    f"{d.HOST_DISK_FREE.key}{{{S}}} / {d.HOST_DISK_TOTAL.key}{{{S}}}",
                     "disque {{mount}}",
                     ref="B",
                 ),
@@ -80,7 +80,7 @@ dashboard = Dashboard(
         ),
         series(
             "File d'attente de l'agent",
-            [target(f"esc_agent_outbox_messages{{{S}}}", "en attente")],
+            [target(f"{d.AGENT_OUTBOX.key}{{{S}}}", "en attente")],
             pos(16, 12, 8, 9),
             description="Messages que le poste n'a pas encore pu envoyer (coupure réseau ou broker injoignable).",
         ),

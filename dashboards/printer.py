@@ -32,7 +32,7 @@ dashboard = Dashboard(
         ),
         series(
             "Pages par jour",
-            [target(f"increase({d.PRINTER_PAGES.key}_total{{{S}}}[1d])", "pages")],
+            [target(f"increase({d.PRINTER_PAGES.series}{{{S}}}[1d])", "pages")],
             pos(0, 9, 12, 8),
             description="Pages imprimées sur 24 heures glissantes.",
         ),

@@ -14,7 +14,7 @@ from helpers.broker import Broker
 from helpers.collector import start_collector
 from helpers.processes import REPO, require_program, run_cli, stop_process, wait_for
 from helpers.recordings import recording, supply_level
-from helpers.sites import service, site, sites_toml
+from helpers.sites import member, service, site, sites_toml
 from helpers.snmp import Simulator
 
 
@@ -27,6 +27,7 @@ def sites(hours: str) -> str:
             opening_hours=hours,
             contact="secretariat.maurepas@example.org",
             services={"impression": service(devices=["imprimante-accueil"])},
+            agents={"accueil-pc1": member("le poste 1 de l'accueil")},
         ),
         site(
             "kleber",
@@ -34,6 +35,7 @@ def sites(hours: str) -> str:
             opening_hours="24/7",
             contact="secretariat.kleber@example.org",
             services={"impression": service(devices=["copieur"])},
+            agents={"accueil-pc1": member("le poste 1 de l'accueil")},
         ),
     )
 
@@ -104,9 +106,9 @@ def test_toner_low_mails_the_site_secretariat_then_resolves(
     message = smtp_sink.to(mailbox)[0]
     subject = str(message["Subject"])
     assert subject.startswith("[ESC Maurepas] ")
-    assert "Toner noir presque vide — imprimante de l'accueil" in subject
+    assert "Toner noir presque vide — l'imprimante de l'accueil" in subject
     body = _body(message)
-    assert "À faire : Prévoir une cartouche de toner noir pour imprimante de l'accueil" in body
+    assert "À faire : Prévoir une cartouche de toner noir pour l'imprimante de l'accueil" in body
     assert "Bonjour" in body
     assert not smtp_sink.to("secretariat.kleber@example.org")  # another site's secretariat hears nothing
     assert not smtp_sink.to("technicien@example.org")  # nothing technical happened

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import msgspec
 import pytest
 
 from collector.availability import Transition, compute, member_segments, service_segments
@@ -13,7 +14,7 @@ from helpers.periods import HOURS, MONTH, NOV_END, NOV_START, PARIS, t
 
 
 def site(hours: str = HOURS, **extra: object) -> Site:
-    return Site.model_validate({"name": "ESC Test", "opening_hours": hours, **extra})
+    return msgspec.convert({"name": "ESC Test", "opening_hours": hours, **extra}, Site)
 
 
 def figures(

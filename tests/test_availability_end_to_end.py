@@ -18,7 +18,7 @@ from helpers.broker import Broker
 from helpers.collector import CollectorProc, start_collector
 from helpers.processes import free_port, stop_process, wait_for
 from helpers.recordings import jammed, recording
-from helpers.sites import service, site, sites_toml
+from helpers.sites import member, service, site, sites_toml
 from helpers.snmp import Simulator
 
 SITES = sites_toml(
@@ -28,6 +28,7 @@ SITES = sites_toml(
         opening_hours="24/7",
         contact="secretariat.maurepas@example.org",
         services={"impression": service(devices=["hp"]), "postes": service(pcs=["accueil-pc1"])},
+        agents={"pc-test": member("le poste de test")},
     )
 )
 
@@ -79,15 +80,23 @@ def test_services_counters_and_history(tmp_path: Path, mosquitto: Broker, snmpsi
         stop_process(agent)
         stop_process(collector.proc)
     db = tmp_path / "collector" / "history.sqlite3"
-    # The printer: degraded (tray 1 empty), jammed, then unknown once its only observer left.
-    assert states(db, "device", "hp")[-3:] == ["degraded", "down", "unknown"]
-    assert states(db, "service", "impression")[-3:] == ["ok", "down", "unknown"]
-    assert states(db, "pc", "accueil-pc1")[-1] == "down"
+    # The printer, judged by printing: degraded (tray 1 empty), then jammed. Once its only observer
+    # left, nobody observes it: its coverage run ends (no "unknown" row: unknown is what no run covers).
+    assert states(db, "device", "hp")[-2:] == ["degraded", "down"]
     with sqlite3.connect(db) as conn:
+        functions = {row[0] for row in conn.execute("SELECT function FROM transitions WHERE member='hp'")}
+        assert functions == {"print"}
+        runs = conn.execute("SELECT start, end FROM coverage WHERE kind='device' AND member='hp'").fetchall()
+        stopped = conn.execute(
+            "SELECT ts FROM transitions WHERE kind='pc' AND member='accueil-pc1' ORDER BY id DESC LIMIT 1"
+        ).fetchone()[0]
         reasons = conn.execute(
-            "SELECT reasons FROM transitions WHERE kind='service' AND member='postes' ORDER BY id DESC LIMIT 1"
-        )
-        assert json.loads(reasons.fetchone()[0]) == ["pc_off"]
+            "SELECT reasons FROM transitions WHERE kind='pc' AND member='accueil-pc1' ORDER BY id DESC LIMIT 1"
+        ).fetchone()[0]
+    assert len(runs) == 1
+    assert runs[0][1] == stopped  # the agent's clean stop ends the printer's observed time
+    assert states(db, "pc", "accueil-pc1")[-1] == "down"
+    assert json.loads(reasons) == ["pc_off"]
     # Counters survive the restart.
     again = start(tmp_path / "collector", mosquitto)
     try:
@@ -111,7 +120,7 @@ def test_kill_9_during_ingestion_loses_no_transition(tmp_path: Path, mosquitto: 
             body = DeviceBody(device="hp", kind="printer", reachable=True, state="down" if down else "ok",
                               label="x", reasons=(Reason(code="jam", label="Bourrage papier"),) if down else ())  # fmt: skip
             message = DeviceMessage(
-                site="maurepas", agent="pc-test", seq=seq, ts=datetime.now(UTC), body=body
+                v=1, site="maurepas", agent="pc-test", seq=seq, ts=datetime.now(UTC), body=body
             )
             client.publish("esc/v1/maurepas/pc-test/device/hp", encode(message), qos=1).wait_for_publish(5)
             published.append(body.state)
@@ -125,12 +134,11 @@ def test_kill_9_during_ingestion_loses_no_transition(tmp_path: Path, mosquitto: 
     # Restarted with the same MQTT session: the broker delivers what was not acknowledged.
     collector = start(folder, mosquitto, port=port)
     try:
-        wait_for(lambda: [s for s in states(db, "device", "hp") if s != "unknown"][-1:] == ["down"] and
-                 len([s for s in states(db, "device", "hp") if s != "unknown"]) >= 300, timeout=30,
-                 what="every transition recorded")  # fmt: skip
+        wait_for(lambda: states(db, "device", "hp")[-1:] == ["down"] and len(states(db, "device", "hp")) >= 300,
+                 timeout=30, what="every transition recorded")  # fmt: skip
     finally:
         stop_process(collector.proc)
-    recorded = [s for s in states(db, "device", "hp") if s != "unknown"]
+    recorded = states(db, "device", "hp")
     # Every published state change is in the history, in order; the restart may repeat the state in
     # force when the collector came back, never drop one.
     collapsed = [s for i, s in enumerate(recorded) if i == 0 or s != recorded[i - 1]]

@@ -16,7 +16,7 @@ from helpers.collector import start_collector
 from helpers.kiosk import build_kiosk, write_policy
 from helpers.processes import REPO, run_cli, stop_process, wait_for
 from helpers.recordings import jammed, recording
-from helpers.sites import service, site, sites_toml
+from helpers.sites import member, service, site, sites_toml
 from helpers.snmp import Simulator
 
 COMMITTED = REPO / "deploy" / "grafana" / "dashboards"
@@ -90,6 +90,7 @@ def test_every_query_returns_data_from_a_real_prometheus(
                 "numerisation": service(devices=["hp"]),
                 "postes": service(pcs=["accueil-pc1"]),
             },
+            devices={"hp": member("le copieur de l'accueil", functions=["print", "scan"])},
         )
     )
     root = tmp_path / "root"

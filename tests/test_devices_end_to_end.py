@@ -50,9 +50,20 @@ def test_once_publishes_printers_and_scanners(
     assert collector.value("esc_printer_input_level_ratio", **hp, input="1.2", name="Tray 2") == 0.4
     assert collector.value("esc_device_state", **hp, state="degraded") == 1.0
     assert collector.value("esc_device_state", **hp, state="ok") == 0.0
-    assert collector.value("esc_device_reason", **hp, reason="tray_empty", subject="1.1") == 1.0
+    assert (
+        collector.value(
+            "esc_device_reason",
+            **hp,
+            reason="tray_empty",
+            subject="1.1",
+            colour="",
+            place="bac 1",
+            reference="",
+        )
+        == 1.0
+    )
     model = "HP Color LaserJet flow MFP M880"
-    info = {**hp, "kind": "printer", "name": "imprimante de l'accueil", "model": model, "serial": ""}
+    info = {**hp, "kind": "printer", "name": "l'imprimante de l'accueil", "model": model, "serial": ""}
     assert collector.value("esc_device_info", **info) == 1.0
 
     brother = {**SITE, "device": "brother-etage"}
@@ -69,7 +80,18 @@ def test_once_publishes_printers_and_scanners(
 
     jammed_printer = {**SITE, "device": "hp-jam"}
     assert collector.value("esc_device_state", **jammed_printer, state="down") == 1.0
-    assert collector.value("esc_device_reason", **jammed_printer, reason="jam", subject="1.2") == 1.0
+    assert (
+        collector.value(
+            "esc_device_reason",
+            **jammed_printer,
+            reason="jam",
+            subject="1.2",
+            colour="",
+            place="bac 2",
+            reference="",
+        )
+        == 1.0
+    )
     alert = {**jammed_printer, "alert": "jam", "group": "input", "group_index": "2", "location": "4",
              "severity": "critical"}  # fmt: skip
     assert collector.value("esc_printer_alert", **alert) == 1.0
@@ -77,7 +99,12 @@ def test_once_publishes_printers_and_scanners(
 
     absent = {**SITE, "device": "absent"}
     assert collector.value("esc_device_up", **absent) == 0.0
-    assert collector.value("esc_device_reason", **absent, reason="unreachable", subject="") == 1.0
+    assert (
+        collector.value(
+            "esc_device_reason", **absent, reason="unreachable", subject="", colour="", place="", reference=""
+        )
+        == 1.0
+    )
 
     scanner = {**SITE, "device": "scanner-accueil"}
     assert collector.value("esc_device_state", **scanner, state="down") == 1.0
@@ -137,7 +164,15 @@ def test_agent_keeps_running_when_a_printer_dies(
     try:
         wait_for(lambda: collector.value("esc_device_up", **SITE, device="hp-accueil") == 1.0, timeout=15,
                  what="the live printer")  # fmt: skip
-        dead_reason = {**SITE, "device": "mort", "reason": "unreachable", "subject": ""}
+        dead_reason = {
+            **SITE,
+            "device": "mort",
+            "reason": "unreachable",
+            "subject": "",
+            "colour": "",
+            "place": "",
+            "reference": "",
+        }
         wait_for(lambda: collector.value("esc_device_reason", **dead_reason) == 1.0, timeout=30,
                  what="the dead printer unreachable")  # fmt: skip
         agent_labels = {"site": "maurepas", "agent": "accueil-pc1"}

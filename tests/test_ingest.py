@@ -27,13 +27,16 @@ HOST = HostBody(
 
 
 def host(seq: int, *, agent: str = "pc1", ts: float = T0) -> tuple[str, bytes]:
-    msg = HostMessage(site="maurepas", agent=agent, seq=seq, ts=datetime.fromtimestamp(ts, UTC), body=HOST)
+    msg = HostMessage(
+        v=1, site="maurepas", agent=agent, seq=seq, ts=datetime.fromtimestamp(ts, UTC), body=HOST
+    )
     return f"esc/v1/maurepas/{agent}/host", encode(msg)
 
 
 def status(seq: int, state: str, session: int, *, ts: float = T0) -> tuple[str, bytes]:
     reason = "birth" if state == "online" else "connection_lost"
     msg = StatusMessage(
+        v=1,
         site="maurepas",
         agent="pc1",
         seq=seq,
@@ -150,10 +153,10 @@ def test_rejections_are_counted_by_reason(
 
 
 def test_replays_from_before_a_restart_are_not_applied_twice() -> None:
-    remembered: list[tuple[str, str, int]] = []
+    remembered: list[tuple[str, str, int, str]] = []
     state = FleetState()
-    ingestor = Ingestor(state, processed_before={("maurepas", "pc1"): 10},
-                        remember=lambda site, agent, seq: remembered.append((site, agent, seq)))  # fmt: skip
+    ingestor = Ingestor(state, processed_before={("maurepas", "pc1", ""): 10},
+                        remember=lambda site, agent, seq, epoch: remembered.append((site, agent, seq, epoch)))  # fmt: skip
     assert (
         ingestor.handle(*host(9), now=T0) is Outcome.DUPLICATE
     )  # redelivered by the broker after the restart
@@ -161,4 +164,4 @@ def test_replays_from_before_a_restart_are_not_applied_twice() -> None:
     assert ingestor.handle(*host(11), now=T0) is Outcome.ACCEPTED
     # Status messages are judged by their session, not their seq (a Will carries an older seq).
     assert ingestor.handle(*status(5, "online", session=3), now=T0) is Outcome.ACCEPTED
-    assert remembered == [("maurepas", "pc1", 11)]
+    assert remembered == [("maurepas", "pc1", 11, "")]

@@ -69,7 +69,7 @@ def engine(config: Path) -> dict[str, object]:
     site = sites.sites["maurepas"]
     calendar = Calendar(site)
     timelines = history.timelines("maurepas", NOV_START, NOV_END)
-    members = {f"device:{m}": timelines[("device", m)] for m in ("hp", "sharp")}
+    members = {f"device:{m}": timelines[("device", m, "")] for m in ("hp", "sharp")}
     figures = compute(service_segments(members, 1, NOV_START, NOV_END), calendar.open_intervals(NOV_START, NOV_END),
                       start=NOV_START, end=NOV_END)  # fmt: skip
     history.close()

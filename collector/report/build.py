@@ -10,8 +10,10 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from collector.availability import Figures, compute, member_segments, service_segments
+from collector.availability import Figures
+from collector.figures import member_figures, member_timeline, service_figures
 from collector.history import History
+from collector.intervals import Measure
 from collector.sites import SERVICE_LABELS, Calendar, Site, SitesFile
 
 #: The socle serviciel: the services a site may promise, in report order.
@@ -95,30 +97,30 @@ def build_report(
             progress(site_id)
         start, end = period_of(site, first_day, last_day)
         calendar = Calendar(site)
-        opened = calendar.open_intervals(start, end)
-        site_report = SiteReport(site_id, site.name, site.timezone, start, end, sum(e - s for s, e in opened))
+        intervals = calendar.open_intervals(start, end)
+        opened = Measure(intervals)
+        site_report = SiteReport(
+            site_id, site.name, site.timezone, start, end, sum(e - s for s, e in intervals)
+        )
         timelines = history.timelines(site_id, start, end)
+        coverage = history.coverage(site_id, start, end)
         for name in SOCLE:
             service = site.services.get(name)  # type: ignore[call-overload]
             if service is None:
                 continue
-            members = {
-                f"{kind}:{member}": timelines.get((kind, member), []) for kind, member in service.members
-            }
-            maintenance = calendar.maintenance(name)
-            figures = compute(
-                service_segments(members, service.min_usable, start, end), opened,
-                start=start, end=end, maintenance=maintenance, blip_seconds=blip_seconds,
+            figures = service_figures(
+                site, name, timelines, start, end, coverage=coverage, calendar=calendar, opened=intervals,
+                blip_seconds=blip_seconds,
             )  # fmt: skip
             service_report = ServiceReport(
                 name, service.label or SERVICE_LABELS[name], service.min_usable, len(service.members), figures
             )
             for kind, member in service.members:
-                member_figures = compute(
-                    member_segments(timelines.get((kind, member), []), start, end), opened,
-                    start=start, end=end, blip_seconds=blip_seconds,
+                own = member_figures(
+                    member_timeline(site, name, kind, member, timelines, coverage, start, end),
+                    start, end, opened=opened, blip_seconds=blip_seconds,
                 )  # fmt: skip
-                service_report.members.append(MemberReport(kind, member, member_figures))
+                service_report.members.append(MemberReport(kind, member, own))
             site_report.services.append(service_report)
         report.sites.append(site_report)
     return report

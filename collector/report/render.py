@@ -8,50 +8,32 @@ matplotlib SVG embedded in the page; the PDF is the same HTML through WeasyPrint
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import io
 import json
 from pathlib import Path
 from typing import Any
 
-from collector.availability import CAUSE_LABELS, Figures
+from agent.contract import french
+from agent.contract.reasons import cause_label
+from collector.availability import Figures
 from collector.report.build import SOCLE, Report, ServiceReport
 from collector.sites import SERVICE_LABELS
 
 NARROW = "\u202f"
 
 
-def percent_fr(ratio: float | None, digits: int = 1) -> str:
-    """Return « 97,4 % » (narrow no-break space), or « sans objet »."""
-    if ratio is None:
-        return "sans objet"
-    return f"{ratio * 100:.{digits}f}".replace(".", ",") + f"{NARROW}%"
-
-
-def duration_fr(seconds: float) -> str:
-    """Return « 2 h 15 », « 45 min », « 30 s », « 0 »."""
-    seconds = round(seconds)
-    if seconds <= 0:
-        return "0"
-    if seconds < 60:
-        return f"{seconds} s"
-    minutes = seconds // 60
-    if minutes < 60:
-        return f"{minutes} min"
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours} h {minutes:02d}" if minutes else f"{hours} h"
+percent_fr = french.ratio
+duration_fr = french.duration
 
 
 def causes_fr(figures: Figures, limit: int = 3) -> str:
     """Return the main causes, e.g. « bourrage papier (2, 2 h 30) ; toner ou encre vide (1, 45 min) »."""
-    parts = [f"{CAUSE_LABELS.get(c, c)} ({n}, {duration_fr(s)})" for c, s, n in figures.causes[:limit]]
+    parts = [f"{cause_label(c)} ({n}, {duration_fr(s)})" for c, s, n in figures.causes[:limit]]
     return " ; ".join(parts) or "—"
 
 
 def _local(ts: float, tz: str) -> str:
-    from zoneinfo import ZoneInfo  # noqa: PLC0415
-
-    return dt.datetime.fromtimestamp(ts, ZoneInfo(tz)).strftime("%d/%m/%Y %H:%M")
+    return french.local(ts, tz).strftime("%d/%m/%Y %H:%M")
 
 
 # --------------------------------------------------------------------------- machine formats
@@ -102,7 +84,7 @@ def _figures_json(f: Figures, tz: str) -> dict[str, Any]:
         "unknown_ratio": f.unknown_ratio, "outage_seconds": f.outage_seconds,
         "longest_outage_seconds": f.longest_outage, "mttr_seconds": f.mttr, "blips": f.blips,
         "blip_seconds": f.blip_seconds,
-        "causes": [{"cause": c, "label": CAUSE_LABELS.get(c, c), "seconds": s, "outages": n} for c, s, n in f.causes],
+        "causes": [{"cause": c, "label": cause_label(c), "seconds": s, "outages": n} for c, s, n in f.causes],
         "outages": [
             {"start": _local(o.start, tz), "end": _local(o.end, tz), "start_ts": o.start, "end_ts": o.end,
              "open_seconds": o.open_seconds, "causes": list(o.causes), "ongoing": o.ongoing}
@@ -208,7 +190,7 @@ def render_html(report: Report) -> str:
         percent=percent_fr,
         duration=duration_fr,
         causes=causes_fr,
-        cause_labels=lambda causes: ", ".join(CAUSE_LABELS.get(c, c) for c in causes),
+        cause_labels=lambda causes: ", ".join(cause_label(c) for c in causes),
     )
     env.globals.update(local=_local)
     socle = [

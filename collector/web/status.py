@@ -12,18 +12,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from collector.availability import compute, service_segments
+from agent.contract import french
+from agent.contract.reasons import describe
+from collector.figures import Coverage, Timelines, service_figures
 from collector.history import History
-from collector.sites import SERVICE_LABELS, Calendar, SitesFile
+from collector.members import device_now, pc_now
+from collector.sites import SERVICE_LABELS, Calendar, Site, SitesFile
 from collector.state import FleetState
 
 SEVERITY_ORDER = {"down": 0, "degraded": 1}
-STATE_FR = {
-    "ok": "en service",
-    "degraded": "en service, à surveiller",
-    "down": "hors service",
-    "unknown": "état inconnu",
-}
 
 
 @dataclass
@@ -59,12 +56,11 @@ class SiteView:
     devices: list[tuple[str, str]] = field(default_factory=list)  # (name, French state)
 
 
-def _availability(history: History | None, calendar: Calendar, service_members: dict[str, list[object]],
-                  min_usable: int, start: float, end: float, maintenance: list[tuple[float, float]]) -> tuple[float | None, float | None]:  # fmt: skip
+def _availability(site: Site, name: str, history: History | None, calendar: Calendar, timelines: Timelines,
+                  coverage: Coverage, start: float, end: float) -> tuple[float | None, float | None]:  # fmt: skip
     if history is None or end <= start:
         return None, None
-    figures = compute(service_segments(service_members, min_usable, start, end), calendar.open_intervals(start, end),  # type: ignore[arg-type]
-                      start=start, end=end, maintenance=maintenance)  # fmt: skip
+    figures = service_figures(site, name, timelines, start, end, coverage=coverage, calendar=calendar)
     return figures.availability, figures.unknown_ratio
 
 
@@ -75,39 +71,40 @@ def site_view(site_id: str, sites: SitesFile, fleet: FleetState, history: Histor
     calendar = Calendar(site)
     view = SiteView(site_id, site.name, calendar.is_open(now))
     with fleet.lock:
-        for (dev_site, device), record in sorted(fleet.devices.items()):
-            if dev_site != site_id:
-                continue
-            current = record.current(fleet, now, stale_after)
-            name = (current.body.name if current and current.body.name else None) or device
-            state = current.body.state if current else "unknown"
-            view.devices.append((name, STATE_FR[state]))
-            if current is None:
-                continue
-            for reason in current.body.reasons:
-                view.todos.append(Todo(reason.label, name, reason.severity))
-        for (agent_site, agent_id), agent in sorted(fleet.agents.items()):
-            if agent_site != site_id:
-                continue
-            if agent.status == "offline" and agent.status_at >= agent.data_at:
-                view.todos.append(Todo("Poste éteint ou hors ligne", f"poste {agent_id}", "down"))
-            elif agent.is_up(now, stale_after) and agent.lockdown is not None and not agent.lockdown.intact:
-                view.todos.append(Todo("Le poste n'est plus verrouillé sur les sites administratifs : ne pas le "
-                                       "laisser au public, prévenir le technicien", f"poste {agent_id}", "down"))  # fmt: skip
+        known = {device for (dev_site, device) in fleet.devices if dev_site == site_id}
+        for device in sorted(known | set(site.declared_devices())):
+            current = device_now(fleet, site_id, device, now, stale_after)
+            body = current.body
+            name = site.device(device).name or (body.name if body and body.name else None) or device
+            view.devices.append((name, french.STATE_LABELS[current.state]))
+            for reason in body.reasons if body else ():
+                view.todos.append(Todo(reason.label, name, describe(reason.code).severity))
+        agents = {agent for (agent_site, agent) in fleet.agents if agent_site == site_id}
+        for agent_id in sorted(agents):
+            current = pc_now(fleet, site_id, agent_id, now, stale_after)
+            name = site.agent(agent_id).name or f"poste {agent_id}"
+            for code in current.reasons:
+                row = describe(code)
+                view.todos.append(Todo(row.title, name, row.severity))
     view.todos.sort(key=lambda t: (SEVERITY_ORDER.get(t.severity, 2), t.where, t.what))
     local_now = dt.datetime.fromtimestamp(now, calendar.tz)
     today = dt.datetime.combine(local_now.date(), dt.time(), calendar.tz).timestamp()
     month = dt.datetime.combine(local_now.date().replace(day=1), dt.time(), calendar.tz).timestamp()
     timelines = history.timelines(site_id, month, now) if history else {}
+    coverage = history.coverage(site_id, month, now) if history else {}
     for name, service in site.services.items():
-        members = {f"{k}:{m}": timelines.get((k, m), []) for k, m in service.members}
-        maintenance = calendar.maintenance(name)
-        day = _availability(history, calendar, members, service.min_usable, today, now, maintenance)  # type: ignore[arg-type]
-        whole = _availability(history, calendar, members, service.min_usable, month, now, maintenance)  # type: ignore[arg-type]
+        day = _availability(site, name, history, calendar, timelines, coverage, today, now)
+        whole = _availability(site, name, history, calendar, timelines, coverage, month, now)
         live = service_states.get((site_id, name), "unknown")
-        shown = {"up": "disponible", "down": "indisponible", "unknown": "non mesuré"}[live]
         view.services.append(
-            ServiceLine(service.label or SERVICE_LABELS[name], shown, day[0], whole[0], day[1], whole[1])
+            ServiceLine(
+                service.label or SERVICE_LABELS[name],
+                french.SERVICE_STATES[live],
+                day[0],
+                whole[0],
+                day[1],
+                whole[1],
+            )
         )
     return view
 
@@ -116,13 +113,11 @@ def render(template: str, **context: object) -> str:
     """Render one of the page templates."""
     import jinja2  # noqa: PLC0415
 
-    from collector.report.render import percent_fr  # noqa: PLC0415
-
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"), autoescape=True,
         trim_blocks=True, lstrip_blocks=True,
     )  # fmt: skip
-    env.filters["percent"] = percent_fr
+    env.filters["percent"] = french.ratio
     return env.get_template(template).render(**context)
 
 

@@ -44,10 +44,13 @@ class ServiceSpec:
     pcs: tuple[str, ...] = ()
     min_usable: int | None = None
     label: str | None = None
+    function: str | None = None
 
     def lines(self) -> list[str]:
         """Return the service table's ``key = value`` lines."""
         out = []
+        if self.function is not None:
+            out.append(f"function = {_string(self.function)}")
         if self.devices:
             out.append(f"devices = {_array(self.devices)}")
         if self.pcs:
@@ -56,6 +59,27 @@ class ServiceSpec:
             out.append(f"min_usable = {self.min_usable}")
         if self.label is not None:
             out.append(f"label = {_string(self.label)}")
+        return out
+
+
+@dataclass(frozen=True)
+class MemberSpec:
+    """A device (with its functions) or an agent of the site, its name and its dated life."""
+
+    name: str | None = None
+    functions: tuple[str, ...] = ()
+    since: str | None = None
+    until: str | None = None
+
+    def lines(self) -> list[str]:
+        """Return the member table's ``key = value`` lines."""
+        out = [
+            f"{k} = {_string(v)}"
+            for k, v in (("name", self.name), ("since", self.since), ("until", self.until))
+            if v
+        ]
+        if self.functions:
+            out.append(f"functions = {_array(self.functions)}")
         return out
 
 
@@ -88,6 +112,8 @@ class SiteSpec:
     closures: tuple[WindowSpec, ...] = ()
     maintenance: tuple[WindowSpec, ...] = ()
     services: Mapping[str, ServiceSpec] = field(default_factory=dict)
+    devices: Mapping[str, MemberSpec] = field(default_factory=dict)
+    agents: Mapping[str, MemberSpec] = field(default_factory=dict)
 
     def replace(self, **changes: Any) -> SiteSpec:
         """Return a copy with some fields changed (e.g. a broken variant for a validation test)."""
@@ -107,6 +133,10 @@ class SiteSpec:
             lines.append(f"closures = [{', '.join(w.toml() for w in self.closures)}]")
         if self.maintenance:
             lines.append(f"maintenance = [{', '.join(w.toml() for w in self.maintenance)}]")
+        for device_id, device in self.devices.items():
+            lines += [f"[sites.{self.id}.devices.{device_id}]", *device.lines()]
+        for agent_id, agent in self.agents.items():
+            lines += [f"[sites.{self.id}.agents.{agent_id}]", *agent.lines()]
         for name, svc in self.services.items():
             lines += [f"[sites.{self.id}.services.{name}]", *svc.lines()]
         return "\n".join(lines) + "\n"
@@ -118,9 +148,21 @@ def service(
     pcs: Iterable[str] = (),
     min_usable: int | None = None,
     label: str | None = None,
+    function: str | None = None,
 ) -> ServiceSpec:
     """A service of ``devices`` (printer and scanner ids) and ``pcs`` (agent ids)."""
-    return ServiceSpec(tuple(devices), tuple(pcs), min_usable, label)
+    return ServiceSpec(tuple(devices), tuple(pcs), min_usable, label, function)
+
+
+def member(
+    name: str | None = None,
+    *,
+    functions: Iterable[str] = (),
+    since: str | None = None,
+    until: str | None = None,
+) -> MemberSpec:
+    """A device or agent declaration: ``functions`` for devices (``print``, ``scan``)."""
+    return MemberSpec(name, tuple(functions), since, until)
 
 
 def closure(start: str, end: str, reason: str | None = None) -> WindowSpec:
@@ -144,10 +186,12 @@ def site(
     closures: Iterable[WindowSpec] = (),
     maintenance: Iterable[WindowSpec] = (),
     services: Mapping[str, ServiceSpec] | None = None,
+    devices: Mapping[str, MemberSpec] | None = None,
+    agents: Mapping[str, MemberSpec] | None = None,
 ) -> SiteSpec:
     """A site ``site_id`` open ``opening_hours`` (OpenStreetMap syntax) offering ``services``."""
     return SiteSpec(site_id, name, opening_hours, contact, timezone, holidays_subdivision, tuple(closures),
-                    tuple(maintenance), dict(services or {}))  # fmt: skip
+                    tuple(maintenance), dict(services or {}), dict(devices or {}), dict(agents or {}))  # fmt: skip
 
 
 def sites_toml(*sites: SiteSpec) -> str:
