@@ -1,6 +1,6 @@
 """The agent's MQTT session (paho-mqtt 2, callback API v2).
 
-Liveness follows DESIGN.md §3 and lesson 10: a retained ``online`` birth on every
+Liveness follows docs/design.md §3 and lesson 10: a retained ``online`` birth on every
 (re)connection, a retained Last Will ``offline``, an ``offline`` published by the agent
 itself before a clean disconnect (the broker does not send the Will then), and a session
 counter carried by both, so that the Will of a dead connection that lands after the new

@@ -1,6 +1,6 @@
 """Availability during opening hours: pure computation over intervals (no clock, no I/O).
 
-The rules (DESIGN.md §5), so that every number can be recomputed by hand:
+The rules (docs/design.md §5), so that every number can be recomputed by hand:
 
 * a member (device or PC) is *usable* when ``ok`` or ``degraded``; ``down`` is not usable;
   ``unknown`` is neither. A member exists between its start (``since`` in ``sites.toml``, else

@@ -1,7 +1,7 @@
 """Fleet state in memory: the latest reading of every agent, keyed by (site, agent).
 
 Nothing here assumes a single collector: state is keyed by site, so collectors partitioned
-by topic filter each hold their own sites (DESIGN.md §8).
+by topic filter each hold their own sites (docs/design.md §8).
 """
 
 from __future__ import annotations

@@ -11,7 +11,7 @@ from pathlib import Path
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 
-from agent.messages import DeviceBody, DeviceMessage, Reason, encode
+from agent.contract.messages import DeviceBody, DeviceMessage, Reason, encode
 
 from helpers.agent import printer_block, start_agent, write_agent_config
 from helpers.broker import Broker

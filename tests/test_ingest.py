@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 from prometheus_client import CollectorRegistry
 
-from agent.messages import HostBody, HostMessage, StatusBody, StatusMessage, encode
+from agent.contract.messages import HostBody, HostMessage, StatusBody, StatusMessage, encode
 from collector.exporter import FleetCollector
 from collector.ingest import Ingestor, Outcome
 from collector.state import SEQ_WINDOW, FleetState

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from agent.contract.messages import PrinterStatus
 from agent.devices import printer_status
-from agent.messages import PrinterStatus
 from agent.printers.parse import Thresholds, clean_text, decode_error_state, parse_printer
 from agent.printers.snmprec import parse_snmprec
 from agent.printers.vendors import hp_supply_description, override_for

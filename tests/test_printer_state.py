@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from agent.contract.messages import PrinterStatus, ScannerStatus
 from agent.devices import DeviceTracker, printer_status
-from agent.messages import PrinterStatus, ScannerStatus
 from agent.printers.parse import Thresholds
 from agent.printers.snmprec import parse_snmprec
 from agent.printers.state import StateOptions, derive

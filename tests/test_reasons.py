@@ -73,7 +73,7 @@ def test_rows_are_consistent(row: object) -> None:
         assert "  " not in text
 
 
-# The examples people read, written by hand (DESIGN.md §5 "per function", GLOSSAIRE.md).
+# The examples people read, written by hand (docs/design.md §5 "per function", docs/glossaire.md).
 @pytest.mark.parametrize(
     ("code", "function", "affected"),
     [

@@ -1,4 +1,4 @@
-"""French wording rules shared by every output people read (GLOSSAIRE.md, in ``docs/``).
+"""French wording rules shared by every output people read (``docs/glossaire.md``).
 
 One place for the words and the small grammar the status page, the e-mails, the reports and
 the agent's labels need:

@@ -6,7 +6,7 @@ in its history. Its row here says everything the rest of the product needs to kn
 * ``severity`` — ``down`` (this reason alone makes the function unusable) or ``degraded``;
 * ``functions`` — which functions of the device it affects (``print``, ``scan``, or every
   function the member offers, :data:`ALL`): no toner does not stop scanning, an ADF jam does
-  not stop printing (DESIGN.md §5, "per function");
+  not stop printing (docs/design.md §5, "per function");
 * ``cause`` — the family the coordinator reads in reports (:data:`CAUSES`);
 * ``title`` and ``action`` — the French the secretariat reads, as phrase templates of
   :mod:`agent.contract.french` (fields: ``colour``, ``percent``, ``tray``, ``reference``,

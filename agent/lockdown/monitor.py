@@ -8,11 +8,11 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from agent.contract.messages import LockdownBody
 from agent.lockdown.baseline import Baseline
 from agent.lockdown.policy import Policy, load_policy
 from agent.lockdown.registry import run_checks
 from agent.lockdown.run import make_context, to_body
-from agent.messages import LockdownBody
 from agent.shared.config import ConfigError
 
 _LOGGER = logging.getLogger(__name__)

@@ -36,7 +36,8 @@ class PolicyBase(Section, frozen=True):
 
     if TYPE_CHECKING:  # the check tables are fields generated from the registry
 
-        def __getattr__(self, name: str) -> Any: ...
+        def __getattr__(self, name: str) -> Any:
+            """Return a check's table (the fields are generated from the registry)."""
 
 
 def policy_struct(tables: Mapping[str, type[Section]]) -> type[PolicyBase]:

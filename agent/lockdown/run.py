@@ -8,12 +8,12 @@ from typing import Any
 
 import msgspec
 
+from agent.contract.messages import LockdownBody, LockdownCheck
 from agent.lockdown.base import CheckResult, Context
 from agent.lockdown.baseline import Baseline
 from agent.lockdown.policy import Policy
 from agent.lockdown.registry import intact, run_checks
 from agent.lockdown.windows import RecordedWindowsSource, WindowsSource, live_source
-from agent.messages import LockdownBody, LockdownCheck
 
 
 def make_context(

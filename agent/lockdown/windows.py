@@ -1,14 +1,14 @@
-"""Windows sources for the lockdown checks, behind one interface.
+r"""Windows sources for the lockdown checks, behind one interface.
 
 The checks ask a :class:`WindowsSource` for registry keys and for three WMI/CIM facts
 (documented Microsoft locations):
 
-* registry ``HKLM\\SYSTEM\\CurrentControlSet\\Services\\USBSTOR`` ``Start`` (4 = USB storage
-  disabled), ``HKLM\\SOFTWARE\\Microsoft\\Windows\\AssignedAccessConfiguration`` (Assigned Access
-  profiles and configs), ``HKLM\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion\\Winlogon``
-  ``Shell``, ``HKLM\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Policies\\System``
-  ``InactivityTimeoutSecs``, and the browsers' ``HKLM\\SOFTWARE\\Policies`` keys;
-* CIM ``root\\standardcimv2\\embedded`` ``UWF_Filter`` (``CurrentEnabled``, ``NextEnabled``) and
+* registry ``HKLM\SYSTEM\CurrentControlSet\Services\USBSTOR`` ``Start`` (4 = USB storage
+  disabled), ``HKLM\SOFTWARE\Microsoft\Windows\AssignedAccessConfiguration`` (Assigned Access
+  profiles and configs), ``HKLM\SOFTWARE\Microsoft\Windows NT\CurrentVersion\Winlogon``
+  ``Shell``, ``HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Policies\System``
+  ``InactivityTimeoutSecs``, and the browsers' ``HKLM\SOFTWARE\Policies`` keys;
+* CIM ``root\standardcimv2\embedded`` ``UWF_Filter`` (``CurrentEnabled``, ``NextEnabled``) and
   ``WESL_UserSetting`` (Shell Launcher custom shells);
 * the members of the built-in Administrators group (SID ``S-1-5-32-544``, whatever its
   localised name: « Administrateurs » on a French Windows).
@@ -38,7 +38,7 @@ _HIVES = {"HKEY_LOCAL_MACHINE": "HKLM", "HKEY_CURRENT_USER": "HKCU", "HKEY_USERS
 
 
 def normalise_key(key: str) -> str:
-    """Return a registry key in one spelling: ``HKLM\\…``, case-folded, no trailing backslash."""
+    r"""Return a registry key in one spelling: ``HKLM\…``, case-folded, no trailing backslash."""
     head, _, rest = key.strip().strip("\\").partition("\\")
     head = _HIVES.get(head.upper(), head.upper())
     return f"{head}\\{rest}".rstrip("\\").casefold() if rest else head.casefold()
@@ -94,11 +94,11 @@ def _parse_data(data: str) -> Any:
 
 
 def parse_reg_export(text: str, *, names: dict[str, str] | None = None) -> dict[str, dict[str, Any]]:
-    """Parse a ``regedit`` export (``Windows Registry Editor Version 5.00`` or ``REGEDIT4``).
+    r"""Parse a ``regedit`` export (``Windows Registry Editor Version 5.00`` or ``REGEDIT4``).
 
     Returns ``{normalised key: {value name: data}}``; the default value is named ``""``.
     ``dword:`` → int, ``hex(b):`` → int, ``hex(2)``/``hex(7)`` → str / list of str, other
-    ``hex`` → bytes. Continuation lines (ending with ``\\``) are joined. ``names``, when
+    ``hex`` → bytes. Continuation lines (ending with ``\``) are joined. ``names``, when
     given, receives the original spelling of every key.
     """
     keys: dict[str, dict[str, Any]] = {}

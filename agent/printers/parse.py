@@ -4,7 +4,7 @@ Input is a plain mapping ``{numeric OID: value}`` where a value is an ``int`` (I
 Counter, Gauge, TimeTicks), ``bytes`` (OCTET STRING) or ``str`` (OBJECT IDENTIFIER, IpAddress).
 The poller produces it from pysnmp; tests produce it from ``.snmprec`` recordings.
 
-Lessons applied (DESIGN.md §9): sentinels -1/-2/-3 stay states, never percentages; supplies are
+Lessons applied (docs/design.md §9): sentinels -1/-2/-3 stay states, never percentages; supplies are
 identified by type, class and colorant, never by index; receptacles that fill up read the other
 way round; descriptions are cleaned (NULs, "S/N:" suffixes, hex dumps); an answer of the wrong
 type or out of range becomes a ``problem`` entry, never an exception.

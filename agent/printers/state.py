@@ -2,7 +2,7 @@
 
 Reasons are codes of :mod:`agent.contract.reasons` (which says their severity and the functions
 they affect) with the part concerned (``subject``: a supply or tray index) and a French label.
-Rules (DESIGN.md §4, §9; ``docs/design.md``):
+Rules (docs/design.md §4, §9; ``docs/design.md``):
 
 * jams come from prtAlertTable (code 8, with the tray when the alert names one) first; the
   ``jammed`` bit of hrPrinterDetectedErrorState is a hint used when no alert says so; a jam in

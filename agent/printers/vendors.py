@@ -1,4 +1,4 @@
-"""Small per-vendor overrides, chosen by sysObjectID prefix (DESIGN.md §9, lesson 3).
+"""Small per-vendor overrides, chosen by sysObjectID prefix (docs/design.md §9, lesson 3).
 
 An override replaces generic steps of the parser (``agent/printers/parse.py`` applies it, in one
 place); add a row to ``OVERRIDES`` with the enterprise prefix and a recording in ``tests/data``

@@ -1,6 +1,6 @@
 """Render a :class:`~collector.report.build.Report`: CSV and JSON for machines, HTML and PDF for people.
 
-People's formats are in French (GLOSSAIRE.md): « disponibilité réelle : 97,4 % », durations in
+People's formats are in French (docs/glossaire.md): « disponibilité réelle : 97,4 % », durations in
 open time (« 2 h 15 »), « non mesuré » and « sans objet » never shown as 0 % or 100 %. Charts are
 matplotlib SVG embedded in the page; the PDF is the same HTML through WeasyPrint.
 """

@@ -1,4 +1,4 @@
-"""``[browser]``: the browsers' managed policies keep the kiosk on the declared sites.
+r"""``[browser]``: the browsers' managed policies keep the kiosk on the declared sites.
 
 Pure evaluation (:func:`evaluate`) of an effective policy dictionary, plus the readers of the
 standard locations:
@@ -7,8 +7,8 @@ standard locations:
   Google Chrome ``/etc/opt/chrome/policies/managed/*.json``, Edge ``/etc/opt/edge/…``; the
   files of one folder merge in name order. Firefox: the first of ``/etc/firefox/policies/
   policies.json`` and the ``distribution/policies.json`` of its install folders.
-* Windows: ``HKLM\\SOFTWARE\\Policies\\Chromium``, ``…\\Google\\Chrome``, ``…\\Microsoft\\Edge``
-  (list policies are subkeys with values "1", "2"…) and ``…\\Mozilla\\Firefox\\WebsiteFilter``.
+* Windows: ``HKLM\SOFTWARE\Policies\Chromium``, ``…\Google\Chrome``, ``…\Microsoft\Edge``
+  (list policies are subkeys with values "1", "2"…) and ``…\Mozilla\Firefox\WebsiteFilter``.
 
 URL filters, worked example: Chromium ``URLAllowlist = ["caf.fr", "https://www.ameli.fr/assure"]``
 gives the hosts ``caf.fr`` and ``www.ameli.fr``, both under declared sites; ``URLBlocklist = ["*"]``
