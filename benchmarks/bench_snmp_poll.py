@@ -241,14 +241,22 @@ def start_exporter(folder: Path, stack: ExitStack, communities: list[str]) -> Ex
 
 # ----------------------------------------------------------------------------------------- rounds
 @dataclass
+class Counts:
+    """What one round read: requests sent, varbinds received (when known), values, printers."""
+
+    pdus: int
+    varbinds: int | None
+    values: int
+    answered: int
+    exact: bool
+
+
+@dataclass
 class Round:
     wall: float
     cpu: float
     sim: float
-    pdus: int
-    values: int
-    answered: int
-    exact: bool
+    counts: Counts
 
 
 @dataclass
@@ -257,24 +265,26 @@ class Row:
     rounds: list[Round] = field(default_factory=list)
 
     def median(self, attribute: str) -> float:
-        return statistics.median(getattr(r, attribute) for r in self.rounds)
+        return float(statistics.median(float(getattr(r, attribute)) for r in self.rounds))
+
+    def count(self, attribute: str) -> str:
+        values = [getattr(r.counts, attribute) for r in self.rounds]
+        return "—" if None in values else f"{statistics.median(values):.0f}"
 
 
-def _measure(
-    sims: list[psutil.Process], cpu: Callable[[], float], run: Callable[[], tuple[int, int, int, bool]]
-) -> Round:
+def _measure(sims: list[psutil.Process], cpu: Callable[[], float], run: Callable[[], Counts]) -> Round:
     def sim_cpu() -> float:
         return sum(float(p.cpu_times().user + p.cpu_times().system) for p in sims)
 
     sim0, cpu0, wall0 = sim_cpu(), cpu(), time.perf_counter()
-    pdus, values, answered, exact = run()
-    return Round(time.perf_counter() - wall0, cpu() - cpu0, sim_cpu() - sim0, pdus, values, answered, exact)
+    counts = run()
+    return Round(time.perf_counter() - wall0, cpu() - cpu0, sim_cpu() - sim0, counts)
 
 
 async def _poll_all(
     session: SnmpSession, devices: list[Device], expected: dict[str, dict[str, RawValue]]
-) -> tuple[int, int, int, bool]:
-    before = session.requests
+) -> Counts:
+    before, received = session.requests, session.varbinds
     results = await asyncio.gather(
         *[poll(session, SnmpTarget(host="127.0.0.1", port=port, community=c, timeout=5, retries=1)) for port, c in devices]
     )  # fmt: skip
@@ -283,7 +293,8 @@ async def _poll_all(
         for (_port, c), r in zip(devices, results, strict=True)
     )  # fmt: skip
     answered = sum(1 for r in results if r.raw is not None)
-    return session.requests - before, sum(len(r.raw or {}) for r in results), answered, exact
+    values = sum(len(r.raw or {}) for r in results)
+    return Counts(session.requests - before, session.varbinds - received, values, answered, exact)
 
 
 def _exporter_round(
@@ -292,19 +303,17 @@ def _exporter_round(
     module: str,
     expected: dict[str, dict[str, RawValue]],
     workers: int,
-) -> tuple[int, int, int, bool]:
+) -> Counts:
     with ThreadPoolExecutor(max_workers=workers) as pool:
         results = list(pool.map(lambda d: exporter.scrape(d, module), devices))
     exact = all(
         samples == len(expected[c]) for (_p, c), (samples, _packets) in zip(devices, results, strict=True)
     )
     answered = sum(1 for samples, _ in results if samples)
-    return sum(p for _, p in results), sum(s for s, _ in results), answered, exact
+    return Counts(sum(p for _, p in results), None, sum(s for s, _ in results), answered, exact)
 
 
-def _netsnmp_round(
-    devices: list[Device], expected: dict[str, dict[str, RawValue]], workers: int
-) -> tuple[int, int, int, bool]:
+def _netsnmp_round(devices: list[Device], expected: dict[str, dict[str, RawValue]], workers: int) -> Counts:
     get, walk = shutil.which("snmpget"), shutil.which("snmpbulkwalk")
     if get is None or walk is None:
         raise SystemExit("net-snmp is missing: apt-get install snmp")
@@ -333,7 +342,7 @@ def _netsnmp_round(
     for community, count in counts:
         per_device[community] = per_device.get(community, 0) + count
     exact = all(per_device.get(c) == len(expected[c]) for _p, c in devices)
-    return len(jobs), sum(per_device.values()), sum(1 for v in per_device.values() if v), exact
+    return Counts(len(jobs), None, sum(per_device.values()), sum(1 for v in per_device.values() if v), exact)
 
 
 def _children_cpu() -> float:
@@ -374,7 +383,7 @@ def run_size(size: int, pairs: int, in_flight: int, scrapes: int, workers: int, 
 
         stack.callback(lambda: loop.run_until_complete(close_kept()))
 
-        async def with_new_session() -> tuple[int, int, int, bool]:
+        async def with_new_session() -> Counts:
             session = SnmpSession(max_in_flight=in_flight)
             try:
                 return await _poll_all(session, devices, expected)
@@ -382,13 +391,13 @@ def run_size(size: int, pairs: int, in_flight: int, scrapes: int, workers: int, 
                 session.close()
                 await asyncio.sleep(0)  # let pysnmp's timer see it is cancelled
 
-        def ours_first() -> tuple[int, int, int, bool]:
+        def ours_first() -> Counts:
             return loop.run_until_complete(with_new_session())
 
-        def ours_steady() -> tuple[int, int, int, bool]:
+        def ours_steady() -> Counts:
             return loop.run_until_complete(_poll_all(kept, devices, expected))
 
-        def theirs(module: str) -> Callable[[], tuple[int, int, int, bool]]:
+        def theirs(module: str) -> Callable[[], Counts]:
             return lambda: _exporter_round(exporter, devices, module, expected, scrapes)
 
         # Warm-up: snmpsim indexes every recording, the kept session learns every printer.
@@ -396,12 +405,16 @@ def run_size(size: int, pairs: int, in_flight: int, scrapes: int, workers: int, 
         theirs("c")()
         theirs("t")()
         for pair in range(pairs):
-            ours = [(first, lambda: _measure(sims, time.process_time, ours_first)),
-                    (steady, lambda: _measure(sims, time.process_time, ours_steady))]  # fmt: skip
-            peer = [(by_columns, lambda: _measure(sims, exporter.cpu, theirs("c"))),
-                    (by_subtrees, lambda: _measure(sims, exporter.cpu, theirs("t")))]  # fmt: skip
-            for row, measure in ours + peer if pair % 2 == 0 else peer + ours:
-                row.rounds.append(measure())
+            ours: list[tuple[Row, Callable[[], float], Callable[[], Counts]]] = [
+                (first, time.process_time, ours_first),
+                (steady, time.process_time, ours_steady),
+            ]
+            peer: list[tuple[Row, Callable[[], float], Callable[[], Counts]]] = [
+                (by_columns, exporter.cpu, theirs("c")),
+                (by_subtrees, exporter.cpu, theirs("t")),
+            ]
+            for row, cpu, round_ in ours + peer if pair % 2 == 0 else peer + ours:
+                row.rounds.append(_measure(sims, cpu, round_))
         if netsnmp:
             row = Row(f"net-snmp, snmpget + snmpbulkwalk per subtree ({workers} processes)")
             row.rounds.append(
@@ -434,16 +447,16 @@ def machine() -> str:
 
 def table(results: dict[int, list[Row]], pairs: int) -> list[str]:
     lines = [
-        "| printers | tool | wall (s) | client CPU (s) | simulator CPU (s) | PDUs sent | values read | printers answered | values exact |",
-        "|---:|---|---:|---:|---:|---:|---:|---:|---|",
+        "| printers | tool | wall (s) | client CPU (s) | simulator CPU (s) | requests | varbinds received | values read | printers answered | values checked |",
+        "|---:|---|---:|---:|---:|---:|---:|---:|---:|---|",
     ]  # fmt: skip
     for size, rows in results.items():
         for row in rows:
             runs = " (1 run)" if len(row.rounds) == 1 else ""
             lines.append(
                 f"| {size} | {row.tool}{runs} | {row.median('wall'):.2f} | {row.median('cpu'):.2f} | "
-                f"{row.median('sim'):.2f} | {row.median('pdus'):.0f} | {row.median('values'):.0f} | "
-                f"{row.median('answered'):.0f} | {'yes' if all(r.exact for r in row.rounds) else 'NO'} |"
+                f"{row.median('sim'):.2f} | {row.count('pdus')} | {row.count('varbinds')} | {row.count('values')} | "
+                f"{row.count('answered')} | {'yes' if all(r.counts.exact for r in row.rounds) else 'NO'} |"
             )
     lines += [
         "",
