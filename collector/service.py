@@ -6,20 +6,18 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from socketserver import ThreadingMixIn
 from typing import TYPE_CHECKING, Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
-from prometheus_client import CollectorRegistry, make_wsgi_app
+from prometheus_client import CollectorRegistry
 
 from agent.contract.messages import StatusMessage
-from collector import __version__
 from collector.config import CollectorConfig, parse_listen
 from collector.exporter import FleetCollector
 from collector.history import History
@@ -27,11 +25,10 @@ from collector.ingest import Accepted, Ingestor, Limits
 from collector.sites import load_sites
 from collector.state import FleetState
 from collector.tracker import Tracker, TrackerLoop
+from collector.web.app import make_app
 from collector.web.status import StatusPages
 
 if TYPE_CHECKING:
-    from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
-
     import paho.mqtt.client as mqtt
 
 _LOGGER = logging.getLogger(__name__)
@@ -169,48 +166,6 @@ class _QuietHandler(WSGIRequestHandler):
 class _ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
     daemon_threads = True
     allow_reuse_address = True
-
-
-def make_app(
-    state: FleetState, registry: CollectorRegistry, pages: StatusPages | None = None
-) -> WSGIApplication:
-    """Return the collector's WSGI application (``/metrics``, ``/healthz``, the status pages)."""
-    metrics_app = make_wsgi_app(registry)
-
-    def html(start_response: StartResponse, body: str | None) -> Iterable[bytes]:
-        if body is None:
-            start_response("404 Not Found", [("Content-Type", "text/html; charset=utf-8")])
-            return [b"<!DOCTYPE html><html lang='fr'><body><p>Page introuvable.</p></body></html>"]
-        start_response(
-            "200 OK", [("Content-Type", "text/html; charset=utf-8"), ("Cache-Control", "no-store")]
-        )
-        return [body.encode()]
-
-    def app(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
-        path = environ.get("PATH_INFO", "/")
-        if path == "/metrics":
-            response: Iterable[bytes] = metrics_app(environ, start_response)
-            return response
-        if path == "/healthz":
-            with state.lock:
-                connected = state.mqtt_connected
-                agents = len(state.agents)
-                storage = state.storage_error
-            body = json.dumps(
-                {"mqtt_connected": connected, "storage_ok": storage is None, "storage_error": storage,
-                 "agents": agents, "version": __version__}
-            )  # fmt: skip
-            status = "200 OK" if connected and storage is None else "503 Service Unavailable"
-            start_response(status, [("Content-Type", "application/json")])
-            return [body.encode()]
-        if pages is not None and path == "/":
-            return html(start_response, pages.index())
-        if pages is not None and path.startswith("/site/"):
-            return html(start_response, pages.site(path.removeprefix("/site/").strip("/")))
-        start_response("404 Not Found", [("Content-Type", "text/plain; charset=utf-8")])
-        return [b"not found\n"]
-
-    return app
 
 
 class CollectorService:

@@ -1,0 +1,62 @@
+"""The collector's WSGI application: ``/metrics``, ``/healthz`` and the status pages.
+
+The HTTP server that runs it lives elsewhere (``collector.service``); this module only maps a
+path to a response, so it can be tested without a socket.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+from prometheus_client import CollectorRegistry, make_wsgi_app
+
+from collector import __version__
+from collector.state import FleetState
+from collector.web.status import StatusPages
+
+if TYPE_CHECKING:
+    from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
+
+
+def make_app(
+    state: FleetState, registry: CollectorRegistry, pages: StatusPages | None = None
+) -> WSGIApplication:
+    """Return the collector's WSGI application (``/metrics``, ``/healthz``, the status pages)."""
+    metrics_app = make_wsgi_app(registry)
+
+    def html(start_response: StartResponse, body: str | None) -> Iterable[bytes]:
+        if body is None:
+            start_response("404 Not Found", [("Content-Type", "text/html; charset=utf-8")])
+            return [b"<!DOCTYPE html><html lang='fr'><body><p>Page introuvable.</p></body></html>"]
+        start_response(
+            "200 OK", [("Content-Type", "text/html; charset=utf-8"), ("Cache-Control", "no-store")]
+        )
+        return [body.encode()]
+
+    def app(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO", "/")
+        if path == "/metrics":
+            response: Iterable[bytes] = metrics_app(environ, start_response)
+            return response
+        if path == "/healthz":
+            with state.lock:
+                connected = state.mqtt_connected
+                agents = len(state.agents)
+                storage = state.storage_error
+            body = json.dumps(
+                {"mqtt_connected": connected, "storage_ok": storage is None, "storage_error": storage,
+                 "agents": agents, "version": __version__}
+            )  # fmt: skip
+            status = "200 OK" if connected and storage is None else "503 Service Unavailable"
+            start_response(status, [("Content-Type", "application/json")])
+            return [body.encode()]
+        if pages is not None and path == "/":
+            return html(start_response, pages.index())
+        if pages is not None and path.startswith("/site/"):
+            return html(start_response, pages.site(path.removeprefix("/site/").strip("/")))
+        start_response("404 Not Found", [("Content-Type", "text/plain; charset=utf-8")])
+        return [b"not found\n"]
+
+    return app
