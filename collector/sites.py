@@ -158,6 +158,22 @@ def opening_hours_error(expression: str, err: Exception) -> str:
     return f"invalid opening_hours {expression!r}: {what} at character {column} ({expression[column - 1 :][:20]!r})"
 
 
+Contact = Annotated[str, msgspec.Meta(min_length=1, max_length=256)]
+
+
+class Contacts(Section, frozen=True, kw_only=True):
+    """Whom people call, as free text (« Jean Dupont, 02 99 00 00 00 »).
+
+    At the top of ``sites.toml`` (``[contacts]``) the defaults of every site; in a site
+    (``[sites.<id>.contacts]``) that site's own, which win. ``technicien`` is shown beside each
+    to-do that asks for the technician (a team of ``agent.contract.reasons``); ``accessibilite``
+    (top level) is the contact of the accessibility statement page.
+    """
+
+    technicien: Contact | None = None
+    accessibilite: Contact | None = None
+
+
 class Site(Section, frozen=True, kw_only=True):
     """One social centre."""
 
@@ -166,6 +182,7 @@ class Site(Section, frozen=True, kw_only=True):
     opening_hours: Annotated[str, msgspec.Meta(min_length=1, max_length=1024)]
     holidays_subdivision: str | None = None
     contact: Annotated[str, msgspec.Meta(max_length=256)] | None = None
+    contacts: Contacts = msgspec.field(default_factory=Contacts)
     closures: tuple[Window, ...] = ()
     maintenance: tuple[Maintenance, ...] = ()
     devices: dict[Ident, Device] = msgspec.field(default_factory=dict)
@@ -255,6 +272,14 @@ class SitesFile(Section, frozen=True, kw_only=True):
     """The whole ``sites.toml``."""
 
     sites: dict[Ident, Site] = msgspec.field(default_factory=dict)
+    contacts: Contacts = msgspec.field(default_factory=Contacts)
+
+    def contact(self, site_id: str, team: str) -> str | None:
+        """Return whom a site calls for ``team`` (``technicien``): the site's own, else the default."""
+        site = self.sites.get(site_id)
+        own: str | None = getattr(site.contacts, team, None) if site is not None else None
+        default: str | None = getattr(self.contacts, team, None)
+        return own or default
 
 
 def load_sites(path: Path) -> SitesFile:

@@ -32,6 +32,10 @@ def _array(values: Iterable[str]) -> str:
     return "[" + ", ".join(_string(v) for v in values) + "]"
 
 
+def _table_lines(values: Mapping[str, str]) -> list[str]:
+    return [f"{k} = {_string(v)}" for k, v in values.items()]
+
+
 def _inline_table(values: Mapping[str, str | None]) -> str:
     return "{ " + ", ".join(f"{k} = {_string(v)}" for k, v in values.items() if v is not None) + " }"
 
@@ -114,6 +118,7 @@ class SiteSpec:
     services: Mapping[str, ServiceSpec] = field(default_factory=dict)
     devices: Mapping[str, MemberSpec] = field(default_factory=dict)
     agents: Mapping[str, MemberSpec] = field(default_factory=dict)
+    contacts: Mapping[str, str] = field(default_factory=dict)
 
     def replace(self, **changes: Any) -> SiteSpec:
         """Return a copy with some fields changed (e.g. a broken variant for a validation test)."""
@@ -133,6 +138,8 @@ class SiteSpec:
             lines.append(f"closures = [{', '.join(w.toml() for w in self.closures)}]")
         if self.maintenance:
             lines.append(f"maintenance = [{', '.join(w.toml() for w in self.maintenance)}]")
+        if self.contacts:
+            lines += [f"[sites.{self.id}.contacts]", *_table_lines(self.contacts)]
         for device_id, device in self.devices.items():
             lines += [f"[sites.{self.id}.devices.{device_id}]", *device.lines()]
         for agent_id, agent in self.agents.items():
@@ -188,12 +195,21 @@ def site(
     services: Mapping[str, ServiceSpec] | None = None,
     devices: Mapping[str, MemberSpec] | None = None,
     agents: Mapping[str, MemberSpec] | None = None,
+    contacts: Mapping[str, str] | None = None,
 ) -> SiteSpec:
-    """A site ``site_id`` open ``opening_hours`` (OpenStreetMap syntax) offering ``services``."""
+    """A site ``site_id`` open ``opening_hours`` (OpenStreetMap syntax) offering ``services``.
+
+    ``contacts``: the site's own ``[sites.<id>.contacts]`` (``{"technicien": "Jean Dupont, 02 99 …"}``).
+    """
     return SiteSpec(site_id, name, opening_hours, contact, timezone, holidays_subdivision, tuple(closures),
-                    tuple(maintenance), dict(services or {}), dict(devices or {}), dict(agents or {}))  # fmt: skip
+                    tuple(maintenance), dict(services or {}), dict(devices or {}), dict(agents or {}),
+                    dict(contacts or {}))  # fmt: skip
 
 
-def sites_toml(*sites: SiteSpec) -> str:
-    """Return the text of a ``sites.toml`` holding ``sites``, in order."""
-    return "\n".join(s.toml() for s in sites)
+def sites_toml(*sites: SiteSpec, contacts: Mapping[str, str] | None = None) -> str:
+    """Return the text of a ``sites.toml`` holding ``sites``, in order.
+
+    ``contacts``: the top-level ``[contacts]`` table, every site's defaults.
+    """
+    head = ["[contacts]\n" + "\n".join(_table_lines(contacts)) + "\n"] if contacts else []
+    return "\n".join([*head, *(s.toml() for s in sites)])
