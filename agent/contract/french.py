@@ -115,6 +115,34 @@ def date_time(ts: float, tz: str | dt.tzinfo) -> str:
     return f"{moment.strftime('%d/%m/%Y')} à {moment.strftime('%H:%M')}"
 
 
+def moment(ts: float, tz: str | dt.tzinfo, *, now: float) -> str:
+    """Return an instant as people say it from ``now``, in the site's zone.
+
+    « 14:05 » (today), « hier à 14:05 », « demain à 09:00 », « lundi à 09:00 » (within six days),
+    else « le 28/11/2026 à 14:05 ». Reads after « depuis » and inside parentheses alike.
+
+    >>> import datetime as dt
+    >>> paris = "Europe/Paris"
+    >>> noon = dt.datetime(2026, 12, 1, 12, 0, tzinfo=dt.timezone.utc).timestamp()  # a Tuesday, 13:00 in Paris
+    >>> moment(noon - 3600, paris, now=noon)
+    '12:00'
+    >>> moment(noon + 86_400 * 6, paris, now=noon)
+    'lundi à 13:00'
+    """
+    moment_at = local(ts, tz)
+    days = (moment_at.date() - local(now, tz).date()).days
+    clock = moment_at.strftime("%H:%M")
+    if days == 0:
+        return clock
+    if days == -1:
+        return f"hier à {clock}"
+    if days == 1:
+        return f"demain à {clock}"
+    if -6 <= days <= 6:
+        return f"{WEEKDAYS[moment_at.weekday()]} à {clock}"
+    return f"le {date(moment_at.date())} à {clock}"
+
+
 def month(day: dt.date) -> str:
     """Return « novembre 2026 »."""
     return f"{MONTHS[day.month - 1]} {day.year}"
