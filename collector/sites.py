@@ -181,6 +181,9 @@ class Site(Section, frozen=True, kw_only=True):
     timezone: str = "Europe/Paris"
     opening_hours: Annotated[str, msgspec.Meta(min_length=1, max_length=1024)]
     holidays_subdivision: str | None = None
+    #: The availability the site aims at during opening hours (0–1, « objectif : 98 % »); the
+    #: report's colours and the dashboards' thresholds follow it.
+    target: Annotated[float, msgspec.Meta(gt=0, le=1)] = 0.98
     contact: Annotated[str, msgspec.Meta(max_length=256)] | None = None
     contacts: Contacts = msgspec.field(default_factory=Contacts)
     closures: tuple[Window, ...] = ()

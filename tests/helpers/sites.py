@@ -119,6 +119,7 @@ class SiteSpec:
     devices: Mapping[str, MemberSpec] = field(default_factory=dict)
     agents: Mapping[str, MemberSpec] = field(default_factory=dict)
     contacts: Mapping[str, str] = field(default_factory=dict)
+    target: float | None = None
 
     def replace(self, **changes: Any) -> SiteSpec:
         """Return a copy with some fields changed (e.g. a broken variant for a validation test)."""
@@ -132,6 +133,8 @@ class SiteSpec:
         lines.append(f"opening_hours = {_string(self.opening_hours)}")
         if self.holidays_subdivision is not None:
             lines.append(f"holidays_subdivision = {_string(self.holidays_subdivision)}")
+        if self.target is not None:
+            lines.append(f"target = {self.target!r}")
         if self.contact is not None:
             lines.append(f"contact = {_string(self.contact)}")
         if self.closures:
@@ -196,14 +199,16 @@ def site(
     devices: Mapping[str, MemberSpec] | None = None,
     agents: Mapping[str, MemberSpec] | None = None,
     contacts: Mapping[str, str] | None = None,
+    target: float | None = None,
 ) -> SiteSpec:
     """A site ``site_id`` open ``opening_hours`` (OpenStreetMap syntax) offering ``services``.
 
     ``contacts``: the site's own ``[sites.<id>.contacts]`` (``{"technicien": "Jean Dupont, 02 99 …"}``).
+    ``target``: the availability the site aims at, 0–1 (the collector's default when ``None``).
     """
     return SiteSpec(site_id, name, opening_hours, contact, timezone, holidays_subdivision, tuple(closures),
                     tuple(maintenance), dict(services or {}), dict(devices or {}), dict(agents or {}),
-                    dict(contacts or {}))  # fmt: skip
+                    dict(contacts or {}), target)  # fmt: skip
 
 
 def sites_toml(*sites: SiteSpec, contacts: Mapping[str, str] | None = None) -> str:
