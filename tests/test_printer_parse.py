@@ -1,4 +1,4 @@
-"""Pure parsing of the nine real recordings, plus tables of edge cases and hostile answers."""
+"""Pure parsing of the fourteen real recordings, plus tables of edge cases and hostile answers."""
 
 from __future__ import annotations
 
@@ -63,6 +63,47 @@ def test_tray_levels_equal_the_recording(name: str) -> None:
             assert tray.percent is None
 
 
+#: The second batch's supplies, (raw level, raw max) per index, copied by hand from the .snmprec files
+#: (prtMarkerSuppliesLevel 43.11.1.1.9 / prtMarkerSuppliesMaxCapacity 43.11.1.1.8).
+BATCH2_SUPPLIES: dict[str, dict[str, tuple[int, int]]] = {
+    "ricoh_mpc3002": {"1.1": (40, 100), "1.2": (100, 100), "1.3": (20, 100), "1.4": (50, 100), "1.5": (50, 100)},
+    "epson": {"1.1": (1, 100), "1.2": (1, 100), "1.3": (1, 100), "1.4": (1, 100)},
+    "okilan_9450g": {
+        "1.1": (59, 100), "1.2": (69, 100), "1.3": (69, 100), "1.4": (69, 100), "1.5": (28407, 30000),
+        "1.6": (28771, 30000), "1.7": (28771, 30000), "1.8": (28771, 30000), "1.9": (78392, 80000),
+        "1.10": (98842, 100000),
+    },
+    "sharp_mxm266nv": {"1.1": (75, 100), "1.2": (100, -2), "1.3": (9, -2), "1.4": (9, -2), "1.5": (-2, -2)},
+    "fujifilmprinter_c810": {
+        "1.2": (25000, 25000), "1.3": (25000, 25000), "1.4": (25000, 25000), "1.5": (-3, -2),
+        "1.6": (161370, 163000), "1.7": (161370, 163000), "1.8": (161370, 163000), "1.9": (161370, 163000),
+        "1.30": (23000, 23000), "1.31": (20700, 23000),
+    },
+}  # fmt: skip
+#: Their trays, (raw level, raw max) per index (prtInputCurrentLevel 43.8.2.1.10 / MaxCapacity .9).
+BATCH2_TRAYS: dict[str, dict[str, tuple[int, int]]] = {
+    "ricoh_mpc3002": {"1.1": (55, 550), "1.2": (55, 550), "1.3": (55, 550), "1.4": (0, 550), "1.5": (0, 100)},
+    "epson": {"1.1": (-2, 80), "1.2": (-2, 250)},
+    "okilan_9450g": {"1.1": (-3, 300), "1.2": (-3, 100), "1.3": (-3, 530)},
+    "sharp_mxm266nv": {"1.1": (0, 100), "1.2": (-3, 500), "1.3": (0, 500), "1.4": (-2, -2)},
+    "fujifilmprinter_c810": {
+        "1.1": (270, 540), "1.2": (540, 540), "1.3": (222, 890), "1.4": (640, 1280), "1.5": (-3, 250),
+    },
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("name", sorted(BATCH2_SUPPLIES))
+def test_second_batch_equals_the_hand_copied_truth(name: str) -> None:
+    assert set(BATCH2_SUPPLIES) <= set(RECORDINGS)
+    status = parsed(name)
+    assert {s.index: (s.raw_level, s.raw_max) for s in status.supplies} == BATCH2_SUPPLIES[name]
+    assert {t.index: (t.raw_level, t.raw_max) for t in status.inputs} == BATCH2_TRAYS[name]
+    for item in status.supplies:
+        level, maximum = BATCH2_SUPPLIES[name][item.index]
+        expected = round(level * 100 / maximum, 1) if level >= 0 and maximum > 0 else None
+        assert item.percent == expected, item.index
+
+
 @pytest.mark.parametrize("name", RECORDINGS)
 def test_real_recordings_parse_without_problems(name: str) -> None:
     assert parsed(name).problems == ()
@@ -95,6 +136,23 @@ def tray(status: PrinterStatus, index: str):  # type: ignore[no-untyped-def]
         ("sharp", "1.5", "Waste Toner", None, "unknown", True, False),
         ("sharp", "1.14", "Fusing Unit", None, "unknown", False, False),
         ("konica_c250i", "1.1", "Toner (Cyan)", "cyan", "ok", False, True),
+        # Ricoh: real percentages in the standard table; index 2 is the waste toner, not cyan.
+        ("ricoh_mpc3002", "1.2", "Waste Toner", None, "ok", True, False),
+        ("ricoh_mpc3002", "1.3", "Cyan Toner", "cyan", "ok", False, True),
+        # Epson: ink (type 5) at 1 of 100 is low, as published.
+        ("epson", "1.1", "Black Ink Supply Unit T9441/T9451/T9461", "black", "low", False, True),
+        # OKI: drums (type 9) are parts, not marking supplies, even when their description names a colour.
+        ("okilan_9450g", "1.4", "Yellow Toner Cartridge OKI DATA CORP", "yellow", "ok", False, True),
+        ("okilan_9450g", "1.5", "Black Image Drum Unit OKI DATA CORP", "black", "ok", False, False),
+        ("okilan_9450g", "1.9", "Belt Unit OKI DATA CORP", None, "ok", False, False),
+        # Sharp MX-M266NV: waste toner level 100 with an unknown (-2) max says nothing.
+        ("sharp_mxm266nv", "1.1", "Black Toner", "black", "ok", False, True),
+        ("sharp_mxm266nv", "1.2", "Waste Toner", None, "unknown", True, False),
+        ("sharp_mxm266nv", "1.5", "Fusing Unit", None, "unknown", False, False),
+        # FUJIFILM: two black bottles, a waste container at -3, rows from index 2.
+        ("fujifilmprinter_c810", "1.30", "Black Toner 1", "black", "ok", False, True),
+        ("fujifilmprinter_c810", "1.31", "Black Toner 2", "black", "ok", False, True),
+        ("fujifilmprinter_c810", "1.5", "Waste Toner Container", None, "some_remaining", True, False),
     ],
 )
 def test_supplies_identified_by_type_class_and_colour(
@@ -124,6 +182,17 @@ def test_receptacle_fill_is_read_the_right_way_round() -> None:
         ("samsungprinter_m4080fx", "1.1", False, "ok"),  # 55/550 = 10 %, not below 10 %
         ("jetdirect_m880", "1.2", False, "ok"),
         ("canonprinter_tm", "1.1", True, "empty"),  # Multi-Purpose Tray 0/1
+        ("ricoh_mpc3002", "1.4", False, "empty"),  # Tray 4 0/550
+        ("ricoh_mpc3002", "1.5", True, "empty"),  # Bypass Tray
+        ("epson", "1.1", False, "unknown"),  # Rear Auto Sheet Feeder -2/80
+        ("epson", "1.2", False, "unknown"),
+        ("okilan_9450g", "1.1", False, "some_remaining"),  # every OKI tray is -3
+        ("okilan_9450g", "1.2", True, "some_remaining"),  # MPTRAY
+        ("sharp_mxm266nv", "1.2", False, "some_remaining"),  # Tray 1 -3/500
+        ("sharp_mxm266nv", "1.3", False, "empty"),  # Tray 2 0/500
+        ("sharp_mxm266nv", "1.4", True, "unknown"),  # Auto Select -2/-2
+        ("fujifilmprinter_c810", "1.3", False, "ok"),  # 222/890, no prtInputName
+        ("fujifilmprinter_c810", "1.5", False, "some_remaining"),
     ],
 )
 def test_trays(name: str, index: str, manual: bool, state: str) -> None:
@@ -139,6 +208,11 @@ def test_trays(name: str, index: str, manual: bool, state: str) -> None:
         ("samsungprinter_m4080fx", ("lowPaper",), "warning"),
         ("brother", (), "running"),
         ("xerox", (), None),
+        ("ricoh_mpc3002", (), "warning"),  # warning with no error bit set
+        ("epson", (), "warning"),  # an empty hrPrinterDetectedErrorState: no bit, no problem
+        ("okilan_9450g", (), "running"),
+        ("sharp_mxm266nv", (), "running"),
+        ("fujifilmprinter_c810", (), None),  # no hrDeviceTable at all
     ],
 )
 def test_error_state_and_device_status(name: str, errors: tuple[str, ...], device_status: str | None) -> None:
@@ -157,6 +231,45 @@ def test_identity_and_counters() -> None:
     ]
     samsung = parsed("samsungprinter_m4080fx")
     assert samsung.sys_uptime_seconds == pytest.approx(37219800.54)  # TimeTicks above 2^31 are valid
+
+
+def test_identity_of_the_second_batch() -> None:
+    mfp = parsed("sharp_mxm266nv")
+    assert (mfp.model, mfp.serial, mfp.page_count) == ("SHARP MX-M266NV", "0505571100", 90474)
+    # The scanner, its reversing feeder (status 1: unknown) and the network scanner; not the copier.
+    assert [(u.index, u.description, u.status) for u in mfp.scanner_units] == [
+        ("6", "Scanner Unit", "running"),
+        ("7", "Reversing Single Pass Feeder", "unknown"),
+        ("8", "Network Scanner", "running"),
+    ]
+    ricoh = parsed("ricoh_mpc3002")
+    assert (ricoh.model, ricoh.serial, ricoh.page_count) == ("RICOH Aficio MP C3002", "W492KB03439", 271871)
+    assert ricoh.scanner_units == ()  # its hrDeviceTable names no scanner
+    epson = parsed("epson")
+    assert (epson.model, epson.serial, epson.sys_descr) == ("EPSON WF-C5790BA", "X3B8022793", "EPSON Built-in")
+    oki = parsed("okilan_9450g")
+    assert (oki.model, oki.serial, oki.page_count) == (None, None, None)  # no hrDeviceDescr, no prtGeneral
+    fuji = parsed("fujifilmprinter_c810")
+    assert (fuji.serial, fuji.sys_uptime_seconds, fuji.printer_status) == ("TC101630131338", None, None)
+    # No prtInputName: trays are named from their index.
+    assert [t.name for t in fuji.inputs] == ["Tray 1", "Tray 2", "Tray 3", "Tray 4", "Tray 5"]
+
+
+def test_oki_is_not_taken_for_hp() -> None:
+    """OKI answers HP's IEEE-1284 device-id OID, but its sysObjectID is OKI's: no HP override."""
+    raw = parse_snmprec(recording("okilan_9450g"))
+    assert raw["1.3.6.1.4.1.11.2.3.9.1.1.7.0"].startswith(b"MANUFACTURE:OKI")  # type: ignore[union-attr]
+    assert override_for(raw["1.3.6.1.2.1.1.2.0"]) is None
+    assert supply(parsed("okilan_9450g"), "1.1").description == "Black Toner Cartridge OKI DATA CORP"
+
+
+def test_recordings_with_values_their_tag_cannot_hold() -> None:
+    """OKI's non-numeric Counter32 and Sharp's Null values are left out, the rest is read."""
+    oki = parse_snmprec(recording("okilan_9450g"))
+    assert "1.3.6.1.2.1.2.2.1.17.1" not in oki  # `65|6git3159`
+    assert oki["1.3.6.1.2.1.2.2.1.16.1"] is not None
+    sharp = parse_snmprec(recording("sharp_mxm266nv"))
+    assert "1.3.6.1.2.1.4.22.1.2" not in sharp  # `5|` (Null)
 
 
 @pytest.mark.parametrize(

@@ -1,7 +1,9 @@
 """Read snmpsim ``.snmprec`` recordings (``OID|TAG|VALUE``) into the parser's raw mapping.
 
 Tags: ``2`` INTEGER, ``4`` OCTET STRING, ``4x`` the same hex-encoded, ``6`` OID, ``64``
-IpAddress, ``65`` Counter32, ``66`` Gauge32, ``67`` TimeTicks, ``70`` Counter64.
+IpAddress, ``65`` Counter32, ``66`` Gauge32, ``67`` TimeTicks, ``70`` Counter64. ``5`` (Null) and
+a value its tag cannot hold (OKI's Counter32 ``6git3159``, which snmpsim cannot serve either) are
+left out, as a device that does not answer that OID.
 """
 
 from __future__ import annotations
@@ -21,14 +23,17 @@ def parse_snmprec(text: str) -> dict[str, RawValue]:
         if len(parts) != 3 or ":" in parts[1]:
             continue
         oid, tag, value = parts
-        if tag in _INTEGER_TAGS:
-            raw[oid] = int(value)
-        elif tag == "4":
-            raw[oid] = value.encode("utf-8")
-        elif tag == "4x":
-            raw[oid] = bytes.fromhex(value)
-        elif tag in ("6", "64"):
-            raw[oid] = value
+        try:
+            if tag in _INTEGER_TAGS:
+                raw[oid] = int(value)
+            elif tag == "4":
+                raw[oid] = value.encode("utf-8")
+            elif tag == "4x":
+                raw[oid] = bytes.fromhex(value)
+            elif tag in ("6", "64"):
+                raw[oid] = value
+        except ValueError:
+            continue
     return raw
 
 
