@@ -222,6 +222,7 @@ class Supply(Body, frozen=True, kw_only=True):
     ``raw_level / raw_max`` and exists only when both are real numbers: for a container it is
     what remains, for a receptacle that fills up (``receptacle``, e.g. a waste toner box) it
     is the free space left, per RFC 3805, and ``fill_percent`` says how full it is.
+    ``precision`` says how finely the device reports the level (see the field).
     """
 
     index: Short
@@ -237,6 +238,13 @@ class Supply(Body, frozen=True, kw_only=True):
     receptacle: bool = False
     marking: bool = False
     state: SupplyState
+    #: How finely the device reports this level, as read from the device (``None``: no level to
+    #: judge, e.g. -1/-2 or an unknown maximum). ``exact``: a number on a fine scale;
+    #: ``coarse``: a few steps only (a maximum of 10 or less, Canon's 100/10/1 "three-staged"
+    #: values, a vendor known to report 10 % steps, Ricoh's private "almost empty");
+    #: ``presence``: only that some remains (-3) or a yes/no maximum of 1. A forecast must not
+    #: invent digits the device does not have.
+    precision: Literal["exact", "coarse", "presence"] | None = None
 
     @property
     def role(self) -> Literal["toner", "waste", "part"]:
