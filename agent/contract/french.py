@@ -239,6 +239,32 @@ def to(name: str) -> str:
     return "à " + named
 
 
+#: Words a site's name often starts with, and their article (« l'ESC », « le centre social »).
+PLACE_ARTICLES: Final[Mapping[str, str]] = {
+    "esc": "l'", "espace": "l'", "evs": "l'", "centre": "le ", "csc": "le ", "maison": "la ", "mairie": "la ",
+}  # fmt: skip
+
+
+def at(place: str) -> str:
+    """Return « à » + a site's name as people say it: « à l'ESC Maurepas », « au centre social », « à Rennes ».
+
+    Unlike a device name, a site's name keeps its capitals (« ESC »); a name with no article
+    and no known first word is a proper name (« à Maurepas »).
+
+    >>> at("ESC Maurepas")
+    "à l'ESC Maurepas"
+    >>> at("Centre social Kléber")
+    'au Centre social Kléber'
+    >>> at("Maurepas")
+    'à Maurepas'
+    """
+    name = " ".join(place.split())
+    if _ARTICLE.match(name):
+        return to(name)
+    article = PLACE_ARTICLES.get(name.split(" ", 1)[0].lower())
+    return to(article + name) if article else f"à {name}"
+
+
 def capitalise(text: str) -> str:
     """Return the text with its first letter in upper case (« Le copieur… »)."""
     return text[:1].upper() + text[1:]
