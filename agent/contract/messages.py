@@ -9,7 +9,7 @@ Topic layout::
 
     esc/v1/<site>/<agent>/status              retained; birth "online", Last Will "offline"
     esc/v1/<site>/<agent>/host                host health of the PC running the agent
-    esc/v1/<site>/<agent>/device/<device>     one polled printer or scanner
+    esc/v1/<site>/<agent>/device/<device>     one printer, scanner, network device or the link
     esc/v1/<site>/<agent>/lockdown            a kiosk's lockdown checks
 
 A worked example of a host message (``esc/v1/maurepas/accueil-pc1/host``)::
@@ -315,6 +315,111 @@ class ScannerStatus(Body, frozen=True, kw_only=True):
     adf_state: Text64 | None = None
 
 
+# --------------------------------------------------------------------------- network devices and the link
+
+IfOperStatus = Literal["up", "down", "testing", "unknown", "dormant", "not_present", "lower_layer_down"]
+IfAdminStatus = Literal["up", "down", "testing"]
+
+
+class NetworkInterface(Body, frozen=True, kw_only=True):
+    """One interface of an access point or router (IF-MIB ifTable and ifXTable).
+
+    ``role`` says what the agent's configuration declares it to be: a Wi-Fi ``radio``, the
+    ``uplink``, or another ``watched`` interface. Error counters are the device's own (Counter32
+    or Counter64, wrapping): rates are for the receiver to compute.
+    """
+
+    index: Annotated[int, msgspec.Meta(ge=0, le=2**31 - 1)]
+    name: Text64
+    type: Annotated[int, msgspec.Meta(ge=0, le=100_000)] | None = None
+    admin: IfAdminStatus | None = None
+    oper: IfOperStatus | None = None
+    speed_mbps: Annotated[int, msgspec.Meta(ge=0, le=100_000_000)] | None = None
+    in_errors: Counter64 | None = None
+    out_errors: Counter64 | None = None
+    role: Literal["radio", "uplink", "watched"] | None = None
+
+
+class NetworkStatus(Body, frozen=True, kw_only=True):
+    """What the agent read from one access point, controller or router over SNMP.
+
+    ``clients`` is a count of associated Wi-Fi stations where the vendor exposes one
+    (``clients_source`` names the MIB object); never an address or a name. Declared interfaces
+    come first in ``interfaces``; ``interfaces_total`` says how many the device has.
+    """
+
+    sys_descr: Text512 | None = None
+    sys_object_id: Text | None = None
+    uptime_seconds: Seconds | None = None
+    interfaces: Annotated[tuple[NetworkInterface, ...], msgspec.Meta(max_length=64)] = ()
+    interfaces_total: Small = 0
+    missing_interfaces: Annotated[tuple[Text64, ...], msgspec.Meta(max_length=16)] = ()
+    clients: Small | None = None
+    clients_source: Text64 | None = None
+
+
+class GatewayCheck(Body, frozen=True, kw_only=True):
+    """Whether the site's gateway answered a TCP connection (accepted or refused) on one of its ports."""
+
+    address: Text64
+    answered: bool
+    port: Annotated[int, msgspec.Meta(ge=1, le=65535)] | None = None
+    seconds: Annotated[float, msgspec.Meta(ge=0, le=3600)] | None = None
+    error: Text | None = None
+
+
+class DnsCheck(Body, frozen=True, kw_only=True):
+    """Resolution of the declared names: through the system resolver or a configured server."""
+
+    server: Text64
+    names: Small
+    resolved: Small
+    seconds: Annotated[float, msgspec.Meta(ge=0, le=3600)] | None = None
+    error: Text | None = None
+
+
+class SiteCheck(Body, frozen=True, kw_only=True):
+    """One administrative site probed over HTTPS: name resolution, TCP, TLS, HTTP status.
+
+    ``answered`` is true when the host answered at the network level (a connection accepted or
+    refused): a link that works. The agent's own request only: nothing about visitors.
+    """
+
+    name: Code
+    function: Code
+    host: Text
+    port: Annotated[int, msgspec.Meta(ge=1, le=65535)] = 443
+    resolved: bool
+    answered: bool
+    connected: bool
+    tls_ok: bool | None = None
+    http_status: Annotated[int, msgspec.Meta(ge=100, le=599)] | None = None
+    cert_days_left: Annotated[int, msgspec.Meta(ge=-100_000, le=100_000)] | None = None
+    seconds: Annotated[float, msgspec.Meta(ge=0, le=3600)] | None = None
+    error: Text | None = None
+
+
+class LoggingCheck(Body, frozen=True, kw_only=True):
+    """Health of the public Wi-Fi's connection logging, as its portal or syslog server shows it.
+
+    A lockdown-like check: ``evidence`` states facts about the check (an HTTP status, a server
+    that accepts connections), never a log line.
+    """
+
+    method: Literal["http", "syslog"]
+    result: Literal["pass", "fail", "unknown"]
+    evidence: Annotated[tuple[Text200, ...], msgspec.Meta(max_length=8)] = ()
+
+
+class LinkStatus(Body, frozen=True, kw_only=True):
+    """The internet link and the administrative sites as one agent's probes saw them."""
+
+    gateway: GatewayCheck | None = None
+    dns: DnsCheck | None = None
+    sites: Annotated[tuple[SiteCheck, ...], msgspec.Meta(max_length=32)] = ()
+    wifi_logging: LoggingCheck | None = None
+
+
 class Reason(Body, frozen=True, kw_only=True):
     """Why a device is not simply ``ok``: a code of :mod:`agent.contract.reasons`, and details.
 
@@ -337,10 +442,15 @@ class FunctionState(Body, frozen=True, kw_only=True):
 
 
 class DeviceBody(Body, frozen=True, kw_only=True):
-    """The observation of one printer or scanner by one agent."""
+    """The observation of one device by one agent: a printer, a scanner, a network device, or the link.
+
+    ``kind`` says which body part is filled: ``printer``, ``scanner``, ``network`` (an access
+    point or router read over SNMP) or ``link`` (the internet link and the administrative sites,
+    probed by the agent; one function per site).
+    """
 
     device: Ident
-    kind: Literal["printer", "scanner"]
+    kind: Literal["printer", "scanner", "network", "link"]
     name: Text128 | None = None
     reachable: bool
     consecutive_failures: Annotated[int, msgspec.Meta(ge=0, le=1_000_000)] = 0
@@ -349,9 +459,11 @@ class DeviceBody(Body, frozen=True, kw_only=True):
     state: DeviceState
     label: Text512
     reasons: Annotated[tuple[Reason, ...], msgspec.Meta(max_length=64)] = ()
-    functions: Annotated[tuple[FunctionState, ...], msgspec.Meta(max_length=8)] = ()
+    functions: Annotated[tuple[FunctionState, ...], msgspec.Meta(max_length=48)] = ()
     printer: PrinterStatus | None = None
     scanner: ScannerStatus | None = None
+    network: NetworkStatus | None = None
+    link: LinkStatus | None = None
 
     def function_state(self, function: str) -> DeviceState:
         """Return the state of one function; a device that does not list it is judged whole."""

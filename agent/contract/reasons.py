@@ -58,6 +58,10 @@ CAUSES: Final[Mapping[str, Cause]] = {
         Cause(key="error", label="panne signalée par l'appareil"),
         Cause(key="lockdown", label="verrouillage rompu"),
         Cause(key="pc_off", label="poste éteint ou hors ligne"),
+        Cause(key="network", label="borne wifi ou réseau en panne"),
+        Cause(key="wifi_logging", label="journal des connexions wifi en défaut"),
+        Cause(key="internet", label="accès internet", external=True),
+        Cause(key="site", label="site administratif injoignable", external=True),
         Cause(key="other", label="autre problème"),
         Cause(key="unknown", label="cause non précisée"),
     )
@@ -239,6 +243,78 @@ REASONS: Final[Mapping[str, ReasonDescription]] = {
             title="Le poste n'est plus verrouillé sur les sites administratifs",
             action="Ne pas laisser {device} au public et prévenir le technicien (sécurité).",
             team="technicien", alert="EscLockdownBroken", alert_for="1m",
+        ),
+        # -------------------------------------------------------------- access points and routers
+        # Rows say ALL: a network device offers one function (``wifi``), and the agent puts the
+        # functions on the wire (``Reason.functions``) whenever a reason affects fewer.
+        ReasonDescription(
+            code="interface_down", severity="degraded", functions=_ALL, cause="network",
+            title="Interface réseau hors service[ ({part})]",
+            action=f"Vérifier les câbles et l'alimentation {{of_device}} ; si l'interface reste coupée, {_CALL}.",
+            team="technicien",
+            no_alert="one interface among several: the wifi function says when visitors lose Wi-Fi (EscServiceDown)",
+        ),
+        ReasonDescription(
+            code="wifi_down", severity="down", functions=_ALL, cause="network",
+            title="Wifi coupé : aucune radio n'émet",
+            action=f"Éteindre puis rallumer {{device}} ; si le wifi ne revient pas, {_CALL}.",
+            no_alert="the site's wifi service goes down with it: EscServiceDown pages during opening hours",
+        ),
+        ReasonDescription(
+            code="uplink_down", severity="down", functions=_ALL, cause="network",
+            title="Borne déconnectée du réseau[ ({part})]",
+            action=f"Vérifier le câble réseau et l'alimentation {{of_device}} ; sinon {_CALL}.",
+            no_alert="the site's wifi service goes down with it: EscServiceDown pages during opening hours",
+        ),
+        # -------------------------------------------------------------- the internet link (external)
+        ReasonDescription(
+            code="gateway_unreachable", severity="down", functions=_ALL, cause="internet",
+            title="La box internet ne répond plus",
+            action="Vérifier que la box internet est allumée et branchée ; l'éteindre puis la rallumer ; "
+                   "si la connexion ne revient pas, appeler l'opérateur.",
+            no_alert="external cause, reported apart; the services it stops page through EscServiceDown",
+        ),
+        ReasonDescription(
+            code="dns_failure", severity="down", functions=_ALL, cause="internet",
+            title="Les noms des sites ne se résolvent plus (DNS)",
+            action="Éteindre puis rallumer la box internet ; si rien ne change, appeler l'opérateur.",
+            no_alert="external cause, reported apart; the services it stops page through EscServiceDown",
+        ),
+        ReasonDescription(
+            code="internet_unreachable", severity="down", functions=_ALL, cause="internet",
+            title="Accès internet coupé : aucun site ne répond",
+            action="Regarder les voyants de la box internet et appeler l'opérateur si la connexion ne revient pas.",
+            no_alert="external cause, reported apart; the services it stops page through EscServiceDown",
+        ),
+        # -------------------------------------------------------------- administrative sites (external)
+        # One function per site (``site_<name>``): the agent names it in ``Reason.functions``.
+        ReasonDescription(
+            code="site_unreachable", severity="down", functions=_ALL, cause="site",
+            title="Site administratif injoignable[ ({part})]",
+            action="Rien à réparer sur place : le site ne répond pas ; proposer à l'usager de revenir plus tard.",
+            no_alert="external: nothing to do on site; reported apart as « site administratif injoignable »",
+        ),
+        ReasonDescription(
+            code="site_http_error", severity="down", functions=_ALL, cause="site",
+            title="Site administratif en erreur[ ({part})]",
+            action="Rien à réparer sur place : le site répond par une erreur ; proposer à l'usager de revenir plus tard.",
+            no_alert="external: nothing to do on site; reported apart as « site administratif injoignable »",
+        ),
+        ReasonDescription(
+            code="tls_error", severity="down", functions=_ALL, cause="site",
+            title="Connexion sécurisée refusée[ ({part})]",
+            action=f"Vérifier la date et l'heure du poste ; si elles sont justes, {_CALL}.",
+            team="technicien",
+            no_alert="usually the site's certificate (external); the technician reads it on the status page",
+        ),
+        # -------------------------------------------------------------- public Wi-Fi's legal logging
+        ReasonDescription(
+            code="wifi_logging_failed", severity="down", functions=_ALL, cause="wifi_logging",
+            title="Journal des connexions du wifi public en défaut",
+            action="Prévenir le technicien : la conservation des données de connexion du wifi public "
+                   "(obligation légale d'un an) n'est plus assurée.",
+            team="technicien",
+            no_alert="visitors are not affected; the coordinator reads it on the status page and in the report",
         ),
     )
 }  # fmt: skip
