@@ -10,7 +10,7 @@ nothing else spells an ``esc_`` metric name (tests and generated files aside).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Generic, Literal, TypeVar
 
@@ -488,6 +488,13 @@ MQTT_CONNECTED = _collector("esc_collector_mqtt_connected", "1 while the collect
                             "gauge", _one(lambda v: 1.0 if v.connected else 0.0))  # fmt: skip
 AGENTS_KNOWN = _collector("esc_collector_agents", "Number of agents the collector knows of.",
                           "gauge", _one(lambda v: v.agents))  # fmt: skip
+#: Written by the exporter itself from its own counter of series it could not compute (it is not in
+#: COLLECTOR_METRICS: the exporter yields it after every other family, so it counts that scrape's errors).
+EXPORT_ERRORS: MetricDescription[Mapping[str, int]] = MetricDescription(
+    key="esc_collector_export_errors", help="Series the exporter could not compute (a broken value), by metric.",
+    kind="counter", labels=("metric",),
+    values=lambda errors: [((metric,), float(count)) for metric, count in sorted(errors.items())],
+)  # fmt: skip
 COLLECTOR_METRICS = (
     MESSAGES_ACCEPTED, MESSAGES_REJECTED, MESSAGES_DROPPED, MESSAGES_DUPLICATE, STATUS_STALE, UNKNOWN_REASON_CODES,
     UNTRUSTED_TIMES, MQTT_CONNECTED, STORAGE_OK, AGENTS_KNOWN,
@@ -495,5 +502,5 @@ COLLECTOR_METRICS = (
 
 #: Every table, for documentation and tests.
 ALL_METRICS: tuple[MetricDescription[Any], ...] = (
-    *AGENT_METRICS, *DEVICE_METRICS, *SITE_METRICS, *SERVICE_METRICS, *COLLECTOR_METRICS,
+    *AGENT_METRICS, *DEVICE_METRICS, *SITE_METRICS, *SERVICE_METRICS, *COLLECTOR_METRICS, EXPORT_ERRORS,
 )  # fmt: skip
