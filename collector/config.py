@@ -103,6 +103,9 @@ class AlertingSection(Section, frozen=True, kw_only=True):
     group_interval: Duration = "15m"
     repeat_interval: Duration = "24h"
     technician_repeat_interval: Duration = "4h"
+    #: Where the status pages are published (``https://supervision.example.org/esc``): e-mails link
+    #: to ``<status_url>/site/<site id>``. No link when unset.
+    status_url: Annotated[str, msgspec.Meta(pattern=r"^https?://[^\s/]+(/\S*)?$")] | None = None
 
 
 class LimitsSection(Section, frozen=True, kw_only=True):
