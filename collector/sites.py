@@ -29,17 +29,22 @@ from agent.contract.messages import IDENT_PATTERN
 from agent.shared.config import Section, load_toml
 from collector.intervals import Interval, merge, subtract
 
-ServiceName = Literal["postes", "impression", "numerisation", "wifi"]
-Function = Literal["print", "scan"]
+ServiceName = Literal["postes", "impression", "numerisation", "wifi", "internet"]
+#: What a device offers: ``print``, ``scan``; ``wifi`` (an access point); on the agent's link
+#: probes (``kind = "link"``), ``internet``, ``wifi_logging`` and one ``site_<name>`` per
+#: administrative site (e.g. ``site_caf``).
+FUNCTION_PATTERN: Final = r"^(print|scan|wifi|internet|wifi_logging|site_[a-z][a-z0-9_]{0,42})$"
+Function = Annotated[str, msgspec.Meta(pattern=FUNCTION_PATTERN)]
 SERVICE_LABELS: Final[dict[str, str]] = {
     "postes": "postes en libre-service",
     "impression": "impression",
     "numerisation": "numérisation",
     "wifi": "wifi public",
+    "internet": "accès internet",
 }
 #: The function a service needs of its devices when ``sites.toml`` does not say.
 SERVICE_FUNCTIONS: Final[dict[str, str | None]] = {
-    "postes": None, "impression": "print", "numerisation": "scan", "wifi": None,
+    "postes": None, "impression": "print", "numerisation": "scan", "wifi": "wifi", "internet": "internet",
 }  # fmt: skip
 Ident = Annotated[str, msgspec.Meta(pattern=IDENT_PATTERN)]
 Moment = Annotated[str, msgspec.Meta(min_length=10, max_length=32)]
