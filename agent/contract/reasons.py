@@ -104,8 +104,8 @@ REASONS: Final[Mapping[str, ReasonDescription]] = {
         # -------------------------------------------------------------- reachability, whole device
         ReasonDescription(
             code="unreachable", severity="down", functions=_ALL, cause="unreachable",
-            title="Injoignable : l'appareil ne répond plus",
-            action=f"Vérifier que {{device}} est sous tension et branché au réseau ; sinon {_CALL}.",
+            title="Appareil injoignable",
+            action=f"Vérifier que {{device}} est sous tension et que son câble réseau est branché ; sinon {_CALL}.",
             alert="EscDeviceUnreachable", alert_for="10m",
         ),
         ReasonDescription(
@@ -116,8 +116,8 @@ REASONS: Final[Mapping[str, ReasonDescription]] = {
         ),
         ReasonDescription(
             code="offline", severity="down", functions=_P, cause="error",
-            title="Imprimante hors ligne",
-            action=f"Remettre {{device}} en ligne depuis son écran (ou l'éteindre et la rallumer) ; sinon {_CALL}.",
+            title="Impression arrêtée : appareil hors ligne",
+            action=f"Éteindre puis rallumer {{device}} ; si l'impression ne reprend pas, {_CALL}.",
             alert="EscDeviceError", alert_for="10m",
         ),
         ReasonDescription(
@@ -142,7 +142,7 @@ REASONS: Final[Mapping[str, ReasonDescription]] = {
         ReasonDescription(
             code="toner_low", subject="supply", severity="degraded", functions=_P, cause="toner",
             title="Toner[ {colour}] presque vide[ ({percent})]",
-            action="Prévoir une cartouche de toner[ {colour}][ ({reference})] pour {device}.",
+            action="Prévoir une cartouche de toner[ {colour}][ ({reference})] pour {device} : la commander s'il n'y en a plus en stock.",
             alert="EscTonerLow", alert_for="30m", alert_severity="warning",
         ),
         ReasonDescription(
@@ -160,7 +160,7 @@ REASONS: Final[Mapping[str, ReasonDescription]] = {
         ReasonDescription(
             code="waste_almost_full", subject="supply", severity="degraded", functions=_P, cause="waste",
             title="Bac de toner usagé presque plein[ ({percent})]",
-            action="Prévoir un bac de toner usagé de rechange pour {device}.",
+            action="Prévoir un bac de toner usagé de rechange pour {device} : le commander s'il n'y en a plus en stock.",
             alert="EscWasteAlmostFull", alert_for="30m", alert_severity="warning",
         ),
         # -------------------------------------------------------------- paper
@@ -172,25 +172,25 @@ REASONS: Final[Mapping[str, ReasonDescription]] = {
         ),
         ReasonDescription(
             code="no_paper", severity="down", functions=_P, cause="paper",
-            title="Plus de papier dans aucun bac",
+            title="Plus de papier : tous les bacs sont vides",
             action="Remettre du papier dans les bacs {of_device}.",
             alert="EscPaperEmpty",
         ),
         ReasonDescription(
             code="tray_empty", subject="tray", severity="degraded", functions=_P, cause="paper",
-            title="Papier : [{tray} ]vide",
+            title="Plus de papier dans [le {tray}|un bac]",
             action="Remettre du papier dans [le {tray}|le bac vide] {of_device}.",
             alert="EscPaperTrayEmpty", alert_for="15m", alert_severity="warning",
         ),
         ReasonDescription(
             code="paper_low", subject="tray", severity="degraded", functions=_P, cause="paper",
-            title="Papier presque vide[ : {tray}][ ({percent})]",
+            title="Peu de papier dans [le {tray}|un bac][ ({percent})]",
             action="Remettre du papier dans [le {tray} {of_device}|{device}].",
             alert="EscPaperLow", alert_for="30m", alert_severity="warning",
         ),
         ReasonDescription(
             code="tray_missing", severity="degraded", functions=_P, cause="paper",
-            title="Un bac à papier est retiré",
+            title="Bac à papier retiré",
             action="Remettre en place le bac à papier {of_device}.",
             alert="EscTrayMissing", alert_for="15m", alert_severity="warning",
         ),
@@ -235,13 +235,13 @@ REASONS: Final[Mapping[str, ReasonDescription]] = {
         ReasonDescription(
             code="pc_off", severity="down", functions=_ALL, cause="pc_off",
             title="Poste éteint ou hors ligne",
-            action=f"Vérifier que {{device}} est allumé et connecté au réseau ; sinon {_CALL}.",
+            action=f"Allumer {{device}} et vérifier que son câble réseau est branché ; si rien ne change, {_CALL}.",
             alert="EscPcDown", alert_for="15m", alert_severity="warning",
         ),
         ReasonDescription(
             code="lockdown_broken", severity="down", functions=_ALL, cause="lockdown",
-            title="Le poste n'est plus verrouillé sur les sites administratifs",
-            action="Ne pas laisser {device} au public et prévenir le technicien (sécurité).",
+            title="Verrouillage rompu : le poste n'est plus limité aux sites administratifs",
+            action="Retirer {device} du public (sécurité) et prévenir le technicien.",
             team="technicien", alert="EscLockdownBroken", alert_for="1m",
         ),
         # -------------------------------------------------------------- access points and routers
