@@ -320,3 +320,12 @@ def alternatives(template: str) -> list[tuple[str, list[str]]]:
 def fields(template: str) -> set[str]:
     """Return the placeholders a template uses."""
     return set(_FIELD.findall(template))
+
+
+def split_fields(text: str) -> list[str]:
+    """Split template text (no brackets) for compilers: literal text at even indexes, field names at odd ones.
+
+    >>> split_fields("Toner {colour} vide")
+    ['Toner ', 'colour', ' vide']
+    """
+    return _FIELD.split(text)
