@@ -18,6 +18,8 @@ ENV_STATE_DIR = "ESC_COLLECTOR_STATE_DIR"
 __all__ = ["CollectorConfig", "ConfigError", "load_collector_config", "parse_listen"]
 
 Duration = Annotated[str, msgspec.Meta(pattern=r"^\d+[smh]$")]
+#: An http(s) URL with nothing a template or an HTML attribute would read as code.
+StatusUrl = Annotated[str, msgspec.Meta(pattern=r"^https?://[^\s/{}<>\"']+(/[^\s{}<>\"']*)?$")]
 
 
 def parse_listen(value: str) -> tuple[str, int]:
@@ -105,7 +107,7 @@ class AlertingSection(Section, frozen=True, kw_only=True):
     technician_repeat_interval: Duration = "4h"
     #: Where the status pages are published (``https://supervision.example.org/esc``): e-mails link
     #: to ``<status_url>/site/<site id>``. No link when unset.
-    status_url: Annotated[str, msgspec.Meta(pattern=r"^https?://[^\s/]+(/\S*)?$")] | None = None
+    status_url: StatusUrl | None = None
 
 
 class LimitsSection(Section, frozen=True, kw_only=True):
