@@ -270,10 +270,11 @@ class Ingestor:
         """Return the instant a message's effects are dated at: the agent's, unless it cannot be trusted."""
         ts = message.timestamp
         if isinstance(message, StatusMessage) and not retained:
-            # Status messages are published live (never from the outbox): they measure the clock.
-            agent.delays.append(now - ts)
-            if message.body.reason == "connection_lost":
-                return now  # a Will carries the instant it was registered, not when it fired
+            # Status messages are published live (never from the outbox): they measure the clock,
+            # and they happen on arrival (a Will even carries the instant it was registered).
+            if message.body.reason != "connection_lost":
+                agent.delays.append(now - ts)
+            return now
         if retained:
             return min(now, ts)
         offset = agent.clock_offset()

@@ -121,14 +121,18 @@ class Tracker:
     def _pc_status(self, site: Site, message: StatusMessage, accepted: Accepted) -> None:
         agent_id, at = message.agent, accepted.at
         if message.body.state == "offline":
-            # Its devices were watched by it: their observed time ends now unless another agent watches them.
-            with self.fleet.lock:
-                alone = [
-                    device for (dev_site, device), record in self.fleet.devices.items()
-                    if dev_site == message.site and set(record.observations) == {agent_id}
-                ]  # fmt: skip
-            for device in alone:
-                self.history.close_run(message.site, "device", device, at)
+            if message.body.reason == "clean_stop":
+                # It stopped watching its devices now: their observed time ends, unless another agent
+                # watches them. A lost connection (Will) proves nothing of the kind: the agent may
+                # still be polling into its outbox (a broker restart), and if it died its last
+                # readings cover stale_after at most, as they do live.
+                with self.fleet.lock:
+                    alone = [
+                        device for (dev_site, device), record in self.fleet.devices.items()
+                        if dev_site == message.site and set(record.observations) == {agent_id}
+                    ]  # fmt: skip
+                for device in alone:
+                    self.history.close_run(message.site, "device", device, at)
             if self._is_pc(site, agent_id):
                 self.history.record(message.site, "pc", agent_id, at, "down", ("pc_off",))
                 # A PC that said it stops is known to be off until it says otherwise.
