@@ -245,3 +245,25 @@ def test_a_message_whose_effects_cannot_be_stored_is_processed_on_redelivery() -
     failing["on"] = False
     assert world.handle(message, at=T0 + 5) is Outcome.ACCEPTED  # the broker's redelivery counts
     assert world.transitions() == [(T0, "down")]
+
+
+def test_late_readings_change_the_report_not_the_live_counters() -> None:
+    from collector.figures import service_figures
+
+    world = World()
+    world.tracker.evaluate(T0)
+    world.tracker.evaluate(T0 + 60)  # nobody reported yet: the live view counted 60 s unknown
+    counters = dict(world.tracker.counters)
+    assert counters[("maurepas", "impression", "unknown")] == 60
+    # The readings of that minute arrive late (outbox replay) at T0 + 120.
+    for seq, second in enumerate((0, 20, 40, 60)):
+        world.handle(device(seq, ts=T0 + second), at=T0 + 120)
+    figures = service_figures(
+        SITES.sites["maurepas"], "impression", world.history.timelines("maurepas", T0, T0 + 60), T0, T0 + 60,
+        coverage=world.history.coverage("maurepas", T0, T0 + 60),
+    )  # fmt: skip
+    assert (figures.up_seconds, figures.unknown_seconds) == (60, 0)  # the report: measured and up
+    world.tracker.evaluate(T0 + 120)
+    after = world.tracker.counters
+    assert after[("maurepas", "impression", "unknown")] >= counters[("maurepas", "impression", "unknown")]
+    assert all(after[key] >= value for key, value in counters.items())  # counters never go back
