@@ -146,6 +146,12 @@ REASONS: Final[Mapping[str, ReasonDescription]] = {
             alert="EscTonerLow", alert_for="30m", alert_severity="warning",
         ),
         ReasonDescription(
+            code="toner_empty_spare", subject="supply", severity="degraded", functions=_P, cause="toner",
+            title="Toner[ {colour}] : une cartouche vide, la suivante prend le relais",
+            action="Remplacer la cartouche de toner[ {colour}] vide[ ({reference})] {of_device} avant que la suivante ne se vide.",
+            alert="EscTonerEmpty",
+        ),
+        ReasonDescription(
             code="supply_missing", severity="down", functions=_P, cause="toner",
             title="Cartouche absente",
             action="Remettre en place la cartouche manquante {of_device}.",
