@@ -10,7 +10,7 @@ from agent.printers.parse import Thresholds, clean_text, decode_error_state, par
 from agent.printers.snmprec import parse_snmprec
 from agent.printers.vendors import hp_supply_description, override_for
 
-from helpers.recordings import RECORDINGS, patch, recording
+from helpers.recordings import RECORDINGS, patch, recording, supply_level
 
 SUPPLIES = "1.3.6.1.2.1.43.11.1.1"
 INPUTS = "1.3.6.1.2.1.43.8.2.1"
@@ -246,7 +246,11 @@ def test_identity_of_the_second_batch() -> None:
     assert (ricoh.model, ricoh.serial, ricoh.page_count) == ("RICOH Aficio MP C3002", "W492KB03439", 271871)
     assert ricoh.scanner_units == ()  # its hrDeviceTable names no scanner
     epson = parsed("epson")
-    assert (epson.model, epson.serial, epson.sys_descr) == ("EPSON WF-C5790BA", "X3B8022793", "EPSON Built-in")
+    assert (epson.model, epson.serial, epson.sys_descr) == (
+        "EPSON WF-C5790BA",
+        "X3B8022793",
+        "EPSON Built-in",
+    )
     oki = parsed("okilan_9450g")
     assert (oki.model, oki.serial, oki.page_count) == (None, None, None)  # no hrDeviceDescr, no prtGeneral
     fuji = parsed("fujifilmprinter_c810")
@@ -370,3 +374,129 @@ def test_missing_columns() -> None:
 def test_nothing_at_all() -> None:
     status = parse_printer({})
     assert (status.supplies, status.inputs, status.model, status.problems) == ((), (), None, ())
+
+
+# --------------------------------------------------------------------------- Ricoh private levels
+
+RICOH_NAME, RICOH_LEVEL = "1.3.6.1.4.1.367.3.2.1.2.24.1.1.2", "1.3.6.1.4.1.367.3.2.1.2.24.1.1.5"
+
+
+def ricoh_answering_minus_3(private: dict[str, tuple[str, int]]) -> str:
+    """The Ricoh recording as the models of LibreNMS issue 4177 answer: -3 in the standard table,
+    real levels in ricohEngTonerTable (private index -> (name, level); the private table counts
+    toners only, so its indexes are not the standard ones)."""
+    values = {f"{SUPPLIES}.9.1.{i}": ("2", "-3") for i in ("1", "3", "4", "5")}  # the toners
+    for index, (name, level) in private.items():
+        values[f"{RICOH_NAME}.{index}"] = ("4", name)
+        values[f"{RICOH_LEVEL}.{index}"] = ("2", str(level))
+    return patch(recording("ricoh_mpc3002"), values)
+
+
+RICOH_PRIVATE = {"1": ("Black Toner", 30), "2": ("Cyan Toner", 20), "3": ("Magenta Toner", 90),
+                 "4": ("Yellow Toner", -100)}  # fmt: skip
+
+
+def test_ricoh_private_levels_replace_minus_3() -> None:
+    status = parsed("ricoh_mpc3002", ricoh_answering_minus_3(RICOH_PRIVATE))
+    got = {
+        s.index: (s.description, s.raw_level, s.raw_max, s.percent, s.state, s.precision)
+        for s in status.supplies
+    }
+    assert got == {
+        "1.1": ("Black Toner", 30, 100, 30.0, "ok", "exact"),
+        "1.2": ("Waste Toner", 100, 100, 100.0, "ok", "exact"),  # the standard number is kept
+        "1.3": ("Cyan Toner", 20, 100, 20.0, "ok", "exact"),
+        "1.4": ("Magenta Toner", 90, 100, 90.0, "ok", "exact"),
+        # -100 is Ricoh's "almost empty": low, with no invented percentage.
+        "1.5": ("Yellow Toner", -3, 100, None, "low", "coarse"),
+    }
+    assert status.problems == ()
+
+
+def test_without_the_override_the_same_device_says_only_some_remaining() -> None:
+    status = parse_printer(parse_snmprec(ricoh_answering_minus_3(RICOH_PRIVATE)))
+    assert [(s.raw_level, s.state, s.precision) for s in status.supplies if s.marking] == [
+        (-3, "some_remaining", "presence")] * 4  # fmt: skip
+
+
+def test_ricoh_private_rows_matched_by_colour_never_by_index() -> None:
+    # Private names in another wording, in another order: matched by the colour they name.
+    private = {
+        "1": ("Toner Yellow", 60),
+        "2": ("Toner Black", 10),
+        "3": ("Toner Cyan", 70),
+        "4": ("Toner Magenta", 80),
+    }
+    status = parsed("ricoh_mpc3002", ricoh_answering_minus_3(private))
+    assert {s.description: s.raw_level for s in status.supplies if s.marking} == {
+        "Black Toner": 10, "Cyan Toner": 70, "Magenta Toner": 80, "Yellow Toner": 60}  # fmt: skip
+    # A private row naming no toner of the device, or a sentinel there, leaves the standard -3.
+    odd = parsed("ricoh_mpc3002", ricoh_answering_minus_3({"1": ("Toner", 50), "2": ("Cyan Toner", -2)}))
+    assert {s.description: s.raw_level for s in odd.supplies if s.marking} == {
+        "Black Toner": -3, "Cyan Toner": -3, "Magenta Toner": -3, "Yellow Toner": -3}  # fmt: skip
+
+
+def test_ricoh_real_standard_levels_are_kept() -> None:
+    # The shared recording reports real percentages and has no private table: nothing changes.
+    assert parsed("ricoh_mpc3002") == parse_printer(parse_snmprec(recording("ricoh_mpc3002")))
+    text = patch(
+        recording("ricoh_mpc3002"), {f"{RICOH_NAME}.1": ("4", "Black Toner"), f"{RICOH_LEVEL}.1": ("2", "90")}
+    )
+    assert supply(parsed("ricoh_mpc3002", text), "1.1").raw_level == 40
+
+
+def test_ricoh_hostile_private_values() -> None:
+    text = ricoh_answering_minus_3({"1": ("Black Toner", 30)})
+    text = patch(text, {f"{RICOH_LEVEL}.2": ("4", "lots"), f"{RICOH_NAME}.2": ("4", "Cyan Toner"),
+                        f"{RICOH_LEVEL}.3": ("2", "250"), f"{RICOH_NAME}.3": ("4", "Magenta Toner")})  # fmt: skip
+    status = parsed("ricoh_mpc3002", text)
+    assert {s.description: s.raw_level for s in status.supplies if s.marking} == {
+        "Black Toner": 30, "Cyan Toner": -3, "Magenta Toner": -3, "Yellow Toner": -3}  # fmt: skip
+
+
+# --------------------------------------------------------------------------- precision on the wire
+
+
+@pytest.mark.parametrize(
+    ("name", "index", "precision"),
+    [
+        ("jetdirect_m880", "1.1", "exact"),  # 92 of 100
+        ("brother", "1.1", "presence"),  # -3: only "some remaining"
+        ("brother", "1.2", "exact"),  # drum 11501 of 12000
+        ("sharp_mxm266nv", "1.2", None),  # 100 of an unknown (-2) max: no scale to judge
+        ("sharp_mxm266nv", "1.5", None),  # -2
+        ("okilan_9450g", "1.1", "exact"),
+        ("canonprinter_tm", "1.1", "coarse"),  # Canon: steps (2400 of 3000, i.e. 10 % steps)
+        ("canonprinter_tm", "1.6", "exact"),  # its waste tank is not a toner or ink
+        ("epson", "1.1", "coarse"),  # every ink at 1 of 100: Canon-style three-staged values
+        ("fujifilmprinter_c810", "1.31", "exact"),
+        ("fujifilmprinter_c810", "1.5", "presence"),
+    ],
+)
+def test_precision_of_the_recordings(name: str, index: str, precision: str | None) -> None:
+    assert supply(parsed(name), index).precision == precision
+
+
+@pytest.mark.parametrize(
+    ("levels", "precision"),
+    [
+        ({"1.1": 100}, "exact"),  # a single new cartridge at 100 says nothing about steps
+        ({"1.1": 10}, "coarse"),
+        ({"1.1": 100, "1.2": 1, "1.3": 10, "1.4": 100}, "coarse"),
+        ({"1.1": 100, "1.2": 1, "1.3": 11, "1.4": 100}, "exact"),  # 11: a real percentage
+        ({"1.1": 0}, "exact"),
+    ],
+)
+def test_three_staged_levels(levels: dict[str, int], precision: str) -> None:
+    values: dict[str, tuple[str, str]] = {}
+    for index, level in levels.items():
+        values |= {f"{SUPPLIES}.5.{index}": ("2", "3"), f"{SUPPLIES}.6.{index}": ("4", f"Toner {index}"),
+                   f"{SUPPLIES}.8.{index}": ("2", "100"), f"{SUPPLIES}.9.{index}": ("2", str(level))}  # fmt: skip
+    text = patch(recording("utax"), values, drop_prefixes=(SUPPLIES,))
+    assert {s.precision for s in parsed("utax", text).supplies} == {precision}
+
+
+def test_small_maxima_are_coarse_and_a_maximum_of_one_is_presence() -> None:
+    text = supply_level(supply_level(recording("utax"), "1.1", 3, 4), "1.2", 1, 1)
+    status = parsed("utax", text)
+    assert (supply(status, "1.1").precision, supply(status, "1.2").precision) == ("coarse", "presence")

@@ -10,7 +10,7 @@ from agent.printers.parse import Thresholds
 from agent.printers.snmprec import parse_snmprec
 from agent.printers.state import StateOptions, derive
 
-from helpers.recordings import door_open, jammed, no_paper, patch, recording, supply_level
+from helpers.recordings import alert_rows, door_open, jammed, no_paper, patch, recording, supply_level
 
 OPTIONS = StateOptions()
 
@@ -36,6 +36,11 @@ def derived(text: str, options: StateOptions = OPTIONS) -> tuple[str, list[tuple
         ("samsungprinter_m4080fx", "ok", []),  # lowPaper bit ignored: its tray table is 10 %, not below
         ("jetdirect_m880", "degraded", ["tray_empty"]),  # Tray 1 at 0 of 100
         ("xerox", "degraded", ["waste_almost_full"]),
+        ("ricoh_mpc3002", "degraded", ["tray_empty"]),  # Tray 4 0/550; the bypass is manual
+        ("epson", "degraded", ["toner_low"] * 4),  # every ink at 1 %
+        ("okilan_9450g", "ok", []),  # trays at -3 are not empty
+        ("sharp_mxm266nv", "degraded", ["tray_empty"]),  # Tray 2 0/500, Tray 1 -3
+        ("fujifilmprinter_c810", "ok", []),
     ],
 )
 def test_states_of_the_real_recordings(name: str, state: str, codes: list[str]) -> None:
@@ -68,7 +73,7 @@ def test_no_paper_in_any_usable_tray_is_down() -> None:
     state, reasons, label = derived(no_paper(recording("jetdirect_m880"), ["1.2", "1.3", "1.5"]))
     assert state == "down"
     assert reasons == [("no_paper", None)]
-    assert label == "hors service : plus de papier dans aucun bac"
+    assert label == "hors service : plus de papier : tous les bacs sont vides"
 
 
 def test_paper_alerts_can_be_switched_off() -> None:
@@ -125,7 +130,7 @@ def test_unreachable_only_after_n_failures_then_recovery() -> None:
     assert tracker.observe(None, error="timeout", seconds=2.0).state == "ok"
     third = tracker.observe(None, error="timeout", seconds=2.0)
     assert (third.state, [r.code for r in third.reasons]) == ("down", ["unreachable"])
-    assert third.label == "hors service : injoignable : l'appareil ne répond plus"
+    assert third.label == "hors service : appareil injoignable"
     back = tracker.observe(good, error=None, seconds=0.1)
     assert (back.state, back.consecutive_failures) == ("ok", 0)
 
@@ -161,3 +166,69 @@ def test_jam_outside_a_tray_names_the_location() -> None:
     state, reasons, label = derived(patch(recording("utax"), cells))
     assert (state, reasons) == ("down", [("jam", "location:7")])
     assert label == "hors service : bourrage papier (emplacement 7)"
+
+
+# --------------------------------------------------------------------------- second batch
+
+MFP = "sharp_mxm266nv"
+FEEDER_STATUS = "1.3.6.1.2.1.25.3.2.1.5.7"  # hrDeviceStatus of the "Reversing Single Pass Feeder"
+
+
+def functions_of(text: str) -> dict[str, str]:
+    result = derive(status_of(text), reachable=True, consecutive_failures=0, options=OPTIONS)
+    return {f.function: f.state for f in result.functions}
+
+
+def test_the_mono_mfp_offers_scanning() -> None:
+    assert functions_of(recording(MFP)) == {"print": "degraded", "scan": "ok"}  # Tray 2 empty
+
+
+@pytest.mark.parametrize(
+    ("values", "print_state", "scan_state", "codes"),
+    [
+        # The feeder down (hrDeviceStatus 5): scanning is down, printing is not.
+        ({FEEDER_STATUS: ("2", "5")}, "degraded", "down", ["tray_empty", "scanner_unit_down"]),
+        # A jam alert on the feeder (group hostResourcesMIBDeviceTable, its hrDeviceIndex 7), with
+        # the printer's jammed bit: the document feeder's, not a paper jam of the printer.
+        ({**alert_rows(1, code=8, group=4, group_index=7, location=0, description="Original jam"),
+          "1.3.6.1.2.1.25.3.5.1.2.1": ("4x", "0400")}, "degraded", "down", ["adf_jam", "tray_empty"]),
+        # Its cover open: the scanner's cover.
+        (alert_rows(1, code=3, group=4, group_index=7, location=0, description="Cover open"), "degraded", "down",
+         ["adf_open", "tray_empty"]),
+        # A jam in the printer's own tray 2 stops printing only.
+        (alert_rows(1, code=8, group=8, group_index=2, location=4, description="Paper jam"), "down", "ok",
+         ["jam", "tray_empty"]),
+    ],
+    ids=["feeder_down", "adf_jam", "adf_open", "printer_jam"],
+)  # fmt: skip
+def test_the_feeder_feeds_the_scan_function(
+    values: dict[str, tuple[str, str]], print_state: str, scan_state: str, codes: list[str]
+) -> None:
+    text = patch(recording(MFP), values)
+    assert functions_of(text) == {"print": print_state, "scan": scan_state}
+    assert [c for c, _ in derived(text)[1]] == codes
+
+
+def test_a_second_black_bottle_takes_over() -> None:
+    # FUJIFILM: "Black Toner 2" empty while "Black Toner 1" is full: printing goes on, degraded.
+    state, reasons, label = derived(supply_level(recording("fujifilmprinter_c810"), "1.31", 0))
+    assert (state, reasons) == ("degraded", [("toner_empty_spare", "1.31")])
+    assert "toner noir : une cartouche vide, la suivante prend le relais" in label
+    # Both empty: printing stops.
+    both = supply_level(supply_level(recording("fujifilmprinter_c810"), "1.31", 0), "1.30", 0)
+    state, reasons, _ = derived(both)
+    assert (state, sorted(reasons)) == ("down", [("toner_empty", "1.30"), ("toner_empty", "1.31")])
+    # The only yellow toner empty: down, whatever the black bottles hold.
+    assert derived(supply_level(recording("fujifilmprinter_c810"), "1.2", 0))[:2] == (
+        "down",
+        [("toner_empty", "1.2")],
+    )
+
+
+def test_ricoh_almost_empty_is_low_without_a_percentage() -> None:
+    ricoh = "1.3.6.1.4.1.367.3.2.1.2.24.1.1"
+    text = patch(recording("ricoh_mpc3002"), {"1.3.6.1.2.1.43.11.1.1.9.1.5": ("2", "-3"),
+                 f"{ricoh}.2.4": ("4", "Yellow Toner"), f"{ricoh}.5.4": ("2", "-100")})  # fmt: skip
+    state, reasons, label = derived(text)
+    assert (state, reasons) == ("degraded", [("toner_low", "1.5"), ("tray_empty", "1.4")])
+    assert "toner jaune presque vide;" in label + ";"  # no « (… %) » the device did not give

@@ -90,6 +90,15 @@ POLL_COLUMNS: tuple[str, ...] = (
 #: varbinds under these.
 WALK_SUBTREES: tuple[str, ...] = POLL_SCALARS + POLL_COLUMNS
 
+# ---------------------------------------------------------------- vendor columns
+# Walked only for the devices whose vendor override lists them (``VendorOverride.columns`` in
+# ``agent/printers/vendors.py``, chosen from sysObjectID): never part of ``POLL_COLUMNS``.
+#: Ricoh's private toner table (ricohEngTonerTable): the toner's name and its level in percent
+#: (-100 "almost empty", -2 unknown, -3 some remaining). LibreNMS issue 4177.
+RICOH_TONER = "1.3.6.1.4.1.367.3.2.1.2.24.1.1"
+RICOH_TONER_NAME = RICOH_TONER + ".2"
+RICOH_TONER_LEVEL = RICOH_TONER + ".5"
+
 # ---------------------------------------------------------------- enumerations
 #: prtMarkerSuppliesType (PrtMarkerSuppliesTypeTC).
 SUPPLY_TYPES: dict[int, str] = {

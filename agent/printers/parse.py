@@ -12,6 +12,7 @@ type or out of range becomes a ``problem`` entry, never an exception.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
 
 RawValue = int | bytes | str
 Raw = Mapping[str, RawValue]
+Precision = Literal["exact", "coarse", "presence"]
 
 #: Largest sane capacity or level; beyond it a device is lying (or hostile).
 MAX_SANE = 2**31 - 1
@@ -74,6 +76,40 @@ def colour_from_description(description: str) -> str | None:
     """
     found = {colour for pattern, colour in _COLOUR_NAMES if pattern.search(description)}
     return found.pop() if len(found) == 1 else None
+
+
+@dataclass(frozen=True, slots=True)
+class SupplyRow:
+    """One supply as read from prtMarkerSuppliesTable, before it is judged (what a vendor override sees)."""
+
+    index: str
+    description: str
+    colour: str | None
+    marking: bool
+    receptacle: bool
+    level: int | None
+    maximum: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class VendorLevel:
+    """A supply level a vendor keeps outside prtMarkerSuppliesLevel (``agent/printers/vendors.py``).
+
+    ``level`` and ``maximum`` mean what RFC 3805 says (sentinels included); ``almost_empty`` is a
+    vendor's own "nearly out" without a number (the supply is then ``low``); ``precision``, when
+    given, replaces the one the parser would judge from the numbers.
+    """
+
+    level: int | None
+    maximum: int | None
+    almost_empty: bool = False
+    precision: Precision | None = None
+
+
+#: Canon's "three-staged" prtMarkerSuppliesLevel (its MIB documents: other 100, tonerLow 10,
+#: tonerNearlyOut 1), plus 0. A device whose marking levels (of 100) all lie here, one of them
+#: 1 or 10, reports steps, not percentages.
+THREE_STAGED = frozenset({0, 1, 10, 100})
 
 
 @dataclass
@@ -167,8 +203,16 @@ def _sentinel_state(level: int | None) -> Literal["other", "unknown", "some_rema
 
 
 def _supply_state(
-    level: int | None, maximum: int | None, percent: float | None, *, receptacle: bool, t: Thresholds
+    level: int | None,
+    maximum: int | None,
+    percent: float | None,
+    *,
+    receptacle: bool,
+    t: Thresholds,
+    almost_empty: bool = False,
 ) -> SupplyState:
+    if almost_empty and not receptacle and level != 0:
+        return "low"  # the vendor's own "nearly out" (lesson 1: from the printer, not from -3)
     sentinel = _sentinel_state(level)
     if sentinel is not None:
         return sentinel
@@ -189,7 +233,38 @@ def _supply_state(
     return "low" if percent < t.supply_low_percent else "ok"
 
 
-def _supplies(r: _Reader, t: Thresholds, describe: Callable[[RawValue], str | None]) -> list[Supply]:
+def level_precision(level: int | None, maximum: int | None, *, steps: bool = False) -> Precision | None:
+    """Return how finely a level is reported: from its sentinel, its maximum, or known steps.
+
+    >>> level_precision(-3, 100), level_precision(1, 1), level_precision(3, 5), level_precision(57, 100)
+    ('presence', 'presence', 'coarse', 'exact')
+    >>> level_precision(-2, 100) is None, level_precision(9, -2) is None
+    (True, True)
+    """
+    if level is None or level in (-1, -2):
+        return None
+    if level == -3:
+        return "presence"
+    if maximum is None or maximum <= 0 or level > maximum:
+        return None
+    if maximum == 1:
+        return "presence"
+    return "coarse" if steps or maximum <= 10 else "exact"
+
+
+def _three_staged(rows: list[SupplyRow]) -> bool:
+    """Whether the device's marking levels (of 100) are all Canon-style steps, one of them 1 or 10."""
+    levels = [
+        row.level
+        for row in rows
+        if row.marking and row.maximum == 100 and row.level is not None and row.level >= 0
+    ]
+    return bool(levels) and set(levels) <= THREE_STAGED and bool(set(levels) & {1, 10})
+
+
+def _supplies(
+    r: _Reader, t: Thresholds, describe: Callable[[RawValue], str | None], vendor: VendorOverride | None
+) -> list[Supply]:
     descriptions = r.column(mib.PRT_SUPPLY_DESCRIPTION)
     types = r.column(mib.PRT_SUPPLY_TYPE)
     classes = r.column(mib.PRT_SUPPLY_CLASS)
@@ -201,7 +276,8 @@ def _supplies(r: _Reader, t: Thresholds, describe: Callable[[RawValue], str | No
     indexes = sorted(set(levels) | set(descriptions) | set(types), key=_index_key)
     if len(indexes) > MAX_ROWS:
         r.problems.append(f"supplies: {len(indexes)} rows, only the first {MAX_ROWS} kept")
-    out = []
+    rows: list[SupplyRow] = []
+    extra: dict[str, tuple[str, int | None, int | None]] = {}  # index -> type name, class, unit
     for index in indexes[:MAX_ROWS]:
         type_code = r.integer(types.get(index), f"supply {index} type")
         class_code = r.integer(classes.get(index), f"supply {index} class")
@@ -228,30 +304,49 @@ def _supplies(r: _Reader, t: Thresholds, describe: Callable[[RawValue], str | No
         colour = _colour(r, index, colorants, colour_names) or (
             colour_from_description(description) if marking or not receptacle else None
         )
+        rows.append(SupplyRow(index, description, colour, marking, receptacle, level, maximum))
+        extra[index] = (type_name, class_code, unit_code)
+    toners = [i for i, item in enumerate(rows) if item.marking]
+    if len(toners) == 1 and rows[toners[0]].colour is None:
+        # A printer with a single toner or ink is a mono printer: its toner is black.
+        rows[toners[0]] = dataclasses.replace(rows[toners[0]], colour="black")
+    # The one place a vendor's private levels replace the standard ones (agent/printers/vendors.py).
+    private = vendor.supply_levels(r.raw, tuple(rows)) if vendor and vendor.supply_levels else {}
+    steps = (vendor is not None and vendor.level_steps) or _three_staged(rows)
+    out = []
+    for row in rows:
+        reading = private.get(row.index)
+        level, maximum = (reading.level, reading.maximum) if reading else (row.level, row.maximum)
+        type_name, class_code, unit_code = extra[row.index]
         percent = _percent(level, maximum)
         if level is not None and maximum is not None and maximum > 0 and level > maximum:
-            r.problems.append(f"supply {index} level {level} above its max capacity {maximum}")
+            r.problems.append(f"supply {row.index} level {level} above its max capacity {maximum}")
+        precision = level_precision(level, maximum, steps=steps and row.marking)
         out.append(
             Supply(
-                index=index,
-                description=description,
+                index=row.index,
+                description=row.description,
                 type=type_name,
-                supply_class="receptacle" if receptacle else ("consumed" if class_code == 3 else "other"),
+                supply_class="receptacle" if row.receptacle else ("consumed" if class_code == 3 else "other"),
                 unit=mib.SUPPLY_UNITS.get(unit_code or 2, "unknown"),
-                colour=colour,
+                colour=row.colour,
                 raw_level=level,
                 raw_max=maximum,
                 percent=percent,
-                fill_percent=round(100.0 - percent, 1) if receptacle and percent is not None else None,
-                receptacle=receptacle,
-                marking=marking,
-                state=_supply_state(level, maximum, percent, receptacle=receptacle, t=t),
+                fill_percent=round(100.0 - percent, 1) if row.receptacle and percent is not None else None,
+                receptacle=row.receptacle,
+                marking=row.marking,
+                state=_supply_state(
+                    level,
+                    maximum,
+                    percent,
+                    receptacle=row.receptacle,
+                    t=t,
+                    almost_empty=reading is not None and reading.almost_empty,
+                ),
+                precision=reading.precision if reading and reading.precision else precision,
             )
         )
-    toners = [i for i, item in enumerate(out) if item.marking]
-    if len(toners) == 1 and out[toners[0]].colour is None:
-        # A printer with a single toner or ink is a mono printer: its toner is black.
-        out[toners[0]] = replace(out[toners[0]], colour="black")
     return out
 
 
@@ -421,7 +516,7 @@ def parse_printer(
         printer_status=mib.PRINTER_STATUS.get(status_code) if status_code is not None else None,
         device_status=mib.DEVICE_STATUS.get(device_code) if device_code is not None else None,
         errors=tuple(errors),
-        supplies=tuple(_supplies(r, t, describe_fn)),
+        supplies=tuple(_supplies(r, t, describe_fn, vendor)),
         inputs=tuple(_inputs(r, t)),
         alerts=tuple(_alerts(r)),
         scanner_units=tuple(_scanner_units(r)),

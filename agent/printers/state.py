@@ -7,7 +7,12 @@ Rules (docs/design.md §4, §9; ``docs/design.md``):
 * jams come from prtAlertTable (code 8, with the tray when the alert names one) first; the
   ``jammed`` bit of hrPrinterDetectedErrorState is a hint used when no alert says so; a jam in
   the document feeder stops scanning, not printing;
-* "low" only from a real percentage or from the printer's own alert/error bit, never from -3;
+* "low" only from a real percentage or from the printer's own alert/error bit (or a vendor's
+  own "almost empty"), never from -3;
+* a cartridge empty while another of its colour still gives toner (two black bottles) does not
+  stop printing: ``toner_empty_spare``, degraded;
+* an alert on a scanner unit or the document feeder (prtAlertGroup hostResourcesMIBDeviceTable,
+  its hrDeviceIndex) is the scanner's: a jam there is ``adf_jam``, a cover ``adf_open``;
 * "no paper" means no usable tray has paper; manual/bypass trays are left out;
 * a receptacle that fills up (waste toner) is full when no space remains;
 * unreachable only after N consecutive failed polls (the caller counts them);
@@ -102,17 +107,28 @@ def _supply_details(supply: Supply) -> dict[str, str | None]:
     return {"colour": french.colour(supply.colour) or None, "reference": french.reference(supply.description)}
 
 
+#: Supply states in which a cartridge still gives toner or ink.
+_GIVING = frozenset({"ok", "low", "some_remaining"})
+
+
 def _supply_reasons(status: PrinterStatus) -> list[Reason]:
     reasons = []
     for supply in status.supplies:
         details = _supply_details(supply)
         if supply.marking:
-            if supply.state == "empty":
+            # Several cartridges of one colour (a second black bottle): one empty, the next one prints.
+            spare = supply.colour is not None and any(
+                other.marking and other.colour == supply.colour and other.state in _GIVING
+                for other in status.supplies
+                if other.index != supply.index
+            )
+            if supply.state == "empty" and spare:
+                reasons.append(reason("toner_empty_spare", supply.index, **details))
+            elif supply.state == "empty":
                 reasons.append(reason("toner_empty", supply.index, **details))
-            elif supply.state == "low" and supply.percent is not None:
-                reasons.append(
-                    reason("toner_low", supply.index, percent=french.percent(supply.percent), **details)
-                )
+            elif supply.state == "low":
+                percent = french.percent(supply.percent) if supply.percent is not None else None
+                reasons.append(reason("toner_low", supply.index, percent=percent, **details))
         elif supply.receptacle:
             if supply.state == "full":
                 reasons.append(reason("waste_full", supply.index))
@@ -154,10 +170,24 @@ def _tray_for_alert(status: PrinterStatus, group: str, group_index: int | None) 
     return None
 
 
+def _scanner_unit_for_alert(status: PrinterStatus, group: str, group_index: int | None) -> bool:
+    """Whether an alert names a scanner unit or document feeder (RFC 3805: its hrDeviceIndex)."""
+    if group != "hostResourcesMIBDeviceTable" or group_index is None:
+        return False
+    return any(unit.index == str(group_index) for unit in status.scanner_units)
+
+
 def _alert_reasons(status: PrinterStatus) -> list[Reason]:
     reasons = []
     for alert in status.alerts:
         code = alert.code
+        if _scanner_unit_for_alert(status, alert.group, alert.group_index):
+            # The scanner's own paper path and covers stop scanning, not printing.
+            if code in JAM_CODES:
+                reasons.append(reason("adf_jam"))
+            elif ALERT_REASONS.get(code) == "door_open":
+                reasons.append(reason("adf_open"))
+            continue
         if code in JAM_CODES:
             tray = _tray_for_alert(status, alert.group, alert.group_index)
             if tray is not None and _FEEDER_NAME.search(tray.name):
@@ -192,6 +222,10 @@ def printer_reasons(status: PrinterStatus, options: StateOptions) -> list[Reason
     """Return every reason found in one printer status, most specific first."""
     reasons = _alert_reasons(status) + _supply_reasons(status) + _paper_reasons(status)
     codes = {r.code for r in reasons}
+    # A jam or an open cover the scanner's alerts explain is not the printer's (the bits do not say where).
+    codes |= {"jam"} if "adf_jam" in codes else set()
+    codes |= {"door_open"} if "adf_open" in codes else set()
+    codes |= {"toner_empty"} if "toner_empty_spare" in codes else set()
     # Paper bits are hints only when the printer gives no tray table to judge from (lesson 4).
     has_trays = any(not t.manual for t in status.inputs)
     for bit in status.errors:
