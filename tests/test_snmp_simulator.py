@@ -163,3 +163,73 @@ def test_hostile_answers_through_the_simulator(snmpsim: Simulator) -> None:
     assert any("expected an integer" in p for p in problems)  # type: ignore[union-attr]
     assert any("out of range" in p for p in problems)  # type: ignore[union-attr]
     assert len(doc["supplies"]) == 64  # type: ignore[arg-type]
+
+
+# --------------------------------------------------------------------------- second batch, vendor columns
+
+RICOH_TONER = "1.3.6.1.4.1.367.3.2.1.2.24.1.1"
+
+
+def ricoh_minus_3() -> str:
+    """The Ricoh recording as LibreNMS issue 4177's models answer: -3 standard, real levels private."""
+    values = {f"{SUPPLY}.9.1.{i}": ("2", "-3") for i in ("1", "3", "4", "5")}
+    for index, (name, level) in {"1": ("Black Toner", 30), "2": ("Cyan Toner", 20), "3": ("Magenta Toner", 90),
+                                 "4": ("Yellow Toner", 60)}.items():  # fmt: skip
+        values |= {f"{RICOH_TONER}.2.{index}": ("4", name), f"{RICOH_TONER}.5.{index}": ("2", str(level))}
+    return patch(recording("ricoh_mpc3002"), values)
+
+
+SUPPLY = "1.3.6.1.2.1.43.11.1.1"
+
+
+def test_ricoh_private_columns_are_walked_for_ricoh_only(snmpsim: Simulator) -> None:
+    ricoh = snmpsim.claim(ricoh_minus_3())
+    # A non-Ricoh device that happens to answer the same private OIDs: never asked for them.
+    other = snmpsim.claim(patch(recording("utax"), {f"{RICOH_TONER}.5.1": ("2", "77"),
+                                                    f"{RICOH_TONER}.2.1": ("4", "Black Toner")}))  # fmt: skip
+
+    async def _run() -> tuple[list[object], list[int]]:
+        session = SnmpSession()
+        results, requests = [], []
+        try:
+            for community in (ricoh, ricoh, other):
+                before = session.requests
+                results.append(await poll(session, SnmpTarget(host="127.0.0.1", port=snmpsim.port,
+                                                              community=community, timeout=2)))  # fmt: skip
+                requests.append(session.requests - before)
+        finally:
+            session.close()
+        return results, requests
+
+    (first, again, not_ricoh), requests = asyncio.run(_run())
+    private = {o for o in first.raw if o.startswith(RICOH_TONER + ".")}  # type: ignore[attr-defined]
+    assert private == {f"{RICOH_TONER}.{c}.{i}" for c in (2, 5) for i in (1, 2, 3, 4)}
+    assert again.raw == first.raw  # type: ignore[attr-defined]
+    # The first poll learns the sysObjectID and walks the private columns apart; later polls at once.
+    assert requests[1] < requests[0]
+    assert not any(o.startswith("1.3.6.1.4.1.367.") for o in not_ricoh.raw)  # type: ignore[attr-defined]
+    status = printer_status(again.raw, Thresholds())  # type: ignore[attr-defined]
+    assert {s.description: (s.raw_level, s.percent) for s in status.supplies if s.marking} == {
+        "Black Toner": (30, 30.0), "Cyan Toner": (20, 20.0), "Magenta Toner": (90, 90.0),
+        "Yellow Toner": (60, 60.0)}  # fmt: skip
+
+
+def test_probe_of_the_mono_mfp_shows_its_scanner(snmpsim: Simulator) -> None:
+    code, doc = probe(snmpsim, "sharp_mxm266nv")
+    assert code == 0
+    assert doc["functions"] == [
+        {"function": "print", "state": "degraded"},
+        {"function": "scan", "state": "ok"},
+    ]
+    assert [(u["description"], u["status"]) for u in doc["scanner_units"]] == [  # type: ignore[union-attr]
+        ("Scanner Unit", "running"), ("Reversing Single Pass Feeder", "unknown"), ("Network Scanner", "running")]  # fmt: skip
+    black = next(s for s in doc["supplies"] if s["index"] == "1.1")  # type: ignore[union-attr]
+    assert (black["raw_level"], black["percent"], black["precision"]) == (75, 75.0, "exact")
+    # The feeder goes down: scanning stops, printing does not.
+    feeder_down = snmpsim.claim(patch(recording("sharp_mxm266nv"), {"1.3.6.1.2.1.25.3.2.1.5.7": ("2", "5")}))
+    _, doc = probe(snmpsim, feeder_down)
+    assert doc["functions"] == [
+        {"function": "print", "state": "degraded"},
+        {"function": "scan", "state": "down"},
+    ]
+    assert "scanner_unit_down" in [r["code"] for r in doc["reasons"]]  # type: ignore[union-attr]

@@ -17,6 +17,9 @@ walking whole subtrees one after the other:
   for half as much from then on). On a first poll every chain is expected empty: one round of
   non-repeaters finds those that are not, their neighbours' sizes and doubling do the rest; the
   session remembers what each device held, and later polls ask for that at once;
+- a vendor's private columns (``VendorOverride.columns`` in ``agent/printers/vendors.py``, e.g.
+  Ricoh's toner levels) are walked for the devices whose sysObjectID calls for them only, with
+  the others once the session knows the device;
 - the SNMP engine is driven below pysnmp's high-level API (no MIB lookup, no per-request
   configuration): one engine per session, each device configured in it once.
 
@@ -37,6 +40,7 @@ from typing import Any, Literal, NamedTuple
 from agent.exceptions import AgentError
 from agent.printers import mib
 from agent.printers.parse import RawValue
+from agent.printers.vendors import vendor_columns
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -415,6 +419,7 @@ class SnmpSession:
         self._semaphore = asyncio.Semaphore(max_in_flight)
         self._expected: dict[SnmpTarget, dict[str, int]] = {}
         self._max_varbinds: dict[SnmpTarget, int] = {}  # lowered for a device that answered tooBig
+        self._vendor_columns: dict[SnmpTarget, tuple[str, ...]] = {}  # from each device's sysObjectID
         self.max_rows = max_rows
         self.max_repetitions = max_repetitions
         self.max_varbinds = max_varbinds
@@ -497,12 +502,36 @@ class SnmpSession:
         columns: Iterable[str] = mib.POLL_COLUMNS,
         scalars: Iterable[str] = mib.POLL_SCALARS,
     ) -> dict[str, RawValue]:
-        """Read the scalars and walk the columns of one device.
+        """Read the scalars and walk the columns of one device, and its vendor's private columns.
+
+        The private columns a vendor override lists (``VendorOverride.columns``, chosen from the
+        device's sysObjectID) are walked for that device only: with the others from the second
+        poll on, in a small walk of their own on the first one (sysObjectID is not known before).
 
         Raises:
             SnmpError: when the device does not answer at all (timeout, wrong credentials).
         """
         peer = await self._peer(target)
+        known = self._vendor_columns.get(target, ())
+        walk = self._new_walk(target, (*columns, *known), scalars)
+        if not await self._drive(peer, target, walk, answered=False):
+            return walk.raw
+        raw = walk.raw
+        rows = walk.rows()
+        wanted = vendor_columns(raw.get(mib.SYS_OBJECT_ID))
+        self._vendor_columns[target] = wanted
+        missing = [c for c in wanted if c not in known]
+        if missing:
+            extra = self._new_walk(target, missing, ())
+            complete = await self._drive(peer, target, extra, answered=True)
+            raw.update(extra.raw)
+            if not complete:
+                return raw
+            rows |= extra.rows()
+        self._expected[target] = rows
+        return raw
+
+    def _new_walk(self, target: SnmpTarget, columns: Iterable[str], scalars: Iterable[str]) -> ColumnWalk:
         walk = ColumnWalk(
             columns,
             scalars,
@@ -512,18 +541,25 @@ class SnmpSession:
             max_varbinds=self._max_varbinds.get(target, self.max_varbinds),
         )
         walk.free_non_repeaters = target not in self._max_varbinds
-        answered = False
+        return walk
+
+    async def _drive(self, peer: _Peer, target: SnmpTarget, walk: ColumnWalk, *, answered: bool) -> bool:
+        """Send the walk's requests until it ends; return ``False`` if it was cut.
+
+        Raises:
+            SnmpError: when the device does not answer the first request (unless ``answered``).
+        """
         while walk.pending:
             for request in walk.plan():
                 if walk.requests >= self.max_requests:
                     _LOGGER.warning("%r: more than %d requests in one poll, cut", target, self.max_requests)
-                    return walk.raw
+                    return False
                 indication, status, varbinds = await self._send(peer, request)
                 if indication:
                     if not answered:
                         raise SnmpError(f"{target.host}:{target.port}: {indication}")
                     _LOGGER.warning("%r: %s, poll cut", target, indication)
-                    return walk.raw
+                    return False
                 answered = True
                 if status:
                     if int(status) == 1 and request.size() > 1:  # tooBig: ask this device for less
@@ -539,8 +575,7 @@ class SnmpSession:
                 walk.feed(request, varbinds)
         for oid in walk.truncated:
             _LOGGER.warning("%r: more than %d rows under %s, cut", target, self.max_rows, oid)
-        self._expected[target] = walk.rows()
-        return walk.raw
+        return True
 
 
 @dataclass(frozen=True)
