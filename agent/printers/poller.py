@@ -587,18 +587,27 @@ class PollResult:
     seconds: float
 
 
-async def poll(session: SnmpSession, target: SnmpTarget) -> PollResult:
-    """Poll one device; never raises (a device failing must not stop the others)."""
+async def poll(
+    session: SnmpSession,
+    target: SnmpTarget,
+    columns: Iterable[str] = mib.POLL_COLUMNS,
+    scalars: Iterable[str] = mib.POLL_SCALARS,
+    *,
+    what: str = "Printer-MIB",
+) -> PollResult:
+    """Poll one device (a printer's columns unless others are given); never raises.
+
+    A device failing must not stop the others. ``what`` names the data expected, for the
+    error of a device that answers without any of it.
+    """
     started = time.monotonic()
     try:
-        raw = await session.walk(target)
+        raw = await session.walk(target, columns, scalars)
     except SnmpError as err:
         return PollResult(None, str(err), time.monotonic() - started)
     except Exception as err:  # pysnmp may raise on hostile packets; the agent keeps going
         _LOGGER.exception("%r: unexpected SNMP failure", target)
         return PollResult(None, f"{type(err).__name__}: {err}", time.monotonic() - started)
     if not raw:
-        return PollResult(
-            None, f"{target.host}:{target.port}: no Printer-MIB data", time.monotonic() - started
-        )
+        return PollResult(None, f"{target.host}:{target.port}: no {what} data", time.monotonic() - started)
     return PollResult(raw, None, time.monotonic() - started)
