@@ -1,11 +1,18 @@
-"""The coordinator report: HTML parsed, PDF rendered to an image, CSV numbers equal the engine's."""
+"""The coordinator report through the CLI: CSV for French Excel, JSON for machines, HTML for people.
+
+The history holds a November 2026 whose figures were computed by hand (``helpers/periods.py``)
+and an October written here with its own hand computation, so that every figure has its
+previous period's beside it. The PDF's layout and the accessibility of the HTML have their own
+test modules (``test_report_layout.py``, ``test_report_accessibility.py``).
+"""
 
 from __future__ import annotations
 
 import csv
 import io
 import json
-import subprocess
+import re
+from html import unescape
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -16,43 +23,63 @@ from collector.history import History
 from collector.sites import Calendar, load_sites
 
 from helpers.periods import HOURS, MONTH, NOV_END, NOV_START, t
-from helpers.processes import require_program, run_cli
-from helpers.sites import service, site, sites_toml
+from helpers.processes import run_cli
+from helpers.sites import member, service, site, sites_toml
 
 IMPRESSION = service(devices=["hp", "sharp"], min_usable=1)
 MAUREPAS = site(
     "maurepas",
     name="ESC Maurepas",
     opening_hours=HOURS,
+    devices={"hp": member("le copieur de l'accueil"), "sharp": member("l'imprimante du 1er étage")},
+    agents={"pc1": member("le poste 1")},
     services={"impression": IMPRESSION, "postes": service(pcs=["pc1"])},
 )
 KLEBER = site(
     "kleber",
     name="ESC Kléber",
     opening_hours="Mo-Fr 09:00-18:00; Nov off",
+    devices={"canon": member("la borne CAF")},
     services={"impression": service(devices=["canon"])},
 )
 SITES = sites_toml(MAUREPAS, KLEBER)
 
+# October 2026, open Mo-Fr 09:00-12:00 and 14:00-18:00, no public holiday: 22 weekdays x 7 h.
+OCT_OPEN = 22 * 7 * 3600  # 554,400 s
+NOV_OPEN = 20 * 7 * 3600  # 504,000 s: 21 weekdays minus Wednesday 11 November
+
+
+def write_history(path: Path) -> None:
+    """October by hand, then November (``MONTH`` for the copier), each member in time order."""
+    history = History(path)
+    # October: the copier jams 10:00-11:00 on Thursday 15, the printer is out of toner 10:00-10:30
+    # the same morning; the service (1 of 2) is down only while both are: 30 min.
+    history.record("maurepas", "device", "hp", t("2026-10-01 00:00"), "ok")
+    history.record("maurepas", "device", "hp", t("2026-10-15 10:00"), "down", ("jam",))
+    history.record("maurepas", "device", "hp", t("2026-10-15 11:00"), "ok")
+    for item in MONTH:
+        history.record("maurepas", "device", "hp", item.ts, item.state, item.reasons)
+    history.record("maurepas", "device", "sharp", t("2026-10-01 00:00"), "ok")
+    history.record("maurepas", "device", "sharp", t("2026-10-15 10:00"), "down", ("toner_empty",))
+    history.record("maurepas", "device", "sharp", t("2026-10-15 10:30"), "ok")
+    # November: the printer is down 10 November 11:30-12:00 too: only that half hour is a service outage.
+    history.record("maurepas", "device", "sharp", t("2026-11-10 11:30"), "down", ("toner_empty",))
+    history.record("maurepas", "device", "sharp", t("2026-11-10 12:00"), "ok")
+    # The PC reports from 1 November on: in October it did not exist yet, « postes » is not measured.
+    history.record("maurepas", "pc", "pc1", NOV_START, "ok")
+    history.record("kleber", "device", "canon", NOV_START, "ok")
+    history.close()
+
 
 @pytest.fixture
 def reporting(tmp_path: Path) -> Path:
-    """A collector config whose history holds a known month."""
+    """A collector config whose history holds a known October and November."""
     (tmp_path / "sites.toml").write_text(SITES)
     config = tmp_path / "collector.toml"
     config.write_text(
         '[sites]\nfile = "sites.toml"\n[history]\npath = "history.sqlite3"\n[availability]\nblip_seconds = 0\n'
     )
-    history = History(tmp_path / "history.sqlite3")
-    for item in MONTH:
-        history.record("maurepas", "device", "hp", item.ts, item.state, item.reasons)
-    # The second printer is down on 10 November 11:30-12:00 too: only that half hour is a service outage.
-    history.record("maurepas", "device", "sharp", NOV_START, "ok")
-    history.record("maurepas", "device", "sharp", t("2026-11-10 11:30"), "down", ("toner_empty",))
-    history.record("maurepas", "device", "sharp", t("2026-11-10 12:00"), "ok")
-    history.record("maurepas", "pc", "pc1", NOV_START, "ok")
-    history.record("kleber", "device", "canon", NOV_START, "ok")
-    history.close()
+    write_history(tmp_path / "history.sqlite3")
     return config
 
 
@@ -76,27 +103,55 @@ def engine(config: Path) -> dict[str, object]:
     return {"figures": figures}
 
 
-def test_csv_numbers_equal_the_engine(reporting: Path, tmp_path: Path) -> None:
+def french_number(text: str) -> float:
+    """Read a number as French Excel does: decimal comma, no thousands separator here."""
+    assert "." not in text, text
+    return float(text.replace(",", "."))
+
+
+def test_csv_for_french_excel(reporting: Path, tmp_path: Path) -> None:
     out = tmp_path / "report.csv"
     report(reporting, out, "csv")
-    rows = list(csv.DictReader(io.StringIO(out.read_text())))
-    service = next(
-        r
-        for r in rows
-        if r["site"] == "maurepas" and r["service"] == "impression" and r["level"] == "service"
+    raw = out.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")  # UTF-8 BOM: Excel reads the accents right
+    text = raw.decode("utf-8-sig")
+    assert "\r\n" in text
+    header = text.splitlines()[0]
+    assert header.startswith(
+        "période;ESC;niveau;service;appareil ou poste;règle;objectif (%);temps d'ouverture (h)"
     )
+    rows = list(csv.DictReader(io.StringIO(text), delimiter=";"))
+    printing = next(r for r in rows if r["ESC"] == "ESC Maurepas" and r["service"] == "impression"
+                    and r["niveau"] == "service")  # fmt: skip
     expected = engine(reporting)["figures"]
-    assert float(service["open_seconds"]) == expected.open_seconds == 504_000  # type: ignore[attr-defined]
-    assert float(service["up_seconds"]) == expected.up_seconds  # type: ignore[attr-defined]
-    assert float(service["availability"]) == pytest.approx(expected.availability, abs=1e-6)  # type: ignore[attr-defined]
-    # Only the half hour when both printers were down is a service outage.
-    assert int(service["outages"]) == 1
-    assert float(service["outage_seconds"]) == 1_800
-    assert service["main_causes"] == "toner"
-    hp = next(r for r in rows if r["member"] == "hp")
-    assert (hp["level"], int(hp["outages"]), float(hp["outage_seconds"])) == ("device", 3, 12_600)
-    kleber = next(r for r in rows if r["site"] == "kleber")
-    assert (kleber["open_seconds"], kleber["availability"]) == ("0", "")  # sans objet, not 0 % or 100 %
+    # Hours with a decimal comma: 504,000 s = 140 h; up = 504,000 - 1,800 = 502,200 s = 139,5 h.
+    assert french_number(printing["temps d'ouverture (h)"]) == expected.open_seconds / 3600 == 140  # type: ignore[attr-defined]
+    assert printing["disponible (h)"] == "139,5"
+    # 502,200 / 504,000 = 99.642857... %, written with three decimals at most.
+    assert printing["disponibilité (%)"] == "99,643"
+    assert french_number(printing["disponibilité (%)"]) == pytest.approx(
+        expected.availability * 100, abs=1e-3
+    )  # type: ignore[attr-defined]
+    # October: 30 min down out of 554,400 s open: 552,600 / 554,400 = 99.675 %.
+    assert printing["disponibilité, période précédente (%)"] == "99,675"
+    assert (printing["interruptions"], printing["interruptions, période précédente"]) == ("1", "1")
+    assert printing["durée des interruptions (h)"] == "0,5"
+    assert printing["causes principales"] == "toner ou encre vide"
+    assert (printing["règle"], printing["objectif (%)"], printing["période"]) == (
+        "au moins 1 des 2 imprimantes", "98", "novembre 2026",
+    )  # fmt: skip
+    hp = next(r for r in rows if r["identifiant appareil ou poste"] == "hp")
+    assert (hp["niveau"], hp["appareil ou poste"]) == ("appareil", "Le copieur de l'accueil")
+    # 3 outages, 12,600 s = 3,5 h; 3,600 s not measured out of 504,000 = 0.714 %.
+    assert (hp["interruptions"], hp["durée des interruptions (h)"], hp["non mesuré (h)"]) == ("3", "3,5", "1")
+    assert hp["non mesuré (% du temps d'ouverture)"] == "0,714"
+    postes = next(r for r in rows if r["service"] == "postes en libre-service" and r["niveau"] == "service")
+    assert (postes["disponibilité (%)"], postes["disponibilité, période précédente (%)"]) == (
+        "100",
+        "non mesuré",
+    )
+    kleber = next(r for r in rows if r["ESC"] == "ESC Kléber")
+    assert (kleber["temps d'ouverture (h)"], kleber["disponibilité (%)"]) == ("0", "sans objet")
 
 
 def test_json_report(reporting: Path, tmp_path: Path) -> None:
@@ -104,10 +159,24 @@ def test_json_report(reporting: Path, tmp_path: Path) -> None:
     report(reporting, out, "json", "--site", "maurepas")
     data = json.loads(out.read_text())
     assert [s["site"] for s in data["sites"]] == ["maurepas"]
-    impression = next(s for s in data["sites"][0]["services"] if s["service"] == "impression")
+    assert (data["previous_from"], data["previous_to"]) == ("2026-10-01", "2026-10-31")
+    maurepas = data["sites"][0]
+    assert (maurepas["target"], maurepas["open_seconds"], maurepas["previous_open_seconds"]) == (
+        0.98, NOV_OPEN, OCT_OPEN,
+    )  # fmt: skip
+    impression = next(s for s in maurepas["services"] if s["service"] == "impression")
     assert impression["outages"][0]["start"] == "10/11/2026 11:30"
     assert impression["outages"][0]["causes"] == ["toner"]
-    assert [d["member"] for d in impression["devices"]] == ["hp", "sharp"]
+    assert impression["availability"] == pytest.approx((NOV_OPEN - 1_800) / NOV_OPEN)
+    assert impression["previous"]["availability"] == pytest.approx((OCT_OPEN - 1_800) / OCT_OPEN)
+    assert [(d["member"], d["name"]) for d in impression["devices"]] == [
+        ("hp", "le copieur de l'accueil"), ("sharp", "l'imprimante du 1er étage"),
+    ]  # fmt: skip
+    # The copier's October: 1 h down out of 554,400 s.
+    assert impression["devices"][0]["previous"]["down_seconds"] == 3_600
+    postes = next(s for s in maurepas["services"] if s["service"] == "postes")
+    assert (postes["previous"]["availability"], postes["previous"]["unknown_seconds"]) == (None, OCT_OPEN)
+    assert postes["devices"][0]["previous"] is None  # the PC did not exist in October
 
 
 class _Collect(HTMLParser):
@@ -139,34 +208,42 @@ class _Collect(HTMLParser):
 def test_html_report(reporting: Path, tmp_path: Path) -> None:
     out = tmp_path / "report.html"
     report(reporting, out, "html")
-    html = out.read_text()
+    html = unescape(out.read_text())
     parser = _Collect()
     parser.feed(html)
-    assert {"socle", "chart-availability", "chart-outages", "site-maurepas", "site-kleber"} <= parser.ids
-    assert parser.svg >= 2  # both charts embedded
+    assert {
+        "socle",
+        "chart-availability",
+        "chart-outages-maurepas",
+        "site-maurepas",
+        "site-kleber",
+    } <= parser.ids
+    assert parser.svg >= 2  # the availability chart and Maurepas's timeline
     expected = engine(reporting)["figures"]
     availability = f"{expected.availability * 100:.1f}".replace(".", ",") + "\u202f%"  # type: ignore[attr-defined]
-    assert availability in parser.text["availability"]
-    assert "sans objet" in html  # Kléber was closed all month
-    assert "bourrage papier" in html or "toner ou encre vide" in html
-    assert "10/11/2026 11:30" in html
+    assert availability in parser.text["value"]
+    # The summary sentence, first thing under « En bref ». By hand: postes 504,000 / 504,000 up,
+    # October not measured (the PC did not exist); impression 502,200 / 504,000 = 99,6 %,
+    # October 552,600 / 554,400 = 99,7 %; both at or above the default 98 % target.
+    assert (
+        "En novembre 2026, à l'ESC Maurepas, les postes en libre-service ont été disponibles 100,0\u202f% du "
+        "temps d'ouverture (octobre : non mesuré) et l'impression 99,6\u202f% (octobre : 99,7\u202f%) ; "
+        "objectif de 98\u202f% atteint."
+    ) in html
+    assert (
+        "En novembre 2026, l'ESC Kléber n'a eu aucune heure d'ouverture : disponibilité sans objet." in html
+    )
+    assert "toner ou encre vide : 1 fois, 30 min" in html
+    assert "10/11/2026 à 11:30" in html
     assert "non proposé" in html  # numérisation is not offered
     assert 'lang="fr"' in html
-
-
-def test_pdf_report_renders(reporting: Path, tmp_path: Path) -> None:
-    pdftoppm = require_program("pdftoppm", "poppler-utils")
-    out = tmp_path / "report.pdf"
-    report(reporting, out, "pdf")
-    assert out.read_bytes().startswith(b"%PDF")
-    subprocess.run(
-        [pdftoppm, "-png", "-r", "60", "-f", "1", "-l", "1", str(out), str(tmp_path / "page")], check=True
-    )
-    page = next(tmp_path.glob("page*.png"))
-    assert page.stat().st_size > 10_000  # a rendered page, not a blank one
-    artefacts = Path(__file__).parent.parent / "test-artifacts"
-    artefacts.mkdir(exist_ok=True)
-    page.replace(artefacts / "report-page-1.png")
+    # Names, never ids.
+    assert "Le copieur de l'accueil" in html
+    assert "L'imprimante du 1er étage" in html
+    assert not re.search(r">\s*(hp|sharp|pc1|canon)\s*<", html)
+    assert "au moins 1 des 2 imprimantes" in html
+    assert "UTC" not in html
+    assert re.search(r"Rapport produit le \d\d/\d\d/\d{4} à \d\d:\d\d \(heure de Paris\)", html)
 
 
 def test_report_usage_errors(reporting: Path, tmp_path: Path) -> None:
@@ -216,6 +293,7 @@ def test_sites_validate(tmp_path: Path) -> None:
             sites_toml(MAUREPAS.replace(services={"impression": IMPRESSION, "cafe": postes}), KLEBER),
             "services.cafe",
         ),
+        (sites_toml(MAUREPAS.replace(target=98), KLEBER), "sites.maurepas.target: expected float <= 1.0"),
     ]:
         bad = tmp_path / "bad.toml"
         bad.write_text(text)

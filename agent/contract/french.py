@@ -148,6 +148,84 @@ def month(day: dt.date) -> str:
     return f"{MONTHS[day.month - 1]} {day.year}"
 
 
+def whole_months(first: dt.date, last: dt.date) -> int | None:
+    """Return how many calendar months [first, last] spans exactly, or ``None`` if it is not whole months.
+
+    >>> import datetime as dt
+    >>> whole_months(dt.date(2026, 10, 1), dt.date(2026, 12, 31))
+    3
+    >>> whole_months(dt.date(2026, 11, 2), dt.date(2026, 11, 30)) is None
+    True
+    """
+    after = last + dt.timedelta(days=1)
+    if first.day != 1 or after.day != 1:
+        return None
+    return (after.year - first.year) * 12 + after.month - first.month
+
+
+def _de(word: str) -> str:
+    return f"d'{word}" if word[:1] in "aeiouéèêâîôûh" else f"de {word}"
+
+
+def period(first: dt.date, last: dt.date, *, year: int | None = None) -> str:
+    """Return a period as a label: « novembre 2026 », « octobre à décembre 2026 », « du 02/11/2026 au 15/11/2026 ».
+
+    Whole calendar months are named; the year is left out when it is ``year`` (« octobre » beside
+    « novembre 2026 »). Other periods give their dates.
+
+    >>> import datetime as dt
+    >>> period(dt.date(2026, 10, 1), dt.date(2026, 10, 31), year=2026)
+    'octobre'
+    >>> period(dt.date(2025, 11, 1), dt.date(2026, 1, 31))
+    'novembre 2025 à janvier 2026'
+    """
+    count = whole_months(first, last)
+    if count is None:
+        return f"du {date(first)} au {date(last)}"
+    name_last = MONTHS[last.month - 1] + ("" if last.year == year else f" {last.year}")
+    if count == 1:
+        return name_last
+    name_first = MONTHS[first.month - 1] + ("" if first.year in (last.year, year) else f" {first.year}")
+    return f"{name_first} à {name_last}"
+
+
+def during(first: dt.date, last: dt.date) -> str:
+    """Return « en novembre 2026 », « d'octobre à décembre 2026 », « du 02/11/2026 au 15/11/2026 ».
+
+    >>> import datetime as dt
+    >>> during(dt.date(2026, 11, 1), dt.date(2026, 11, 30))
+    'en novembre 2026'
+    >>> during(dt.date(2026, 10, 1), dt.date(2026, 12, 31))
+    "d'octobre à décembre 2026"
+    """
+    count = whole_months(first, last)
+    label = period(first, last)
+    if count is None:
+        return label
+    return f"en {label}" if count == 1 else _de(label)
+
+
+#: How people name the time of a zone (« heure de Paris »); other zones by their city.
+ZONE_NAMES: Final[Mapping[str, str]] = {
+    "Europe/Paris": "heure de Paris", "America/Cayenne": "heure de Cayenne",
+    "America/Guadeloupe": "heure de la Guadeloupe", "America/Martinique": "heure de la Martinique",
+    "Indian/Reunion": "heure de La Réunion", "Indian/Mayotte": "heure de Mayotte",
+    "Pacific/Noumea": "heure de Nouméa", "Pacific/Tahiti": "heure de Tahiti",
+    "America/Miquelon": "heure de Saint-Pierre-et-Miquelon", "UTC": "temps universel",
+}  # fmt: skip
+
+
+def zone_name(tz: str) -> str:
+    """Return how people name a zone's time: « heure de Paris » (``Europe/Paris``).
+
+    >>> zone_name("Europe/Brussels")
+    'heure de Brussels'
+    """
+    if tz in ZONE_NAMES:
+        return ZONE_NAMES[tz]
+    return "heure de " + tz.rsplit("/", 1)[-1].replace("_", " ")
+
+
 def plural(count: int, singular: str, plural_form: str | None = None) -> str:
     """Return « 1 action », « 2 actions », « 0 action » (French: 0 and 1 are singular)."""
     word = singular if abs(count) < 2 else (plural_form or singular + "s")

@@ -2,6 +2,12 @@
 
 Pure glue between the history, the sites' calendars and the availability engine; renderers
 (``render.py``) only format what is computed here, so CSV, JSON, HTML and PDF always agree.
+
+Every figure is computed twice with the same engine: over the period asked for and over the
+previous one (:func:`previous_period`), so that the report can put the previous figure beside
+each one. A member (device or PC) is reported over its own life only (``since``/``until`` in
+``sites.toml``, else from its first recorded state): the engine leaves the time it did not
+exist out of its figures, and a member that did not exist during the period is not listed.
 """
 
 from __future__ import annotations
@@ -9,11 +15,13 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Literal
 
-from collector.availability import Figures
-from collector.figures import member_figures, member_timeline, service_figures
+from agent.contract import french
+from collector.availability import Figures, Transition
+from collector.figures import Coverage, Timelines, member_figures, member_timeline, service_figures
 from collector.history import History
-from collector.intervals import Measure
+from collector.intervals import Interval, Measure
 from collector.sites import SERVICE_LABELS, Calendar, Site, SitesFile
 
 #: The socle serviciel: the services a site may promise, in report order.
@@ -22,11 +30,17 @@ SOCLE = ("postes", "impression", "numerisation", "wifi")
 
 @dataclass
 class MemberReport:
-    """One device or PC of a service."""
+    """One device or PC of a service, over its own life within the period."""
 
     kind: str
     member: str
+    name: str
     figures: Figures
+    #: Its figures over the previous period; ``None`` when it did not exist then.
+    previous: Figures | None = None
+    #: When it joined or left the site (``since``/``until``), when that falls inside the period.
+    added: float | None = None
+    retired: float | None = None
 
 
 @dataclass
@@ -36,9 +50,25 @@ class ServiceReport:
     name: str
     label: str
     min_usable: int
+    #: Members the k-of-n rule counts at the end of the period (members that exist then).
     member_count: int
     figures: Figures
     members: list[MemberReport] = field(default_factory=list)
+    #: The same figures over the previous period.
+    previous: Figures | None = None
+    #: ``device`` or ``pc`` when every member is of that kind, else ``mixed``.
+    kinds: Literal["device", "pc", "mixed"] = "device"
+
+
+@dataclass
+class MembershipChange:
+    """A member added to or retired from a site during the period (``since``/``until``)."""
+
+    kind: str
+    member: str
+    name: str
+    change: Literal["added", "retired"]
+    at: float
 
 
 @dataclass
@@ -52,6 +82,12 @@ class SiteReport:
     end: float
     open_seconds: float
     services: list[ServiceReport] = field(default_factory=list)
+    #: The availability the site aims at (``target`` in ``sites.toml``).
+    target: float = 0.98
+    previous_open_seconds: float = 0.0
+    changes: list[MembershipChange] = field(default_factory=list)
+    #: The site's open time over the period (for the timeline chart).
+    opened: list[Interval] = field(default_factory=list)
 
     def service(self, name: str) -> ServiceReport | None:
         """Return a service's report, if the site offers it."""
@@ -67,6 +103,8 @@ class Report:
     generated: dt.datetime
     blip_seconds: float
     sites: list[SiteReport] = field(default_factory=list)
+    previous_first_day: dt.date | None = None
+    previous_last_day: dt.date | None = None
 
 
 def period_of(site: Site, first_day: dt.date, last_day: dt.date) -> tuple[float, float]:
@@ -75,6 +113,126 @@ def period_of(site: Site, first_day: dt.date, last_day: dt.date) -> tuple[float,
     start = dt.datetime.combine(first_day, dt.time(), tz)
     end = dt.datetime.combine(last_day + dt.timedelta(days=1), dt.time(), tz)
     return start.timestamp(), end.timestamp()
+
+
+def previous_period(first_day: dt.date, last_day: dt.date) -> tuple[dt.date, dt.date]:
+    """Return the period of the same length just before [first_day, last_day].
+
+    Whole calendar months give the same number of months before (November → October, a
+    quarter → the quarter before); any other period gives the same number of days before.
+    """
+    months = french.whole_months(first_day, last_day)
+    if months is not None:
+        index = first_day.year * 12 + first_day.month - 1 - months
+        return dt.date(index // 12, index % 12 + 1, 1), first_day - dt.timedelta(days=1)
+    days = (last_day - first_day).days + 1
+    return first_day - dt.timedelta(days=days), first_day - dt.timedelta(days=1)
+
+
+def member_name(site: Site, kind: str, member: str) -> str:
+    """Return a member as people say it, article included (« le copieur de l'accueil »).
+
+    The name declared in ``sites.toml``; an undeclared one is named from its id
+    (« l'appareil hp-accueil », « le poste accueil-pc1 »).
+    """
+    declared = site.member(kind, member)
+    default = "le poste" if kind == "pc" else "l'appareil"
+    return french.with_article(declared.name or member, default=default)
+
+
+def membership_changes(site: Site, start: float, end: float) -> list[MembershipChange]:
+    """Return the members whose declared ``since`` or ``until`` falls within [start, end), in time order."""
+    out: list[MembershipChange] = []
+    members = [("device", d) for d in site.declared_devices()] + [("pc", a) for a in site.declared_agents()]
+    for kind, member in members:
+        declared = site.member(kind, member)
+        born, retired = declared.life(site.tz)
+        name = member_name(site, kind, member)
+        if declared.since is not None and start <= born < end:
+            out.append(MembershipChange(kind, member, name, "added", born))
+        if declared.until is not None and start <= retired < end:
+            out.append(MembershipChange(kind, member, name, "retired", retired))
+    return sorted(out, key=lambda c: (c.at, c.change, c.name))
+
+
+def _exists(timeline: list[Transition]) -> bool:
+    return any(t.state != "absent" for t in timeline)
+
+
+@dataclass
+class _Span:
+    """What the engine needs for one site over one period."""
+
+    start: float
+    end: float
+    opened: list[Interval]
+    measure: Measure
+    timelines: Timelines
+    coverage: Coverage
+
+    @classmethod
+    def read(cls, history: History, site_id: str, calendar: Calendar, start: float, end: float) -> _Span:
+        opened = calendar.open_intervals(start, end)
+        return cls(start, end, opened, Measure(opened), history.timelines(site_id, start, end),
+                   history.coverage(site_id, start, end))  # fmt: skip
+
+
+def _site_report(
+    history: History,
+    site_id: str,
+    site: Site,
+    periods: tuple[tuple[dt.date, dt.date], tuple[dt.date, dt.date]],
+    blip_seconds: float,
+) -> SiteReport:
+    (first, last), (previous_first, previous_last) = periods
+    calendar = Calendar(site)
+    now = _Span.read(history, site_id, calendar, *period_of(site, first, last))
+    before = _Span.read(history, site_id, calendar, *period_of(site, previous_first, previous_last))
+    report = SiteReport(
+        site_id, site.name, site.timezone, now.start, now.end, sum(e - s for s, e in now.opened),
+        target=site.target, previous_open_seconds=sum(e - s for s, e in before.opened),
+        changes=membership_changes(site, now.start, now.end), opened=now.opened,
+    )  # fmt: skip
+    for name in SOCLE:
+        service = site.services.get(name)  # type: ignore[call-overload]
+        if service is None:
+            continue
+
+        def figures(span: _Span, service_name: str = name) -> Figures:
+            return service_figures(
+                site, service_name, span.timelines, span.start, span.end, coverage=span.coverage,
+                calendar=calendar, opened=span.opened, blip_seconds=blip_seconds,
+            )  # fmt: skip
+
+        kinds = {kind for kind, _member in service.members}
+        service_report = ServiceReport(
+            name, service.label or SERVICE_LABELS[name], service.min_usable, 0, figures(now),
+            previous=figures(before), kinds=kinds.pop() if len(kinds) == 1 else "mixed",
+        )  # fmt: skip
+        at_end = 0
+        for kind, member in service.members:
+            own = member_timeline(site, name, kind, member, now.timelines, now.coverage, now.start, now.end)
+            if not _exists(own):
+                continue  # not a member during this period
+            at_end += own[-1].state != "absent"
+            old = member_timeline(
+                site, name, kind, member, before.timelines, before.coverage, before.start, before.end
+            )
+            declared = site.member(kind, member)
+            born, retired = declared.life(site.tz)
+            service_report.members.append(
+                MemberReport(
+                    kind, member, member_name(site, kind, member),
+                    member_figures(own, now.start, now.end, opened=now.measure, blip_seconds=blip_seconds),
+                    member_figures(old, before.start, before.end, opened=before.measure,
+                                   blip_seconds=blip_seconds) if _exists(old) else None,
+                    added=born if declared.since is not None and now.start <= born < now.end else None,
+                    retired=retired if declared.until is not None and now.start <= retired < now.end else None,
+                )
+            )  # fmt: skip
+        service_report.member_count = at_end or len(service_report.members)
+        report.services.append(service_report)
+    return report
 
 
 def build_report(
@@ -88,39 +246,19 @@ def build_report(
     generated: dt.datetime | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> Report:
-    """Compute the report for the inclusive days [first_day, last_day]."""
-    report = Report(first_day, last_day, generated or dt.datetime.now(dt.UTC), blip_seconds)
+    """Compute the report for the inclusive days [first_day, last_day] and the period before it."""
+    moment = generated or dt.datetime.now(dt.UTC)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    previous = previous_period(first_day, last_day)
+    report = Report(first_day, last_day, moment, blip_seconds, previous_first_day=previous[0],
+                    previous_last_day=previous[1])  # fmt: skip
     for site_id, site in sites.sites.items():
         if only_site is not None and site_id != only_site:
             continue
         if progress:
             progress(site_id)
-        start, end = period_of(site, first_day, last_day)
-        calendar = Calendar(site)
-        intervals = calendar.open_intervals(start, end)
-        opened = Measure(intervals)
-        site_report = SiteReport(
-            site_id, site.name, site.timezone, start, end, sum(e - s for s, e in intervals)
+        report.sites.append(
+            _site_report(history, site_id, site, ((first_day, last_day), previous), blip_seconds)
         )
-        timelines = history.timelines(site_id, start, end)
-        coverage = history.coverage(site_id, start, end)
-        for name in SOCLE:
-            service = site.services.get(name)  # type: ignore[call-overload]
-            if service is None:
-                continue
-            figures = service_figures(
-                site, name, timelines, start, end, coverage=coverage, calendar=calendar, opened=intervals,
-                blip_seconds=blip_seconds,
-            )  # fmt: skip
-            service_report = ServiceReport(
-                name, service.label or SERVICE_LABELS[name], service.min_usable, len(service.members), figures
-            )
-            for kind, member in service.members:
-                own = member_figures(
-                    member_timeline(site, name, kind, member, timelines, coverage, start, end),
-                    start, end, opened=opened, blip_seconds=blip_seconds,
-                )  # fmt: skip
-                service_report.members.append(MemberReport(kind, member, own))
-            site_report.services.append(service_report)
-        report.sites.append(site_report)
     return report
