@@ -1,5 +1,9 @@
 """The collector's WSGI application: ``/metrics``, ``/healthz`` and the status pages.
 
+Pages: ``/`` (the sites), ``/site/<id>`` (one site), ``/accessibilite`` (the accessibility
+statement); ``?actualiser=1`` makes a page reload itself every minute (the reader's choice, RGAA
+13.1); anything else is a French « Page introuvable » (404).
+
 The HTTP server that runs it lives elsewhere (``collector.service``); this module only maps a
 path to a response, so it can be tested without a socket.
 """
@@ -9,6 +13,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
+from urllib.parse import parse_qs
 
 from prometheus_client import CollectorRegistry, make_wsgi_app
 
@@ -29,7 +34,7 @@ def make_app(
     def html(start_response: StartResponse, body: str | None) -> Iterable[bytes]:
         if body is None:
             start_response("404 Not Found", [("Content-Type", "text/html; charset=utf-8")])
-            return [b"<!DOCTYPE html><html lang='fr'><body><p>Page introuvable.</p></body></html>"]
+            return [pages.not_found().encode() if pages is not None else b""]
         start_response(
             "200 OK", [("Content-Type", "text/html; charset=utf-8"), ("Cache-Control", "no-store")]
         )
@@ -52,11 +57,16 @@ def make_app(
             status = "200 OK" if connected and storage is None else "503 Service Unavailable"
             start_response(status, [("Content-Type", "application/json")])
             return [body.encode()]
-        if pages is not None and path == "/":
-            return html(start_response, pages.index())
-        if pages is not None and path.startswith("/site/"):
-            return html(start_response, pages.site(path.removeprefix("/site/").strip("/")))
-        start_response("404 Not Found", [("Content-Type", "text/plain; charset=utf-8")])
-        return [b"not found\n"]
+        if pages is None:
+            start_response("404 Not Found", [("Content-Type", "text/plain; charset=utf-8")])
+            return [b"not found\n"]
+        refresh = "actualiser" in parse_qs(environ.get("QUERY_STRING", ""))
+        if path == "/":
+            return html(start_response, pages.index(refresh=refresh))
+        if path.startswith("/site/"):
+            return html(start_response, pages.site(path.removeprefix("/site/").strip("/"), refresh=refresh))
+        if path.rstrip("/") == "/accessibilite":
+            return html(start_response, pages.statement())
+        return html(start_response, None)
 
     return app
