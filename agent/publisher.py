@@ -15,6 +15,7 @@ state) and wake the owner thread; the owner thread (:meth:`pump`) does all outbo
 from __future__ import annotations
 
 import logging
+import sys
 import threading
 from collections import deque
 from typing import TYPE_CHECKING, Any
@@ -22,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 from agent import __version__
 from agent.contract.messages import Kind, StatusBody, StatusMessage, Topic, encode, now_utc
 from agent.exceptions import BrokerError
+from agent.shared.broker import ConnectionLog
 from agent.shared.config import ConfigError
 
 if TYPE_CHECKING:
@@ -64,6 +66,7 @@ class Session:
         self._handed_up_to = 0  # outbox ids <= this are in paho's hands
         self._pump_lock = threading.Lock()
         self._status_topic = str(Topic(config.agent.site, config.agent.id, Kind.STATUS))
+        self.connection_log = ConnectionLog(_LOGGER, config.broker.address)
         client_id = f"esc-agent.{config.agent.site}.{config.agent.id}"
         self.client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=client_id, clean_session=False)
         self._configure_client()
@@ -77,6 +80,7 @@ class Session:
             raise BrokerError(str(err)) from None
         client.on_pre_connect = self._on_pre_connect
         client.on_connect = self._on_connect
+        client.on_connect_fail = self._on_connect_fail
         client.on_disconnect = self._on_disconnect
         client.on_publish = self._on_publish
 
@@ -106,11 +110,11 @@ class Session:
     def _on_connect(self, client: mqtt.Client, _ud: Any, _flags: Any, reason: Any, _props: Any) -> None:
         if reason.is_failure:
             self.refused = str(reason)
-            _LOGGER.error("broker refused the connection: %s", reason)
+            self.connection_log.refused(reason)
             self.wake.set()
             return
         self.refused = None
-        _LOGGER.info("connected to %s (session %d)", self.config.broker.address, self.session)
+        self.connection_log.connected(f"session {self.session}")
         if self.liveness:
             client.publish(self._status_topic, self._status("online", "birth"), qos=1, retain=True)
         self.connected.set()
@@ -118,9 +122,13 @@ class Session:
 
     def _on_disconnect(self, _c: mqtt.Client, _ud: Any, _flags: Any, reason: Any, _props: Any) -> None:
         if self.connected.is_set():
-            _LOGGER.warning("disconnected from the broker: %s", reason)
+            self.connection_log.lost(reason)
         self.connected.clear()
         self.wake.set()
+
+    def _on_connect_fail(self, _c: mqtt.Client, _ud: Any) -> None:
+        # paho calls this inside its ``except OSError``: the error being handled says why.
+        self.connection_log.unreachable(sys.exception())
 
     def _on_publish(self, _c: mqtt.Client, _ud: Any, mid: int, _reason: Any, _props: Any) -> None:
         # Called with paho's internal lock held: record only, the owner thread does the rest.
@@ -201,5 +209,6 @@ class Session:
             except (RuntimeError, ValueError):
                 _LOGGER.warning("could not confirm the offline status before stopping")
         self.connected.clear()
+        self.connection_log.stopping()
         self.client.disconnect()
         self.client.loop_stop()

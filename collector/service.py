@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -18,6 +19,7 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 from prometheus_client import CollectorRegistry
 
 from agent.contract.messages import StatusMessage
+from agent.shared.broker import ConnectionLog
 from collector.config import CollectorConfig, parse_listen
 from collector.exporter import FleetCollector
 from collector.history import History
@@ -66,30 +68,28 @@ class Subscriber:
         self._stopping = threading.Event()
         self._blocked = threading.Event()  # storage failing: stop consuming
         self._guard = threading.Thread(target=self._guard_storage, name="storage-guard", daemon=True)
-        self._unreachable_logged = False
+        self._connection = ConnectionLog(_LOGGER, config.broker.address)
 
     def _on_connect(self, client: mqtt.Client, _ud: Any, flags: Any, reason: Any, _props: Any) -> None:
         if reason.is_failure:
-            _LOGGER.error("broker %s refused the connection: %s", self.config.broker.address, reason)
+            self._connection.refused(reason)
             return
-        self._unreachable_logged = False
-        _LOGGER.info(
-            "connected to %s (session present: %s)", self.config.broker.address, flags.session_present
-        )
+        self._connection.connected(f"session present: {flags.session_present}")
         client.subscribe([(topic, 1) for topic in self.config.broker.topics])
         with self.state.lock:
             self.state.mqtt_connected = True
 
     def _on_disconnect(self, _c: mqtt.Client, _ud: Any, _flags: Any, reason: Any, _props: Any) -> None:
-        if not self._stopping.is_set() and not self._blocked.is_set():
-            _LOGGER.warning("disconnected from the broker %s: %s", self.config.broker.address, reason)
+        if self._stopping.is_set() or self._blocked.is_set():
+            self._connection.stopping()
+        else:
+            self._connection.lost(reason)
         with self.state.lock:
             self.state.mqtt_connected = False
 
     def _on_connect_fail(self, _c: mqtt.Client, _ud: Any) -> None:
-        if not self._unreachable_logged:
-            _LOGGER.error("broker %s unreachable; retrying", self.config.broker.address)
-            self._unreachable_logged = True
+        # paho calls this inside its ``except OSError``: the error being handled says why.
+        self._connection.unreachable(sys.exception())
 
     def _on_message(self, client: mqtt.Client, _ud: Any, message: mqtt.MQTTMessage) -> None:
         if self._blocked.is_set():

@@ -54,6 +54,6 @@ def test_demo_site(tmp_path: Path, embedded: bool) -> None:
         proc.send_signal(signal.SIGINT)
         assert proc.wait(30) == 0
         assert "Traceback" not in log.read_text()
-        assert "disconnected from the broker" not in log.read_text()  # stopped in order
+        assert "lost the connection" not in log.read_text()  # stopped in order
     finally:
         stop_process(proc)
