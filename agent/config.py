@@ -66,8 +66,8 @@ class DevicesSection(Section, frozen=True, kw_only=True):
     paper_alerts: bool = True
 
 
-class PrinterEntry(Section, frozen=True, kw_only=True):
-    """One ``[[printers]]`` entry: an SNMP v2c or v3 printer or MFP."""
+class SnmpEntry(Section, frozen=True, kw_only=True):
+    """A device read over SNMP v2c or v3: what ``[[printers]]`` and ``[[network]]`` entries share."""
 
     id: Ident
     name: Name | None = None
@@ -83,8 +83,6 @@ class PrinterEntry(Section, frozen=True, kw_only=True):
     v3_context: Annotated[str, msgspec.Meta(max_length=64)] = ""
     timeout: Annotated[float, msgspec.Meta(gt=0, le=30)] = 2.0
     retries: Annotated[int, msgspec.Meta(ge=0, le=5)] = 1
-    #: What the device offers; by default "print", plus "scan" when it lists a scanner unit.
-    functions: Annotated[tuple[Literal["print", "scan"], ...], msgspec.Meta(min_length=1)] | None = None
 
     def __post_init__(self) -> None:
         """Each SNMP version needs its credentials."""
@@ -95,7 +93,112 @@ class PrinterEntry(Section, frozen=True, kw_only=True):
 
     def __repr__(self) -> str:
         """Never show secrets (communities and keys) in logs."""
-        return f"PrinterEntry({self.id}, {self.host}:{self.port}, v{self.version})"
+        return f"{type(self).__name__}({self.id}, {self.host}:{self.port}, v{self.version})"
+
+
+class PrinterEntry(SnmpEntry, frozen=True, kw_only=True):
+    """One ``[[printers]]`` entry: a printer or MFP read over SNMP v2c or v3, over IPP, or both."""
+
+    #: What the device offers; by default "print", plus "scan" when it lists a scanner unit.
+    functions: Annotated[tuple[Literal["print", "scan"], ...], msgspec.Meta(min_length=1)] | None = None
+    #: The printer's IPP address (``ipp://host[:port]/path``, ``ipps://`` over TLS): read when SNMP
+    #: is not configured (no ``community``/``v3_user``) or does not answer.
+    ipp: Annotated[str, msgspec.Meta(pattern=r"^ipps?://[^/\s]+(/\S*)?$", max_length=512)] | None = None
+    #: The raw print port (JetDirect, 9100): when neither SNMP nor IPP answers but it accepts a
+    #: connection, the printer is asleep, not unreachable (0: never tried). Nothing is sent to it.
+    raw_port: Annotated[int, msgspec.Meta(ge=0, le=65535)] = 9100
+
+    @property
+    def snmp(self) -> bool:
+        """Return whether the printer is read over SNMP (its credentials are given)."""
+        return bool(self.community) if self.version == "2c" else bool(self.v3_user)
+
+    def __post_init__(self) -> None:
+        """Each SNMP version needs its credentials, unless the printer is read over IPP only."""
+        if self.ipp is None or self.snmp:
+            super().__post_init__()
+
+
+InterfaceName = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
+
+
+class NetworkEntry(SnmpEntry, frozen=True, kw_only=True):
+    """One ``[[network]]`` entry: an access point, Wi-Fi controller or router read over SNMP.
+
+    Interfaces are named as the device names them (``ifName``, else ``ifDescr``). The device
+    offers the ``wifi`` function when ``wifi_interfaces`` are declared: it is down when all of
+    them are down, or when the ``uplink`` is.
+    """
+
+    wifi_interfaces: Annotated[tuple[InterfaceName, ...], msgspec.Meta(max_length=16)] = ()
+    uplink: InterfaceName | None = None
+    interfaces: Annotated[tuple[InterfaceName, ...], msgspec.Meta(max_length=16)] = ()
+
+
+SiteName = Annotated[str, msgspec.Meta(pattern=r"^[a-z][a-z0-9_]{0,42}$")]
+
+
+class SiteEntry(Section, frozen=True, kw_only=True):
+    """One administrative site the probes reach over HTTPS (function ``site_<name>``)."""
+
+    name: SiteName
+    url: Annotated[str, msgspec.Meta(pattern=r"^https://[^/\s:]+(:[0-9]{1,5})?(/\S*)?$", max_length=512)]
+    label: Name | None = None
+    method: Literal["GET", "HEAD"] = "GET"
+
+
+class WifiLoggingSection(Section, frozen=True, kw_only=True):
+    """``[probes.wifi_logging]``: where the public Wi-Fi's connection logging shows its health.
+
+    ``url``: an HTTP(S) status endpoint of the hotspot or portal, healthy when it answers 2xx
+    (and contains ``expect``, when given; the answer is never published). ``syslog``: the
+    ``host:port`` of the syslog server the hotspot logs to over TCP, healthy when it accepts
+    connections. One of the two.
+    """
+
+    url: Annotated[str, msgspec.Meta(pattern=r"^https?://", max_length=512)] | None = None
+    expect: Annotated[str, msgspec.Meta(min_length=1, max_length=128)] | None = None
+    syslog: Annotated[str, msgspec.Meta(pattern=r"^[^\s:]+:[0-9]{1,5}$", max_length=260)] | None = None
+    timeout: Annotated[float, msgspec.Meta(gt=0, le=30)] = 5.0
+
+    def __post_init__(self) -> None:
+        """Exactly one way of checking."""
+        if (self.url is None) == (self.syslog is None):
+            raise ValueError("give either 'url' or 'syslog'")
+        if self.expect is not None and self.url is None:
+            raise ValueError("'expect' goes with 'url'")
+
+
+class ProbesSection(Section, frozen=True, kw_only=True):
+    """``[probes]``: the internet link and the administrative sites, probed by the agent itself."""
+
+    interval: Annotated[float, msgspec.Meta(ge=30.0, le=86_400.0)] = 300.0
+    device: Ident = "internet"
+    name: Name | None = "l'accès internet"
+    #: The gateway's address, "auto" (Linux: the default route's) or "none".
+    gateway: Annotated[str, msgspec.Meta(min_length=1, max_length=64)] = "auto"
+    gateway_ports: Annotated[
+        tuple[Annotated[int, msgspec.Meta(ge=1, le=65535)], ...], msgspec.Meta(min_length=1, max_length=8)
+    ] = (53, 80, 443)
+    #: A DNS server ("host" or "host:port"); by default the system resolver.
+    dns_server: Annotated[str, msgspec.Meta(min_length=1, max_length=64)] | None = None
+    #: Names resolved besides the sites' hosts.
+    dns_names: Annotated[tuple[Annotated[str, msgspec.Meta(min_length=1, max_length=253)], ...],
+                         msgspec.Meta(max_length=16)] = ()  # fmt: skip
+    #: The sites; by default, on a kiosk, the domains of its lockdown policy's [browser] allowed_sites.
+    sites: Annotated[tuple[SiteEntry, ...], msgspec.Meta(max_length=32)] | None = None
+    ca_file: Path | None = None
+    timeout: Annotated[float, msgspec.Meta(gt=0, le=30)] = 5.0
+    #: A failed site is tried again this many times in the same round before it counts.
+    retries: Annotated[int, msgspec.Meta(ge=0, le=3)] = 1
+    wifi_logging: WifiLoggingSection | None = None
+
+    def __post_init__(self) -> None:
+        """Site names are unique."""
+        names = [s.name for s in self.sites or ()]
+        repeated = sorted({n for n in names if names.count(n) > 1})
+        if repeated:
+            raise ValueError(f"site names must be unique, repeated: {', '.join(repeated)}")
 
 
 class ScannerEntry(Section, frozen=True, kw_only=True):
@@ -134,10 +237,13 @@ class AgentConfig(Section, frozen=True, kw_only=True):
     lockdown: LockdownSection | None = None
     printers: Annotated[tuple[PrinterEntry, ...], msgspec.Meta(max_length=500)] = ()
     scanners: Annotated[tuple[ScannerEntry, ...], msgspec.Meta(max_length=500)] = ()
+    network: Annotated[tuple[NetworkEntry, ...], msgspec.Meta(max_length=500)] = ()
+    probes: ProbesSection | None = None
 
     def __post_init__(self) -> None:
         """Device ids are unique within one agent."""
-        ids = [p.id for p in self.printers] + [s.id for s in self.scanners]
+        ids = [p.id for p in self.printers] + [s.id for s in self.scanners] + [n.id for n in self.network]
+        ids += [self.probes.device] if self.probes is not None else []
         duplicates = sorted({i for i in ids if ids.count(i) > 1})
         if duplicates:
             raise ValueError(f"device ids must be unique, repeated: {', '.join(duplicates)}")
