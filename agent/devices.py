@@ -1,4 +1,4 @@
-"""Polling the site's printers and scanners, off the agent's main loop.
+"""Polling the site's printers, scanners and network devices, off the agent's main loop.
 
 One thread runs an asyncio loop and one SNMP engine; every round polls every device
 concurrently (bounded by a semaphore), so one slow or dead device costs only its own
@@ -13,21 +13,26 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from agent.config import AgentConfig, DevicesSection, PrinterEntry, ScannerEntry
+from agent.config import AgentConfig, DevicesSection, PrinterEntry, ScannerEntry, SnmpEntry
 from agent.contract.messages import DeviceBody, PrinterStatus, ScannerStatus
 from agent.printers.compose import printer_status
+from agent.printers.ipp import IppError, IppTarget, fetch_ipp_status, port_answers
 from agent.printers.parse import Thresholds
 from agent.printers.poller import PollResult, SnmpSession, SnmpTarget, poll
 from agent.printers.state import StateOptions, default_functions, derive
 from agent.scanners.escl import EsclError, EsclTarget, fetch_status
 
+if TYPE_CHECKING:
+    from agent.config import NetworkEntry
+    from agent.network.device import NetworkTracker
+
 _LOGGER = logging.getLogger(__name__)
 
 
-def snmp_target(entry: PrinterEntry) -> SnmpTarget:
-    """Return the SNMP target of a configured printer."""
+def snmp_target(entry: SnmpEntry) -> SnmpTarget:
+    """Return the SNMP target of a configured printer or network device."""
     return SnmpTarget(
         host=entry.host,
         port=entry.port,
@@ -74,12 +79,22 @@ class DeviceTracker:
         return default_functions(self.last_status)
 
     def observe(
-        self, status: PrinterStatus | ScannerStatus | None, *, error: str | None, seconds: float | None
+        self,
+        status: PrinterStatus | ScannerStatus | None,
+        *,
+        error: str | None,
+        seconds: float | None,
+        asleep: bool = False,
     ) -> DeviceBody:
-        """Fold one poll outcome in and return the observation to publish."""
-        reachable = status is not None
-        if reachable:
+        """Fold one poll outcome in and return the observation to publish.
+
+        ``asleep``: nothing was read, but the device answered on the network (its raw print
+        port): it is reachable, judged from its last reading, and its label says « en veille ».
+        """
+        reachable = status is not None or asleep
+        if status is not None:
             self.last_status = status
+        if reachable:
             self.failures = 0
         else:
             self.failures += 1
@@ -99,7 +114,7 @@ class DeviceTracker:
             poll_error=error[:256] if error else None,
             poll_seconds=round(seconds, 3) if seconds is not None else None,
             state=derived.state,
-            label=derived.label,
+            label=f"{derived.label} (en veille)" if status is None and asleep else derived.label,
             reasons=derived.reasons,
             functions=derived.functions,
             # Only what was read now: a stale status is not re-published as current.
@@ -122,20 +137,58 @@ class DeviceFleet:
         self.scanners: list[tuple[ScannerEntry, DeviceTracker]] = [
             (s, DeviceTracker(s.id, "scanner", s.name, options)) for s in config.scanners
         ]
+        self.network: list[tuple[NetworkEntry, NetworkTracker]] = []
+        if config.network:
+            from agent.network.device import NetworkTracker  # noqa: PLC0415 - only with [[network]]
+
+            self.network = [(n, NetworkTracker(n, section.unreachable_after)) for n in config.network]
         self.max_in_flight = section.max_in_flight
+
+    async def _poll_printer(
+        self, session: SnmpSession | None, entry: PrinterEntry, tracker: DeviceTracker
+    ) -> DeviceBody:
+        """Read a printer over SNMP, else IPP; if neither answers, try its raw port (asleep?)."""
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        status: PrinterStatus | None = None
+        errors: list[str] = []
+        if entry.snmp:
+            assert session is not None
+            result: PollResult = await poll(session, snmp_target(entry))
+            if result.raw is not None:
+                status = printer_status(result.raw, self.thresholds)
+            else:
+                errors.append(f"SNMP: {result.error}")
+        if status is None and entry.ipp is not None:
+            try:
+                status = await fetch_ipp_status(IppTarget(entry.ipp, timeout=entry.timeout), self.thresholds)
+            except IppError as err:
+                errors.append(f"IPP: {err}")
+            else:
+                if errors:
+                    errors.append("read over IPP")
+        asleep = False
+        if status is None and entry.raw_port:
+            asleep = await port_answers(entry.host, entry.raw_port, entry.timeout)
+            if asleep:
+                errors.append(f"asleep: port {entry.raw_port} answers")
+        error = "; ".join(errors) or None
+        return tracker.observe(status, error=error, seconds=loop.time() - started, asleep=asleep)
 
     def __len__(self) -> int:
         """Return how many devices are configured."""
-        return len(self.printers) + len(self.scanners)
+        return len(self.printers) + len(self.scanners) + len(self.network)
+
+    @property
+    def uses_snmp(self) -> bool:
+        """Return whether some device is read over SNMP (the session is made only then)."""
+        return any(entry.snmp for entry, _ in self.printers) or bool(self.network)
 
     async def poll_round(self, session: SnmpSession | None) -> list[DeviceBody]:
         """Poll every device once, concurrently; never raises."""
 
         async def one_printer(entry: PrinterEntry, tracker: DeviceTracker) -> DeviceBody:
-            assert session is not None
-            result: PollResult = await poll(session, snmp_target(entry))
-            status = printer_status(result.raw, self.thresholds) if result.raw is not None else None
-            return tracker.observe(status, error=result.error, seconds=result.seconds)
+            return await self._poll_printer(session, entry, tracker)
 
         async def one_scanner(entry: ScannerEntry, tracker: DeviceTracker) -> DeviceBody:
             loop = asyncio.get_running_loop()
@@ -146,7 +199,14 @@ class DeviceFleet:
                 return tracker.observe(None, error=str(err), seconds=loop.time() - started)
             return tracker.observe(status, error=None, seconds=loop.time() - started)
 
+        async def one_network(entry: NetworkEntry, tracker: NetworkTracker) -> DeviceBody:
+            from agent.network.device import poll_network  # noqa: PLC0415 - only with [[network]]
+
+            assert session is not None
+            return tracker.observe(await poll_network(session, snmp_target(entry)))
+
         tasks = [one_printer(e, t) for e, t in self.printers] + [one_scanner(e, t) for e, t in self.scanners]
+        tasks += [one_network(e, t) for e, t in self.network]
         return list(await asyncio.gather(*tasks))
 
 
@@ -166,7 +226,7 @@ class DevicePoller(threading.Thread):
         asyncio.run(self._main())
 
     async def _main(self) -> None:
-        session = SnmpSession(max_in_flight=self.fleet.max_in_flight) if self.fleet.printers else None
+        session = SnmpSession(max_in_flight=self.fleet.max_in_flight) if self.fleet.uses_snmp else None
         loop = asyncio.get_running_loop()
         try:
             while not self.stopping.is_set():
@@ -196,7 +256,7 @@ def poll_once(config: AgentConfig) -> list[DeviceBody]:
         return []
 
     async def _run() -> list[DeviceBody]:
-        session = SnmpSession(max_in_flight=fleet.max_in_flight) if fleet.printers else None
+        session = SnmpSession(max_in_flight=fleet.max_in_flight) if fleet.uses_snmp else None
         try:
             return await fleet.poll_round(session)
         finally:
