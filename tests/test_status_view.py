@@ -9,10 +9,14 @@ article, colour, reference, tray) and fragments that must be there, not its whol
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
+from typing import Any
+from wsgiref.util import setup_testing_defaults
 from zoneinfo import ZoneInfo
 
 import msgspec
 import pytest
+from prometheus_client import CollectorRegistry
 
 from agent.contract import french
 from agent.contract.messages import (
@@ -27,15 +31,27 @@ from agent.contract.messages import (
 from agent.contract.reasons import REASONS, describe
 from agent.printers.state import reason
 from collector.history import History
-from collector.sites import SitesFile
+from collector.sites import Contacts, SitesFile
 from collector.state import FleetState, Observation
-from collector.web.status import Cell, Silent, SiteView, Todo, site_view, todo
+from collector.web.app import make_app
+from collector.web.status import Cell, Silent, SiteView, StatusPages, Todo, site_view, todo
 
+from helpers import accessibility
+from helpers.accessibility import PHONE_WIDTH, browser_page, run_axe, serious
+from helpers.processes import REPO
 from helpers.sites import member, service, site, sites_toml
 
 PARIS = ZoneInfo("Europe/Paris")
 STALE = 180.0
 TECH = "Jean Dupont (APRAS), 02 99 11 22 33"
+ARTEFACTS = REPO / "test-artifacts"
+#: Every cell's right edge and the page's scroll width, against the viewport's width.
+OVERFLOW = """() => {
+  const width = document.documentElement.clientWidth;
+  const cells = [...document.querySelectorAll('td, th, caption')].map(c => c.getBoundingClientRect());
+  return {width, scroll: document.documentElement.scrollWidth, cells: cells.length,
+          over: cells.filter(r => r.right > width + 0.5 || r.left < -0.5).length};
+}"""
 
 
 def at(text: str) -> float:
@@ -133,6 +149,7 @@ def test_all_up_and_measured_says_everything_works() -> None:
     assert (view.now, view.later, view.silent) == ([], [], [])
     assert view.updated == "14:07"
     assert view.is_open
+    assert "l'appareil anon" in [m.name for m in view.members]  # no name anywhere: never a bare id
     assert view.reopens is None
 
 
@@ -422,3 +439,93 @@ def test_to_dos_are_dataclasses_of_plain_text() -> None:
     made = todo(reason("door_open"), body("hp"), "le copieur", technician=None)
     assert isinstance(made, Todo)
     assert all(isinstance(getattr(made, f), str) for f in ("title", "where", "action", "severity", "code"))
+
+
+# --------------------------------------------------------------------------- routes and rendering
+
+
+def _pages(fleet: Fleet, now: float) -> StatusPages:
+    return StatusPages(
+        SITES, fleet.state, None, service_states=lambda: ALL_UP, stale_after=STALE, clock=lambda: now
+    )
+
+
+def _get(app: Any, path: str, query: str = "") -> tuple[str, str]:
+    environ: dict[str, Any] = {}
+    setup_testing_defaults(environ)
+    environ["PATH_INFO"], environ["QUERY_STRING"] = path, query
+    answer: list[str] = []
+    body = b"".join(app(environ, lambda status, _headers: answer.append(status)))
+    return answer[0], body.decode()
+
+
+def test_routes_refresh_on_request_and_a_french_404() -> None:
+    app = make_app(FleetState(), CollectorRegistry(), _pages(healthy(OPEN), OPEN))
+    for path in ("/", "/site/maurepas", "/accessibilite"):
+        status, html = _get(app, path)
+        assert status == "200 OK", path
+        assert '<html lang="fr">' in html
+        assert 'http-equiv="refresh"' not in html  # no reload the reader did not ask for (RGAA 13.1)
+        assert 'href="/accessibilite"' in html
+    status, html = _get(app, "/site/maurepas", "actualiser=1")
+    assert 'http-equiv="refresh" content="60"' in html
+    assert "Arrêter la mise à jour automatique" in html
+    status, html = _get(app, "/site/nowhere")
+    assert status.startswith("404")
+    assert "Page introuvable" in html
+    assert '<html lang="fr">' in html
+    assert _get(app, "/metrics")[0] == "200 OK"
+
+
+def test_the_statement_names_its_contact_or_the_secretariats() -> None:
+    html = _pages(healthy(OPEN), OPEN).statement()
+    assert "Déclaration d'accessibilité" in html
+    assert "non conformes" in html
+    assert "Défenseur des droits" in html
+    assert "adressez-vous au secrétariat de votre ESC" in html  # no [contacts] accessibilite, no site contact
+    with_contact = msgspec.structs.replace(SITES, contacts=Contacts(accessibilite="a11y@example.org"))
+    pages = StatusPages(
+        with_contact, FleetState(), None, service_states=dict, stale_after=STALE, clock=lambda: OPEN
+    )
+    assert "a11y@example.org" in pages.statement()
+
+
+@pytest.mark.parametrize(
+    ("case", "now"),
+    [("all-good", OPEN), ("open-with-to-dos", OPEN), ("closed-with-security", CLOSED), ("silent", OPEN)],
+)
+def test_each_state_renders_accessibly_on_a_phone(tmp_path: Path, case: str, now: float) -> None:
+    fleet = healthy(now, "borne")
+    if case == "open-with-to-dos":
+        fleet.device(body("hp", reason("jam", "1.2"), reason("toner_low", "1.1"), reason("service_requested")),
+                     seen=now - 10, by="borne")  # fmt: skip
+    if case == "closed-with-security":
+        fleet.pc("borne", heard=now - 20, broken=True).pc("pc1", heard=at("2026-12-01T18:02"), offline=True)
+        fleet.device(
+            body("hp", reason("toner_low", "1.1"), reason("tray_empty", "1.2")), seen=now - 10, by="borne"
+        )
+    if case == "silent":
+        fleet.device(body("hp"), seen=at("2026-12-01T11:58"), by="borne")
+    services = {**ALL_UP, ("maurepas", "impression"): "unknown"} if case == "silent" else ALL_UP
+    pages = StatusPages(SITES, fleet.state, History(":memory:"), service_states=lambda: services,
+                        stale_after=STALE, clock=lambda: now)  # fmt: skip
+    page_file = tmp_path / f"{case}.html"
+    html = pages.site("maurepas")
+    assert html is not None
+    page_file.write_text(html, encoding="utf-8")
+    with browser_page() as page:
+        page.goto(page_file.as_uri())
+        found = run_axe(page)
+        assert not serious(found), accessibility.describe(found)
+        layout = page.evaluate(OVERFLOW)
+        assert layout == {**layout, "width": PHONE_WIDTH, "scroll": PHONE_WIDTH, "over": 0}
+        headings = page.locator("h2").all_inner_texts()
+        if case == "closed-with-security":
+            assert headings[:2] == ["À faire tout de suite", "À la réouverture (demain à 09:00)"]
+            assert "sécurité" in page.locator("#todo").inner_text()
+            assert page.locator("#later li").count() == 3  # toner, tray, the PC switched off
+            page.screenshot(path=str(ARTEFACTS / "status-phone-closed.png"), full_page=True)
+        if case == "all-good":
+            assert page.locator("#summary").inner_text() == "Tout fonctionne."
+        if case == "silent":
+            assert "pas de nouvelles depuis 11:58" in page.locator("#silent").inner_text()

@@ -307,7 +307,7 @@ def site_view(
             name = _device_name(site, fleet, site_id, device)
             current = device_now(fleet, site_id, device, now, stale_after)
             view.members.append(
-                MemberLine(name, "appareil", french.STATE_LABELS[current.state], _tone(current.state))
+                MemberLine(french.with_article(name), "appareil", french.STATE_LABELS[current.state], _tone(current.state))
             )
             body = current.body
             if body is None:
@@ -328,7 +328,7 @@ def site_view(
             name = _agent_name(site, agent_id)
             current = pc_now(fleet, site_id, agent_id, now, stale_after)
             view.members.append(
-                MemberLine(name, "poste", french.STATE_LABELS[current.state], _tone(current.state))
+                MemberLine(french.with_article(name), "poste", french.STATE_LABELS[current.state], _tone(current.state))
             )
             if current.state == "unknown":
                 agent = fleet.agents.get((site_id, agent_id))
