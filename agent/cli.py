@@ -16,6 +16,7 @@ import typer
 
 from agent.config import ENV_CONFIG, AgentConfig, ConfigError, load_agent_config
 from agent.exceptions import AgentError
+from agent.probes.cli import network_app, probes_app
 
 app = typer.Typer(
     name="esc-agent",
@@ -160,6 +161,9 @@ def printer_probe(
     if not document["reachable"]:
         raise typer.Exit(1)
 
+
+app.add_typer(probes_app, name="probes")
+app.add_typer(network_app, name="network")
 
 lockdown_app = typer.Typer(
     help="Kiosk lockdown integrity: policy checks, baseline and drift.", no_args_is_help=True

@@ -31,6 +31,7 @@ from agent.publisher import Session
 
 if TYPE_CHECKING:
     from agent.lockdown.monitor import LockdownMonitor
+    from agent.probes.monitor import ProbeMonitor
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -125,11 +126,15 @@ def run_once(config: AgentConfig, *, timeout: float | None = None) -> int:
     try:
         agent = Agent(config, outbox)
         agent.cycle()
-        if config.printers or config.scanners:
+        if config.printers or config.scanners or config.network:
             from agent.devices import poll_once  # noqa: PLC0415 - SNMP stack only when devices exist
 
             for body in poll_once(config):
                 agent.queue_device(body)
+        if config.probes is not None:
+            from agent.probes.monitor import probe_once  # noqa: PLC0415 - only with [probes]
+
+            agent.queue_device(probe_once(config))
         if config.lockdown is not None:
             lockdown = _lockdown_monitor(config, lambda _body: None)
             once_body = lockdown.check_once()
@@ -179,11 +184,26 @@ def run_forever(config: AgentConfig, *, stop: threading.Event | None = None) -> 
         except BaseException:
             outbox.close()
             raise
+    probes: ProbeMonitor | None = None
+    if config.probes is not None:
+        from agent.probes.monitor import ProbeMonitor  # noqa: PLC0415 - only with [probes]
+
+        def _deliver_probes(body: DeviceBody) -> None:
+            agent.queue_device(body)
+            session.wake.set()
+
+        try:  # built before connecting too: a kiosk's sites come from its lockdown policy
+            probes = ProbeMonitor(config, _deliver_probes)
+        except BaseException:
+            outbox.close()
+            raise
     session.start()
     if monitor is not None:
         monitor.start()
+    if probes is not None:
+        probes.start()
     poller = None
-    if config.printers or config.scanners:
+    if config.printers or config.scanners or config.network:
         from agent.devices import DevicePoller  # noqa: PLC0415 - SNMP stack only when devices exist
 
         def _deliver(body: DeviceBody) -> None:
@@ -214,6 +234,8 @@ def run_forever(config: AgentConfig, *, stop: threading.Event | None = None) -> 
     finally:
         if poller is not None:
             poller.stop()
+        if probes is not None:
+            probes.stop()
         if monitor is not None:
             monitor.stop()
         session.pump()

@@ -1,0 +1,1 @@
+"""The internet link and the administrative sites, probed by the agent itself (gateway, DNS, HTTPS)."""
