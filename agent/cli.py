@@ -17,6 +17,7 @@ import typer
 from agent.config import ENV_CONFIG, AgentConfig, ConfigError, load_agent_config
 from agent.exceptions import AgentError
 from agent.probes.cli import network_app, probes_app
+from agent.shared.cli import run_app
 
 app = typer.Typer(
     name="esc-agent",
@@ -85,6 +86,8 @@ def once(config: ConfigOption = None, broker: BrokerOption = None, verbose: Verb
 
     cfg = _load(config, broker)
     _setup_logging(verbose)
+    if not verbose:  # the one-line error below says what went wrong with the broker
+        logging.getLogger("agent.publisher").setLevel(logging.CRITICAL)
     try:
         sent = run_once(cfg)
     except ConfigError as err:
@@ -238,4 +241,4 @@ def lockdown_check(
 
 def main() -> None:
     """Entry point of the ``esc-agent`` console script."""
-    app()
+    sys.exit(run_app(app, "esc-agent"))

@@ -5,13 +5,14 @@ Exit codes: 0 success; 1 runtime failure; 2 configuration or usage error.
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import logging
+import re
 import signal
 import sys
 import threading
 import time
-from enum import StrEnum
 from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, Annotated, NoReturn
@@ -196,20 +197,38 @@ def _plugins() -> None:
             logging.getLogger(__name__).debug("command group %s unavailable: %s", entry.name, err)
 
 
-class ReportFormat(StrEnum):
-    """Output formats of the coordinator report."""
+#: Output formats of the coordinator report.
+REPORT_FORMATS = ("html", "pdf", "csv", "json")
 
-    html = "html"
-    pdf = "pdf"
-    csv = "csv"
-    json = "json"
+_DAY_RE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
+
+
+def date_problem(value: str) -> str | None:
+    """Return why ``value`` is not a day ``YYYY-MM-DD`` (``None`` when it is one).
+
+    ``2026-11-31`` → ``November 2026 has 30 days``; ``2026-13-01`` → ``there is no month 13``.
+    """
+    match = _DAY_RE.match(value)
+    if match is None:
+        return "expected a date YYYY-MM-DD, e.g. 2026-11-01"
+    year, month, day = (int(part) for part in match.groups())
+    if not 1 <= month <= 12:
+        return f"there is no month {month} (months go from 01 to 12)"
+    if year < 1:
+        return "the year must be 0001 or later"
+    length = calendar.monthrange(year, month)[1]
+    if day < 1:
+        return "days start at 01"
+    if day > length:
+        return f"{calendar.month_name[month]} {year} has {length} days"
+    return None
 
 
 def _day(value: str, option: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        _fail(f"{option}: expected a date YYYY-MM-DD, got {value!r}", 2)
+    problem = date_problem(value)
+    if problem is not None:
+        _fail(f"{option} {value}: {problem}", 2)
+    return dt.date.fromisoformat(value)
 
 
 @app.command()
@@ -217,9 +236,7 @@ def report(
     date_from: Annotated[str, typer.Option("--from", help="First day, YYYY-MM-DD (site's local time).")],
     date_to: Annotated[str, typer.Option("--to", help="Last day, included, YYYY-MM-DD.")],
     out: Annotated[Path, typer.Option("--out", "-o", help="Where to write the report.")],
-    output_format: Annotated[
-        ReportFormat, typer.Option("--format", help="html, pdf, csv or json.")
-    ] = ReportFormat.html,
+    output_format: Annotated[str, typer.Option("--format", help="html, pdf, csv or json.")] = "html",
     site: Annotated[str | None, typer.Option("--site", help="Only this site.")] = None,
     config: ConfigOption = None,
 ) -> None:
@@ -228,10 +245,12 @@ def report(
     from collector.report import render  # noqa: PLC0415
     from collector.report.build import build_report  # noqa: PLC0415
 
-    cfg = _load(config)
+    if output_format not in REPORT_FORMATS:
+        _fail(f"--format {output_format}: choose html, pdf, csv or json", 2)
     first, last = _day(date_from, "--from"), _day(date_to, "--to")
     if last < first:
-        _fail("--to is before --from", 2)
+        _fail(f"--to {last} is before --from {first}", 2)
+    cfg = _load(config)
     sites = _load_sites(cfg)
     if site is not None and site not in sites.sites:
         _fail(f"--site {site}: not in {cfg.sites.file}", 2)
@@ -249,11 +268,11 @@ def report(
         )  # fmt: skip
         bar.update(task, description="mise en page")
         try:
-            if output_format is ReportFormat.pdf:
+            if output_format == "pdf":
                 out.write_bytes(render.render_pdf(data))
             else:
                 writer = {"html": render.render_html, "csv": render.render_csv, "json": render.render_json}
-                out.write_text(writer[output_format.value](data), encoding="utf-8")
+                out.write_text(writer[output_format](data), encoding="utf-8")
         except OSError as err:
             _fail(f"cannot write {out}: {err.strerror}", 1)
     history.close()
@@ -284,5 +303,7 @@ def demo(
 
 def main() -> None:
     """Entry point of the ``esc-collector`` console script."""
+    from agent.shared.cli import run_app  # noqa: PLC0415
+
     _plugins()
-    app()
+    sys.exit(run_app(app, "esc-collector"))

@@ -208,7 +208,7 @@ class Site(Section, frozen=True, kw_only=True):
         try:
             OpeningHours(self.opening_hours, country="FR")
         except Exception as err:  # ParserError and friends
-            raise ValueError(opening_hours_error(self.opening_hours, err)) from None
+            raise ValueError("opening_hours: " + opening_hours_error(self.opening_hours, err)) from None
         if self.holidays_subdivision is not None:
             import holidays  # noqa: PLC0415
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -140,3 +141,94 @@ def test_every_documented_setting_parses(tmp_path: Path, sample: str) -> None:
         assert config.printers[1].version == "3"  # type: ignore[union-attr]
         assert [s.id for s in config.scanners] == ["scanner-accueil"]  # type: ignore[union-attr]
         assert config.lockdown.interval == 60.0  # type: ignore[union-attr]
+
+
+# Errors name the table by its id and the line of the file (the shared loader), whatever the command.
+AGENT_TWO_PRINTERS = (
+    AGENT_OK + '\n[[printers]]\nid = "hp-accueil"\nhost = "10.0.0.1"\ncommunity = "public"\n'
+    '\n[[printers]]\nid = "sharp-etage"\nhost = "10.0.0.2"\n'
+)
+LINE_ERRORS_AGENT = [
+    ("typo_in_second_printer", AGENT_TWO_PRINTERS + 'comunity = "public"\n',
+     '{path}:13: printers[1] (id "sharp-etage").comunity: unknown key'),
+    ("port_out_of_range", AGENT_TWO_PRINTERS + 'community = "public"\nport = 70000\n',
+     '{path}:14: printers[1] (id "sharp-etage").port: expected int <= 65535'),
+    ("scanner_wrong_type", AGENT_OK + '\n[[scanners]]\nid = "scan-accueil"\nurl = "http://10.0.0.3"\ntimeout = "fast"\n',
+     '{path}:8: scanners[0] (id "scan-accueil").timeout: expected float, got str'),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "expected"), LINE_ERRORS_AGENT, ids=[c[0] for c in LINE_ERRORS_AGENT]
+)
+@pytest.mark.parametrize("command", ["once", "run"])
+def test_agent_errors_name_the_printer_and_the_line(
+    tmp_path: Path, command: str, name: str, text: str, expected: str
+) -> None:
+    path = tmp_path / f"{name}.toml"
+    path.write_text(text)
+    result = run_cli("esc-agent", command, "--config", str(path))
+    assert result.returncode == 2, result.stderr
+    assert result.stderr == "esc-agent: error: " + expected.format(path=path) + "\n"
+
+
+COLLECTOR_OK = '[collector]\nname = "x"\n'
+LINE_ERRORS_COLLECTOR = [
+    ("limit_too_small", COLLECTOR_OK + "\n[limits]\nmax_payload_bytes = 12\n",
+     "{path}:5: limits.max_payload_bytes: expected int >= 1024"),
+    ("typo_in_history", COLLECTOR_OK + '\n[history]\npath = "h.sqlite3"\nretention_day = 30\n',
+     "{path}:6: history.retention_day: unknown key"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "expected"), LINE_ERRORS_COLLECTOR, ids=[c[0] for c in LINE_ERRORS_COLLECTOR]
+)
+def test_collector_errors_name_the_key_and_the_line(
+    tmp_path: Path, name: str, text: str, expected: str
+) -> None:
+    path = tmp_path / f"{name}.toml"
+    path.write_text(text)
+    for args in (("run",), ("alertmanager", "config", "--out", str(tmp_path / "am.yml"))):
+        result = run_cli("esc-collector", *args, "--config", str(path))
+        assert result.returncode == 2, result.stderr
+        assert result.stderr == "esc-collector: error: " + expected.format(path=path) + "\n"
+
+
+SITE_HEAD = '[sites.maurepas]\nname = "ESC Maurepas"\nopening_hours = "{hours}"\n'
+LINE_ERRORS_SITES = [
+    ("opening_hours", SITE_HEAD.format(hours="Mo-Fr 09:00-12:00; Sa 9h-12h"),
+     r"{path}:3: sites\.maurepas\.opening_hours: invalid opening_hours 'Mo-Fr 09:00-12:00; Sa 9h-12h': "
+     r"expected [^\n]+ at character 23 \('9h-12h'\)"),
+    ("opening_hours_second_site", SITE_HEAD.format(hours="24/7")
+     + '\n[sites.kleber]\nname = "ESC Kléber"\nopening_hours = "Lu-Ve 09:00-18:00"\n',
+     r"{path}:7: sites\.kleber\.opening_hours: invalid opening_hours 'Lu-Ve 09:00-18:00': "
+     r"expected [^\n]+ at character 1 \('Lu-Ve 09:00-18:00'\)"),
+    ("device_function_typo", SITE_HEAD.format(hours="24/7")
+     + '\n[sites.maurepas.devices.hp-accueil]\nname = "le copieur"\nfunctions = ["print", "scna"]\n',
+     r"{path}:7: sites\.maurepas\.devices\.hp-accueil\.functions\[1\]: expected str matching regex [^\n]+"),
+    ("typo_in_second_site", SITE_HEAD.format(hours="24/7")
+     + '\n[sites.kleber]\nname = "ESC Kléber"\nopening_hours = "24/7"\ncontcat = "x@example.org"\n',
+     r"{path}:8: sites\.kleber\.contcat: unknown key"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "pattern"), LINE_ERRORS_SITES, ids=[c[0] for c in LINE_ERRORS_SITES]
+)
+def test_sites_errors_name_the_site_the_key_and_the_line(
+    tmp_path: Path, name: str, text: str, pattern: str
+) -> None:
+    sites = tmp_path / "sites.toml"
+    sites.write_text(text)
+    config = tmp_path / "collector.toml"
+    config.write_text(
+        f'[collector]\nname = "x"\n[sites]\nfile = "{sites}"\n[history]\npath = "{tmp_path / "h.db"}"\n'
+    )
+    expected = re.compile("esc-collector: error: " + pattern.format(path=re.escape(str(sites))) + "\n")
+    for args in (("sites", "validate", "--file", str(sites)), ("run", "--config", str(config)),
+                 ("report", "--config", str(config), "--from", "2026-11-01", "--to", "2026-11-30",
+                  "--out", str(tmp_path / "r.html"))):  # fmt: skip
+        result = run_cli("esc-collector", *args)
+        assert result.returncode == 2, result.stderr
+        assert expected.fullmatch(result.stderr), result.stderr
