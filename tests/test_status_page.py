@@ -83,7 +83,7 @@ def test_status_page_on_a_phone(tmp_path: Path, mosquitto: Broker, snmpsim: Simu
             assert updated in {f"mis à jour à {french.time_of_day(now - d, 'Europe/Paris')}" for d in (0, 60)}
             summary = texts(page, "#summary")[0]
             cards = texts(page, "#todo li")
-            assert summary == "3 choses à faire ; impression indisponible.", "\n".join(cards)
+            assert summary == "3 choses à faire ; impression : indisponible.", "\n".join(cards)
             assert "Tout fonctionne" not in summary
             jam = next(c for c in cards if "Bourrage papier dans le bac 2" in c)
             assert "L'imprimante de l'accueil" in jam

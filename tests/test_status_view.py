@@ -156,12 +156,15 @@ def test_all_up_and_measured_says_everything_works() -> None:
 @pytest.mark.parametrize(
     ("services", "expected"),
     [
-        ({("maurepas", "impression"): "unknown", ("maurepas", "postes"): "up"}, "Impression non mesuré."),
+        (
+            {("maurepas", "impression"): "unknown", ("maurepas", "postes"): "up"},
+            "Impression\u00a0: non mesuré.",
+        ),
         (
             {("maurepas", "impression"): "up", ("maurepas", "postes"): "down"},
-            "Postes en libre-service indisponible.",
+            "Postes en libre-service\u00a0: indisponible.",
         ),
-        ({("maurepas", "impression"): "up"}, "Postes en libre-service non mesuré."),  # no state yet
+        ({("maurepas", "impression"): "up"}, "Postes en libre-service\u00a0: non mesuré."),  # no state yet
     ],
     ids=["unknown", "down", "missing"],
 )

@@ -137,7 +137,7 @@ class SiteView:
 
     @property
     def summary(self) -> str:
-        """Return the one-line summary (« 4 choses à faire ; impression indisponible. »)."""
+        """Return the one-line summary (« 4 choses à faire ; impression : indisponible. »)."""
         if not self.members and not self.service_states:
             return "Aucun appareil ni poste n'est déclaré pour ce site."
         if self.all_good:
@@ -151,7 +151,8 @@ class SiteView:
             parts.append(f"{french.plural(len(self.later), 'chose')} à faire à la réouverture")
         for label, state in self.service_states:
             if state != "up":
-                parts.append(f"{label} {french.SERVICE_STATES.get(state, 'non mesuré')}")
+                # « label : state » needs no agreement (« postes … : indisponible »).
+                parts.append(f"{label}{NBSP}: {french.SERVICE_STATES.get(state, 'non mesuré')}")
         devices = sum(1 for s in self.silent if s.kind == "appareil")
         pcs = len(self.silent) - devices
         if devices:
@@ -307,7 +308,12 @@ def site_view(
             name = _device_name(site, fleet, site_id, device)
             current = device_now(fleet, site_id, device, now, stale_after)
             view.members.append(
-                MemberLine(french.with_article(name), "appareil", french.STATE_LABELS[current.state], _tone(current.state))
+                MemberLine(
+                    french.with_article(name),
+                    "appareil",
+                    french.STATE_LABELS[current.state],
+                    _tone(current.state),
+                )
             )
             body = current.body
             if body is None:
@@ -328,7 +334,12 @@ def site_view(
             name = _agent_name(site, agent_id)
             current = pc_now(fleet, site_id, agent_id, now, stale_after)
             view.members.append(
-                MemberLine(french.with_article(name), "poste", french.STATE_LABELS[current.state], _tone(current.state))
+                MemberLine(
+                    french.with_article(name),
+                    "poste",
+                    french.STATE_LABELS[current.state],
+                    _tone(current.state),
+                )
             )
             if current.state == "unknown":
                 agent = fleet.agents.get((site_id, agent_id))
