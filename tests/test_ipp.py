@@ -313,3 +313,36 @@ def test_raw_port_probe() -> None:
         port = server.getsockname()[1]
         assert asyncio.run(port_answers("127.0.0.1", port, 1.0)) is True
     assert asyncio.run(port_answers("127.0.0.1", free_port(), 1.0)) is False
+
+
+# --------------------------------------------------------------------------- configuration
+
+
+def _printer(text: str, tmp_path: Path) -> Any:
+    from agent.config import load_agent_config
+
+    path = tmp_path / "agent.toml"
+    path.write_text(f'[agent]\nsite = "s"\nid = "a"\n[[printers]]\nid = "p"\nhost = "192.0.2.20"\n{text}')
+    return load_agent_config(path).printers[0]
+
+
+def test_a_printer_read_over_ipp_only_needs_no_community(tmp_path: Path) -> None:
+    only_ipp = _printer('ipp = "ipp://192.0.2.20/ipp/print"\n', tmp_path)
+    assert (only_ipp.snmp, only_ipp.ipp, only_ipp.raw_port) == (False, "ipp://192.0.2.20/ipp/print", 9100)
+    both = _printer('community = "c"\nipp = "ipps://192.0.2.20:631/ipp/print"\nraw_port = 0\n', tmp_path)
+    assert (both.snmp, both.raw_port) == (True, 0)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("", "SNMP v2c needs 'community'"),  # neither SNMP credentials nor IPP
+        ('ipp = "http://192.0.2.20/ipp/print"\n', "ipp"),
+        ('ipp = "ipp://192.0.2.20/ipp/print"\nraw_port = 70000\n', "raw_port"),
+    ],
+)
+def test_printer_entry_errors(tmp_path: Path, text: str, message: str) -> None:
+    from agent.config import ConfigError
+
+    with pytest.raises(ConfigError, match=message):
+        _printer(text, tmp_path)

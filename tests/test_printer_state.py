@@ -232,3 +232,26 @@ def test_ricoh_almost_empty_is_low_without_a_percentage() -> None:
     state, reasons, label = derived(text)
     assert (state, reasons) == ("degraded", [("toner_low", "1.5"), ("tray_empty", "1.4")])
     assert "toner jaune presque vide;" in label + ";"  # no « (… %) » the device did not give
+
+
+def test_asleep_is_reachable_and_keeps_the_last_reading() -> None:
+    """No SNMP or IPP answer but the raw print port answers: asleep, not unreachable (docs/decisions.md)."""
+    tracker = DeviceTracker("hp", "printer", None, StateOptions(unreachable_after=1))
+    never_read = tracker.observe(None, error="asleep: port 9100 answers", seconds=0.5, asleep=True)
+    assert (never_read.reachable, never_read.state, never_read.label) == (
+        True,
+        "unknown",
+        "état inconnu (en veille)",
+    )
+    tracker.observe(status_of(supply_level(recording("utax"), "1.1", 8, 100)), error=None, seconds=0.1)
+    body = tracker.observe(None, error="asleep: port 9100 answers", seconds=0.5, asleep=True)
+    assert (body.reachable, body.consecutive_failures, body.state, body.printer) == (
+        True,
+        0,
+        "degraded",
+        None,
+    )
+    assert body.label == "en service, à surveiller : toner noir presque vide (8\u202f%) (en veille)"
+    assert [r.code for r in body.reasons] == ["toner_low"]
+    off = tracker.observe(None, error="timeout", seconds=2.0)  # the raw port is silent too
+    assert (off.reachable, off.state, [r.code for r in off.reasons]) == (False, "down", ["unreachable"])
