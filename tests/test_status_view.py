@@ -9,6 +9,7 @@ article, colour, reference, tray) and fragments that must be there, not its whol
 from __future__ import annotations
 
 import datetime as dt
+from html import unescape as html_unescape
 from pathlib import Path
 from typing import Any
 from wsgiref.util import setup_testing_defaults
@@ -249,7 +250,7 @@ def test_security_stays_urgent_while_closed() -> None:
     assert security.call == TECH
     assert "la borne CAF" in security.action
     assert [t.code for t in view.later] == ["toner_low"]
-    assert view.summary == "1 chose à faire tout de suite\u00a0; 1 chose à faire à la réouverture."
+    assert view.summary == "1 chose à faire maintenant\u00a0; 1 chose à faire à la réouverture."
 
 
 def test_security_comes_first_while_open() -> None:
@@ -478,6 +479,12 @@ def test_routes_refresh_on_request_and_a_french_404() -> None:
     assert "Page introuvable" in html
     assert '<html lang="fr">' in html
     assert _get(app, "/metrics")[0] == "200 OK"
+    page = _pages(healthy(CLOSED, "borne"), CLOSED).site("maurepas")
+    assert page is not None
+    closed = html_unescape(page)
+    assert "Rien d'urgent pendant la fermeture." in closed
+    assert "À la réouverture (demain à 09:00)" in closed
+    assert "Rien à faire à la réouverture." in closed
 
 
 def test_the_statement_names_its_contact_or_the_secretariats() -> None:
@@ -524,7 +531,7 @@ def test_each_state_renders_accessibly_on_a_phone(tmp_path: Path, case: str, now
         assert layout == {**layout, "width": PHONE_WIDTH, "scroll": PHONE_WIDTH, "over": 0}
         headings = page.locator("h2").all_inner_texts()
         if case == "closed-with-security":
-            assert headings[:2] == ["À faire tout de suite", "À la réouverture (demain à 09:00)"]
+            assert headings[:2] == ["À faire maintenant", "À la réouverture (demain à 09:00)"]
             assert "sécurité" in page.locator("#todo").inner_text()
             assert page.locator("#later li").count() == 3  # toner, tray, the PC switched off
             page.screenshot(path=str(ARTEFACTS / "status-phone-closed.png"), full_page=True)

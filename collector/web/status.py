@@ -146,7 +146,7 @@ class SiteView:
         if self.is_open and self.now:
             parts.append(f"{french.plural(len(self.now), 'chose')} à faire")
         elif self.now:
-            parts.append(f"{french.plural(len(self.now), 'chose')} à faire tout de suite")
+            parts.append(f"{french.plural(len(self.now), 'chose')} à faire maintenant")
         if self.later:
             parts.append(f"{french.plural(len(self.later), 'chose')} à faire à la réouverture")
         for label, state in self.service_states:
