@@ -1,31 +1,146 @@
 """Alertmanager configuration generated from ``sites.toml`` (``esc-collector alertmanager config``).
 
-One route per site sends its ``team="secretariat"`` alerts to that site's secretariat, grouped
-by site so that a secretariat gets one digest, not a storm; ``team="technicien"`` alerts go to the
-technicians. An unreachable device inhibits its own toner, paper and waste alerts. E-mails use
-the French templates of ``alerts/templates/esc.tmpl``.
+Each site gets a route: its ``team="secretariat"`` alerts go to its secretariat (the site's
+``contact``), grouped by site so that a secretariat gets one digest, not a storm; its other
+alerts go to the technicians, grouped by alert. A site without a contact sends its secretariat's
+digest to the technicians. Alerts of no site (the collector's own health) go to the technicians.
+
+E-mails use the French templates of ``alerts/templates/`` (``esc.tmpl`` and the generated
+``esc-time.tmpl``); each receiver puts its site around them: the subject says « 2 actions à faire
+à l'ESC Maurepas : … », and the body links to the site's status page (``[alerting] status_url``); a secretariat's
+e-mail says whom to call when an action asks for the technician (``[contacts] technicien`` of
+``sites.toml``).
+An unreachable device inhibits its other device alerts (the alert names come from the reason
+table, :func:`collector.alerting.rules.device_alerts`).
 """
 
 from __future__ import annotations
 
+import html
 from typing import Any
 
 import yaml
 
+from agent.contract import french
+from collector.alerting.rules import device_alerts, unreachable_alert
 from collector.config import AlertingSection
 from collector.sites import SitesFile
 
-TONER_AND_PAPER = "EscToner.*|EscPaper.*|EscWaste.*"
+TECHNICIANS = "technicien"
+#: Subject prefix of the technicians' e-mails, so that they can file them.
+TECHNICIAN_PREFIX = "[ESC Fleet] "
 
 
-def _email(to: list[str], subject_prefix: str, settings: AlertingSection) -> dict[str, Any]:
+def _literal(text: str) -> str:
+    """Return text as Go template text (``{{`` would open an action)."""
+    return text.replace("{{", '{{ "{{" }}')
+
+
+def subject(where: str | None) -> str:
+    """Return the Go template of a subject: « 2 actions à faire à l'ESC Maurepas : … » (``where``: « à l'ESC Maurepas »)."""
+    place = f" {_literal(where)}" if where else ""
+    return f'{{{{ template "esc.count" . }}}}{place} : {{{{ template "esc.titles" . }}}}'
+
+
+def site_url(settings: AlertingSection, site_id: str) -> str | None:
+    """Return the URL of a site's status page, if the status pages' address is configured."""
+    return f"{settings.status_url.rstrip('/')}/site/{site_id}" if settings.status_url else None
+
+
+#: Go template text setting ``$call`` when a firing alert's action asks for the technician.
+ASKS_FOR_TECHNICIAN = (
+    '{{ $call := false }}{{ range .Alerts.Firing }}{{ if match "technicien" .Annotations.action }}'
+    "{{ $call = true }}{{ end }}{{ end }}"
+)
+
+
+def text_body(url: str | None, call: str | None = None) -> str:
+    """Return the Go template of the plain-text part: the alerts, whom to call, the link to the site's page."""
+    asks = (
+        f"{ASKS_FOR_TECHNICIAN}{{{{ if $call }}}}\nPour prévenir le technicien : {_literal(call)}\n{{{{ end }}}}"
+        if call
+        else ""
+    )
+    link = f"\nLa page du site, à jour en permanence : {_literal(url)}\n" if url else ""
+    return f'{{{{ template "esc.text.alerts" . }}}}{asks}{link}{{{{ template "esc.text.footer" . }}}}'
+
+
+def html_body(url: str | None, call: str | None = None) -> str:
+    """Return the Go template of the HTML part: the alerts, whom to call, the link to the site's page."""
+    asks = (
+        f'{ASKS_FOR_TECHNICIAN}{{{{ if $call }}}}<p style="margin:20px 0 0;"><strong>Pour prévenir le technicien :</strong> '
+        f"{_literal(html.escape(call, quote=False))}</p>\n{{{{ end }}}}"
+        if call
+        else ""
+    )
+    link = (
+        f'<p style="margin:20px 0 0;"><a href="{html.escape(url)}" style="color:#0b4f9c;font-weight:bold;">'
+        "Voir la page du site</a> (à jour en permanence)</p>\n"
+        if url
+        else ""
+    )
+    return f'{{{{ template "esc.html.alerts" . }}}}{asks}{link}{{{{ template "esc.html.footer" . }}}}'
+
+
+def _receiver(
+    name: str, to: list[str], subject_text: str, url: str | None, call: str | None = None
+) -> dict[str, Any]:
     return {
-        "to": ", ".join(to),
-        "send_resolved": True,
-        "headers": {"Subject": f'{subject_prefix}{{{{ template "esc.subject" . }}}}'},
-        "html": '{{ template "esc.html" . }}',
-        "text": '{{ template "esc.text" . }}',
+        "name": name,
+        "email_configs": [
+            {
+                "to": ", ".join(to),
+                "send_resolved": True,
+                "headers": {"Subject": subject_text},
+                "html": html_body(url, call),
+                "text": text_body(url, call),
+            }
+        ],
     }
+
+
+def _site_route(
+    sites: SitesFile, site_id: str, settings: AlertingSection
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """Return a site's route and its receivers (the secretariat's e-mails say whom to call for the technician)."""
+    site = sites.sites[site_id]
+    where = french.at(site.name)
+    url = site_url(settings, site_id)
+    technicians = f"{TECHNICIANS}-{site_id}"
+    receivers = [_receiver(technicians, list(settings.technicians), TECHNICIAN_PREFIX + subject(where), url)]
+    secretariat = technicians
+    if site.contact:
+        secretariat = f"secretariat-{site_id}"
+        call = sites.contact(site_id, "technicien")
+        receivers.append(_receiver(secretariat, [site.contact], subject(where), url, call))
+    route = {
+        "receiver": technicians,
+        "matchers": [f'site="{site_id}"'],
+        "group_by": ["site", "alertname"],
+        "repeat_interval": settings.technician_repeat_interval,
+        "routes": [
+            {
+                "receiver": secretariat,
+                "matchers": ['team="secretariat"'],
+                "group_by": ["site"],
+                "repeat_interval": settings.repeat_interval,
+            }
+        ],
+    }
+    return route, receivers
+
+
+def inhibit_rules() -> list[dict[str, Any]]:
+    """Return the inhibitions: an unreachable device silences its other device alerts."""
+    source = unreachable_alert()
+    targets = [alert for alert in device_alerts() if alert != source]
+    return [
+        {
+            "source_matchers": [f'alertname="{source}"'],
+            "target_matchers": [f'alertname=~"{"|".join(targets)}"'],
+            "equal": ["site", "device"],
+        }
+    ]
 
 
 def render_alertmanager(sites: SitesFile, settings: AlertingSection) -> str:
@@ -39,53 +154,24 @@ def render_alertmanager(sites: SitesFile, settings: AlertingSection) -> str:
         glob["smtp_auth_username"] = settings.auth_username
     if settings.auth_password_file:
         glob["smtp_auth_password_file"] = str(settings.auth_password_file)
-    receivers: list[dict[str, Any]] = [
-        {
-            "name": "technicien",
-            "email_configs": [_email(list(settings.technicians), "[ESC Fleet] ", settings)],
-        }
-    ]
-    routes: list[dict[str, Any]] = [
-        {
-            "receiver": "technicien",
-            "matchers": ['team="technicien"'],
-            "group_by": ["alertname", "site"],
-            "repeat_interval": settings.technician_repeat_interval,
-        }
-    ]
-    for site_id, site in sites.sites.items():
-        if not site.contact:
-            continue  # its secretariat alerts fall through to the technicians
-        receiver = f"secretariat-{site_id}"
-        receivers.append(
-            {"name": receiver, "email_configs": [_email([site.contact], f"[{site.name}] ", settings)]}
-        )
-        routes.append(
-            {
-                "receiver": receiver,
-                "matchers": ['team="secretariat"', f'site="{site_id}"'],
-                "group_by": ["site"],
-                "repeat_interval": settings.repeat_interval,
-            }
-        )
+    receivers = [_receiver(TECHNICIANS, list(settings.technicians), TECHNICIAN_PREFIX + subject(None), None)]
+    routes = []
+    for site_id in sites.sites:
+        route, site_receivers = _site_route(sites, site_id, settings)
+        routes.append(route)
+        receivers += site_receivers
     config = {
         "global": glob,
         "templates": [settings.templates],
         "route": {
-            "receiver": "technicien",
+            "receiver": TECHNICIANS,
             "group_by": ["site", "alertname"],
             "group_wait": settings.group_wait,
             "group_interval": settings.group_interval,
-            "repeat_interval": settings.repeat_interval,
+            "repeat_interval": settings.technician_repeat_interval,
             "routes": routes,
         },
-        "inhibit_rules": [
-            {
-                "source_matchers": ['alertname="EscDeviceUnreachable"'],
-                "target_matchers": [f'alertname=~"{TONER_AND_PAPER}"'],
-                "equal": ["site", "device"],
-            }
-        ],
+        "inhibit_rules": inhibit_rules(),
         "receivers": receivers,
     }
     header = "# GENERATED by `esc-collector alertmanager config` from sites.toml: edit sites.toml, not this file.\n"

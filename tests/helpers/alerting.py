@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 import yaml
 
+from helpers.chromium import chromium
 from helpers.processes import REPO, free_port, require_program, wait_for
 
 
@@ -115,8 +118,8 @@ def start_prometheus(
     return service
 
 
-def start_alertmanager(folder: Path, config: Path) -> Service:
-    """Start a real Alertmanager with ``config``; the caller stops it."""
+def start_alertmanager(folder: Path, config: Path, *, tz: str = "UTC") -> Service:
+    """Start a real Alertmanager with ``config`` in the time zone ``tz`` (as a server's); the caller stops it."""
     exe = require_program("prometheus-alertmanager", "prometheus-alertmanager")
     folder.mkdir(parents=True, exist_ok=True)
     port = free_port()
@@ -124,7 +127,8 @@ def start_alertmanager(folder: Path, config: Path) -> Service:
     with log_path.open("wb") as log:
         proc = subprocess.Popen([exe, f"--config.file={config}", f"--storage.path={folder / 'data'}",
                                  f"--web.listen-address=127.0.0.1:{port}", "--cluster.listen-address=",
-                                 f"--web.external-url=http://127.0.0.1:{port}"], stdout=log, stderr=subprocess.STDOUT)  # fmt: skip
+                                 f"--web.external-url=http://127.0.0.1:{port}"], stdout=log, stderr=subprocess.STDOUT,
+                                env={**os.environ, "TZ": tz})  # fmt: skip
     service = Service(port, proc, log_path)
     wait_for(lambda: http_ok(service.url + "/-/ready"), timeout=30, what="Alertmanager ready")
     return service
@@ -139,3 +143,93 @@ def fast_rules(folder: Path) -> Path:
     path = folder / "esc.rules.yml"
     path.write_text(yaml.safe_dump(rules, allow_unicode=True))
     return path
+
+
+def post_alerts(alertmanager: Service, alerts: list[dict[str, Any]]) -> None:
+    """Send alerts to Alertmanager's API as Prometheus does (``labels``, ``annotations``, ``startsAt``...)."""
+    request = urllib.request.Request(
+        alertmanager.url + "/api/v2/alerts",
+        data=json.dumps(alerts).encode(),
+        headers={"Content-Type": "application/json"},
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=5) as resp:
+        assert resp.status == 200, resp.read()
+
+
+@dataclass(frozen=True)
+class Email:
+    """What an e-mail says: its subject and its two parts, as the mail client shows them."""
+
+    subject: str
+    text: str
+    html: str
+
+    @property
+    def html_text(self) -> str:
+        """Return the visible text of the HTML part, one line per block (``<p>``, ``<li>``, headings)."""
+        return html_to_text(self.html)
+
+
+def email(message: Any) -> Email:
+    """Return the subject, plain-text part and HTML part of a received message (both parts must exist)."""
+    assert message.get_content_type() == "multipart/alternative", message.get_content_type()
+    text = message.get_body(preferencelist=("plain",))
+    rich = message.get_body(preferencelist=("html",))
+    assert text is not None, "a plain-text part"
+    assert rich is not None, "an HTML part"
+    # MIME parts travel with CRLF line ends; compare them as the reader sees them.
+    return Email(
+        str(message["Subject"]),
+        text.get_content().replace("\r\n", "\n"),
+        rich.get_content().replace("\r\n", "\n"),
+    )
+
+
+class _TextOf(HTMLParser):
+    BLOCKS = frozenset({"p", "li", "h1", "h2", "h3", "title", "ul", "br", "main", "body"})
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.lines: list[str] = [""]
+        self.skip = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "title":
+            self.skip = True
+        if tag in self.BLOCKS:
+            self.lines.append("")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "title":
+            self.skip = False
+        if tag in self.BLOCKS:
+            self.lines.append("")
+
+    def handle_data(self, data: str) -> None:
+        if not self.skip:
+            self.lines[-1] += data
+
+
+def html_to_text(page: str) -> str:
+    """Return the visible text of an HTML page: block elements on lines of their own, spaces collapsed."""
+    parser = _TextOf()
+    parser.feed(page)
+    lines = (" ".join(line.split()) for line in parser.lines)
+    return "\n".join(line for line in lines if line)
+
+
+def screenshot_email(page: str, png: Path, *, user_data: Path, width: int = 720, height: int = 900) -> None:
+    """Render an e-mail's HTML part in headless Chromium and save it as ``png`` (a test artefact)."""
+    source = user_data / "email.html"
+    user_data.mkdir(parents=True, exist_ok=True)
+    source.write_text(page, encoding="utf-8")
+    png.parent.mkdir(parents=True, exist_ok=True)
+    taken = chromium(
+        f"--screenshot={png}",
+        f"--window-size={width},{height}",
+        source.as_uri(),
+        user_data=user_data / "profile",
+    )
+    assert taken.returncode == 0, taken.stderr[-2000:]
+    assert png.exists(), taken.stderr[-2000:]
