@@ -97,10 +97,26 @@ class SnmpEntry(Section, frozen=True, kw_only=True):
 
 
 class PrinterEntry(SnmpEntry, frozen=True, kw_only=True):
-    """One ``[[printers]]`` entry: an SNMP v2c or v3 printer or MFP."""
+    """One ``[[printers]]`` entry: a printer or MFP read over SNMP v2c or v3, over IPP, or both."""
 
     #: What the device offers; by default "print", plus "scan" when it lists a scanner unit.
     functions: Annotated[tuple[Literal["print", "scan"], ...], msgspec.Meta(min_length=1)] | None = None
+    #: The printer's IPP address (``ipp://host[:port]/path``, ``ipps://`` over TLS): read when SNMP
+    #: is not configured (no ``community``/``v3_user``) or does not answer.
+    ipp: Annotated[str, msgspec.Meta(pattern=r"^ipps?://[^/\s]+(/\S*)?$", max_length=512)] | None = None
+    #: The raw print port (JetDirect, 9100): when neither SNMP nor IPP answers but it accepts a
+    #: connection, the printer is asleep, not unreachable (0: never tried). Nothing is sent to it.
+    raw_port: Annotated[int, msgspec.Meta(ge=0, le=65535)] = 9100
+
+    @property
+    def snmp(self) -> bool:
+        """Return whether the printer is read over SNMP (its credentials are given)."""
+        return bool(self.community) if self.version == "2c" else bool(self.v3_user)
+
+    def __post_init__(self) -> None:
+        """Each SNMP version needs its credentials, unless the printer is read over IPP only."""
+        if self.ipp is None or self.snmp:
+            super().__post_init__()
 
 
 InterfaceName = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Literal
 from agent.config import AgentConfig, DevicesSection, PrinterEntry, ScannerEntry, SnmpEntry
 from agent.contract.messages import DeviceBody, PrinterStatus, ScannerStatus
 from agent.printers.compose import printer_status
+from agent.printers.ipp import IppError, IppTarget, fetch_ipp_status, port_answers
 from agent.printers.parse import Thresholds
 from agent.printers.poller import PollResult, SnmpSession, SnmpTarget, poll
 from agent.printers.state import StateOptions, default_functions, derive
@@ -78,12 +79,22 @@ class DeviceTracker:
         return default_functions(self.last_status)
 
     def observe(
-        self, status: PrinterStatus | ScannerStatus | None, *, error: str | None, seconds: float | None
+        self,
+        status: PrinterStatus | ScannerStatus | None,
+        *,
+        error: str | None,
+        seconds: float | None,
+        asleep: bool = False,
     ) -> DeviceBody:
-        """Fold one poll outcome in and return the observation to publish."""
-        reachable = status is not None
-        if reachable:
+        """Fold one poll outcome in and return the observation to publish.
+
+        ``asleep``: nothing was read, but the device answered on the network (its raw print
+        port): it is reachable, judged from its last reading, and its label says « en veille ».
+        """
+        reachable = status is not None or asleep
+        if status is not None:
             self.last_status = status
+        if reachable:
             self.failures = 0
         else:
             self.failures += 1
@@ -103,7 +114,7 @@ class DeviceTracker:
             poll_error=error[:256] if error else None,
             poll_seconds=round(seconds, 3) if seconds is not None else None,
             state=derived.state,
-            label=derived.label,
+            label=f"{derived.label} (en veille)" if status is None and asleep else derived.label,
             reasons=derived.reasons,
             functions=derived.functions,
             # Only what was read now: a stale status is not re-published as current.
@@ -133,6 +144,37 @@ class DeviceFleet:
             self.network = [(n, NetworkTracker(n, section.unreachable_after)) for n in config.network]
         self.max_in_flight = section.max_in_flight
 
+    async def _poll_printer(
+        self, session: SnmpSession | None, entry: PrinterEntry, tracker: DeviceTracker
+    ) -> DeviceBody:
+        """Read a printer over SNMP, else IPP; if neither answers, try its raw port (asleep?)."""
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        status: PrinterStatus | None = None
+        errors: list[str] = []
+        if entry.snmp:
+            assert session is not None
+            result: PollResult = await poll(session, snmp_target(entry))
+            if result.raw is not None:
+                status = printer_status(result.raw, self.thresholds)
+            else:
+                errors.append(f"SNMP: {result.error}")
+        if status is None and entry.ipp is not None:
+            try:
+                status = await fetch_ipp_status(IppTarget(entry.ipp, timeout=entry.timeout), self.thresholds)
+            except IppError as err:
+                errors.append(f"IPP: {err}")
+            else:
+                if errors:
+                    errors.append("read over IPP")
+        asleep = False
+        if status is None and entry.raw_port:
+            asleep = await port_answers(entry.host, entry.raw_port, entry.timeout)
+            if asleep:
+                errors.append(f"asleep: port {entry.raw_port} answers")
+        error = "; ".join(errors) or None
+        return tracker.observe(status, error=error, seconds=loop.time() - started, asleep=asleep)
+
     def __len__(self) -> int:
         """Return how many devices are configured."""
         return len(self.printers) + len(self.scanners) + len(self.network)
@@ -140,16 +182,13 @@ class DeviceFleet:
     @property
     def uses_snmp(self) -> bool:
         """Return whether some device is read over SNMP (the session is made only then)."""
-        return bool(self.printers or self.network)
+        return any(entry.snmp for entry, _ in self.printers) or bool(self.network)
 
     async def poll_round(self, session: SnmpSession | None) -> list[DeviceBody]:
         """Poll every device once, concurrently; never raises."""
 
         async def one_printer(entry: PrinterEntry, tracker: DeviceTracker) -> DeviceBody:
-            assert session is not None
-            result: PollResult = await poll(session, snmp_target(entry))
-            status = printer_status(result.raw, self.thresholds) if result.raw is not None else None
-            return tracker.observe(status, error=result.error, seconds=result.seconds)
+            return await self._poll_printer(session, entry, tracker)
 
         async def one_scanner(entry: ScannerEntry, tracker: DeviceTracker) -> DeviceBody:
             loop = asyncio.get_running_loop()
