@@ -288,6 +288,13 @@ def demo(
         bool,
         typer.Option("--embedded-broker", help="Use the embedded broker even where Mosquitto is installed."),
     ] = False,
+    state: Annotated[
+        Path,
+        typer.Option("--state", help="Folder for the history, configurations and logs, kept after Ctrl-C."),
+    ] = Path("demo-state"),
+    fresh: Annotated[
+        bool, typer.Option("--fresh", help="Remove the state of an earlier run first (said, never silent).")
+    ] = False,
 ) -> None:
     """Run a demo site on this machine: broker, collector and an agent, until Ctrl-C."""
     from collector.demo import run_demo  # noqa: PLC0415
@@ -296,7 +303,7 @@ def demo(
         level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr
     )
     try:
-        run_demo(listen=listen, embedded_broker=embedded_broker, out=typer.echo)
+        run_demo(listen=listen, embedded_broker=embedded_broker, state=state, fresh=fresh, out=typer.echo)
     except OSError as err:
         _fail(f"demo: {err}", 1)
 

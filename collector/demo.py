@@ -1,14 +1,19 @@
 """The demo site: a broker, the collector and an agent on this machine, until Ctrl-C.
 
 Mosquitto is used where it is installed; otherwise an embedded amqtt broker (demo only:
-production and tests use Mosquitto). Everything lives in a temporary folder.
+production and tests use Mosquitto). The history, the configurations and the agent's log live in
+a state folder (``./demo-state`` by default) that Ctrl-C keeps, so the printed commands still
+work afterwards; the broker's and the simulator's files are temporary.
 """
 
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
+import json
 import logging
 import os
+import shlex
 import shutil
 import signal
 import socket
@@ -21,6 +26,7 @@ from collections.abc import Callable, Mapping, Sequence
 from contextlib import ExitStack
 from pathlib import Path
 from types import FrameType
+from zoneinfo import ZoneInfo
 
 from collector.config import load_collector_config
 from collector.history import History
@@ -66,8 +72,13 @@ def start_broker(folder: Path, port: int, stack: ExitStack, *, embedded: bool = 
         conf = folder / "mosquitto.conf"
         user = "user root\n" if _is_root() else ""  # as root, Mosquitto would drop to its own user
         conf.write_text(f"listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\n{user}")
+        # A session of its own: Ctrl-C in the terminal reaches the demo only, which stops the
+        # agent and the collector before the broker (no "lost the connection" on the way out).
         proc = subprocess.Popen(
-            [mosquitto, "-c", str(conf)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+            [mosquitto, "-c", str(conf)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
         )
         stack.callback(_terminate, proc)
         _wait_port(port)
@@ -299,8 +310,63 @@ def write_agent_config(folder: Path, *, site: str, agent: str, broker_port: int,
     return path
 
 
-def run_demo(*, listen: str, embedded_broker: bool = False, out: Callable[[str], None] = print) -> None:
-    """Run the demo until SIGINT/SIGTERM."""
+#: The demo's state folder, relative to where the demo starts (``scripts/demo.sh``: the repository).
+DEFAULT_STATE = Path("demo-state")
+_SEEDED = "seeded.json"  # what the first run seeded, so that later runs print the same report
+
+
+def report_month(now: float, tz: ZoneInfo) -> tuple[dt.date, dt.date]:
+    """Return the first and last day of the calendar month before ``now`` in ``tz``.
+
+    The demo seeds from the start of the month before that one (so the report has a previous
+    period to compare with) until now, and prints the report command for this month: run in
+    December 2026, ``--from 2026-11-01 --to 2026-11-30``, the README's example.
+    """
+    first_of_this = dt.datetime.fromtimestamp(now, tz).date().replace(day=1)
+    last = first_of_this - dt.timedelta(days=1)
+    return last.replace(day=1), last
+
+
+def seed_start(now: float, tz: ZoneInfo) -> float:
+    """Return where the demo's seeded history starts: midnight on the first day of the month before the report's."""
+    first, _last = report_month(now, tz)
+    previous = (first - dt.timedelta(days=1)).replace(day=1)
+    return dt.datetime.combine(previous, dt.time(), tz).timestamp()
+
+
+def _command(*args: str | Path) -> str:
+    return shlex.join(str(a) for a in args)
+
+
+def _prepare_state(state: Path, *, fresh: bool, out: Callable[[str], None]) -> dict[str, str] | None:
+    """Create the state folder; return what an earlier run seeded there, if it is kept."""
+    if fresh and state.exists():
+        out(f"removing the earlier demo state in {state} (--fresh)")
+        shutil.rmtree(state)
+    state.mkdir(parents=True, exist_ok=True)
+    if not (state / "history.sqlite3").exists():
+        return None
+    try:
+        seeded = json.loads((state / _SEEDED).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return {str(k): str(v) for k, v in seeded.items()} if isinstance(seeded, dict) else {}
+
+
+def run_demo(
+    *,
+    listen: str,
+    embedded_broker: bool = False,
+    state: Path = DEFAULT_STATE,
+    fresh: bool = False,
+    out: Callable[[str], None] = print,
+) -> None:
+    """Run the demo until SIGINT/SIGTERM.
+
+    What the printed commands need after Ctrl-C (history, configurations, the agent's log and
+    outbox) lives in ``state`` and is kept: a later run continues its history; ``fresh``
+    removes it first, saying so. The broker's and the simulator's files are temporary.
+    """
     stop = threading.Event()
 
     def _on_signal(_signum: int, _frame: FrameType | None) -> None:
@@ -308,63 +374,92 @@ def run_demo(*, listen: str, embedded_broker: bool = False, out: Callable[[str],
 
     signal.signal(signal.SIGINT, _on_signal)
     signal.signal(signal.SIGTERM, _on_signal)
+    state = state.resolve()
+    bin_dir = Path(sys.executable).parent  # the environment's scripts, as installed
+    earlier = _prepare_state(state, fresh=fresh, out=out)
     with ExitStack() as stack:
-        folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="esc-demo-")))
+        runtime = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="esc-demo-")))
         broker_port = _free_port()
-        broker = start_broker(folder, broker_port, stack, embedded=embedded_broker)
-        (folder / "sites.toml").write_text(DEMO_SITES)
-        config_path = folder / "collector.toml"
+        broker = start_broker(runtime, broker_port, stack, embedded=embedded_broker)
+        sites_path = state / "sites.toml"
+        sites_path.write_text(DEMO_SITES, encoding="utf-8")
+        config_path = state / "collector.toml"
         config_path.write_text(
             f'[collector]\nname = "demo"\nlisten = "{listen}"\nstale_after = 35.0\n'
             f'[broker]\nurl = "mqtt://127.0.0.1:{broker_port}"\n'
-            '[sites]\nfile = "sites.toml"\n[history]\npath = "history.sqlite3"\n'
+            '[sites]\nfile = "sites.toml"\n[history]\npath = "history.sqlite3"\n',
+            encoding="utf-8",
         )
         config = load_collector_config(config_path)
-        now = time.time()
-        history = History(config.history.file)
-        members = [("device", d) for d, _r, _n in DEMO_PRINTERS] + [("pc", "accueil-pc1")]
         assert config.sites.file is not None
-        declared = load_sites(config.sites.file).sites["maurepas"].devices
-        functions = {device: entry.functions for device, entry in declared.items()}
-        seeded = seed_history(history, "maurepas", members, now - 30 * 86_400, now - 60, functions=functions)
-        history.close()
+        site = load_sites(config.sites.file).sites["maurepas"]
+        now = time.time()
+        if earlier is None:
+            start = seed_start(now, site.tz)
+            history = History(config.history.file)
+            members = [("device", d) for d, _r, _n in DEMO_PRINTERS] + [("pc", "accueil-pc1")]
+            functions = {device: entry.functions for device, entry in site.devices.items()}
+            count = seed_history(history, "maurepas", members, start, now - 60, functions=functions)
+            history.close()
+            first, last = report_month(now, site.tz)
+            seeded = {"from": dt.datetime.fromtimestamp(start, site.tz).date().isoformat(),
+                      "to": dt.datetime.fromtimestamp(now, site.tz).strftime("%Y-%m-%d %H:%M"),
+                      "report_from": first.isoformat(), "report_to": last.isoformat()}  # fmt: skip
+            (state / _SEEDED).write_text(json.dumps(seeded, indent=2) + "\n", encoding="utf-8")
+            history_line = f"{count} transitions seeded from {seeded['from']} to now, then live"
+        else:
+            first, last = report_month(now, site.tz)
+            if "report_from" in earlier and "report_to" in earlier:
+                first = dt.date.fromisoformat(earlier["report_from"])
+                last = dt.date.fromisoformat(earlier["report_to"])
+            earlier_text = (
+                f"seeded from {earlier['from']} to {earlier['to']}" if "from" in earlier else "kept"
+            )
+            history_line = f"kept from an earlier run ({earlier_text}), continued live"
         service = CollectorService(config)
         service.start()
         stack.callback(service.stop)
-        sim_port = start_simulator(folder, stack)
+        sim_port = start_simulator(runtime, stack)
         extra = printers_block(sim_port) if sim_port else ""
         agent_config = write_agent_config(
-            folder, site="maurepas", agent="accueil-pc1", broker_port=broker_port, extra=extra
+            state, site="maurepas", agent="accueil-pc1", broker_port=broker_port, extra=extra
         )
-        agent_log = (folder / "agent.log").open("wb")
+        agent_log_path = state / "agent.log"
+        agent_log = agent_log_path.open("ab")  # kept across runs, like the rest of the state
         stack.callback(agent_log.close)
         agent = subprocess.Popen(
-            [str(Path(sys.executable).parent / "esc-agent"), "run", "--config", str(agent_config)],
+            [str(bin_dir / "esc-agent"), "run", "--config", str(agent_config)],
             stdout=agent_log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
         stack.callback(_terminate, agent)
-        out("ESC Fleet demo — site « maurepas »")
+        kept = "kept after Ctrl-C" + (", git-ignored" if (state.parent / ".git").exists() else "")
+        out(f"ESC Fleet demo — site « maurepas » ({site.name})")
         out(f"  broker     : {broker} on mqtt://127.0.0.1:{broker_port}")
         out(f"  status page: {service.url}/site/maurepas  (secretariat's page, in French)")
         out(f"  metrics    : {service.url}/metrics")
         out(f"  health     : {service.url}/healthz")
-        out(f"  agent log  : {folder / 'agent.log'}")
         if sim_port:
-            count = len(DEMO_PRINTERS)
-            out(f"  printers   : {count} simulated from real recordings (snmpsim, udp/{sim_port})")
-            out(f"  try        : esc-agent printer probe 127.0.0.1:{sim_port} --community sharp")
+            out(f"  printers   : {len(DEMO_PRINTERS)} simulated from real recordings (snmpsim, udp/{sim_port});"
+                " their states show within a minute")  # fmt: skip
         else:
             out("  printers   : none (snmpsim not installed: pip install -e '.[demo]')")
-        month_ago = time.strftime("%Y-%m-%d", time.localtime(now - 30 * 86_400))
-        today = time.strftime("%Y-%m-%d", time.localtime(now))
-        out(f"  history    : {seeded} transitions of the last 30 days seeded, then live")
-        out(f"  report     : esc-collector report --config {config_path} --from {month_ago} --to {today} "
-            "--format html --out rapport.html")  # fmt: skip
+        out(f"  history    : {history_line}")
+        out(f"  state      : {state}  (history, configurations, agent log; {kept};")
+        out("               delete it, or start the demo with --fresh, to begin again)")
+        if sim_port:
+            out("While the demo runs:")
+            out("  $ " + _command(bin_dir / "esc-agent", "printer", "probe", f"127.0.0.1:{sim_port}",
+                                  "--community", "sharp"))  # fmt: skip
+        out("Now or after Ctrl-C (the state folder stays):")
+        out("  $ " + _command(bin_dir / "esc-collector", "report", "--config", config_path,
+                              "--from", first.isoformat(), "--to", last.isoformat(), "--format", "pdf",
+                              "--out", state / f"rapport-{first:%Y-%m}.pdf"))  # fmt: skip
+        out("  $ " + _command(bin_dir / "esc-collector", "sites", "validate", "--file", sites_path))
         out("Ctrl-C stops everything.")
         while not stop.wait(1.0):
             if agent.poll() is not None:
-                out(f"the demo agent exited with code {agent.returncode}; see {folder / 'agent.log'}")
+                out(f"the demo agent exited with code {agent.returncode}; see {agent_log_path}")
                 break
-        out("stopping…")
+        out(f"stopping… (the state stays in {state})")
