@@ -50,6 +50,18 @@ OVERFLOW = """() => {
 }"""
 
 
+def contrast(foreground: str, background: str) -> float:
+    """Return the WCAG contrast ratio of two CSS ``rgb(r, g, b)`` colours."""
+
+    def luminance(css: str) -> float:
+        channels = [int(v) / 255 for v in css[css.index("(") + 1 : css.index(")")].split(",")[:3]]
+        linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+        return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+    light, dark = sorted((luminance(foreground), luminance(background)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
 def texts(page: Any, selector: str) -> list[str]:
     """Return the visible text of every element matching ``selector``."""
     return [" ".join(t.split()) for t in page.locator(selector).all_inner_texts()]
@@ -78,6 +90,11 @@ def test_status_page_on_a_phone(tmp_path: Path, mosquitto: Broker, snmpsim: Simu
             page.goto(f"{collector.url}/site/maurepas")
             assert page.locator("html").get_attribute("lang") == "fr"
             assert texts(page, "#open-state") == ["ouvert"]
+            colours = page.evaluate(
+                "() => { const s = getComputedStyle(document.querySelector('#open-state'));"
+                " return [s.color, s.backgroundColor]; }"
+            )
+            assert contrast(*colours) >= 4.5, colours  # AA (it was white on light green, 1.3:1)
             updated = texts(page, "#updated")[0]
             now = time.time()
             assert updated in {f"mis à jour à {french.time_of_day(now - d, 'Europe/Paris')}" for d in (0, 60)}
@@ -139,6 +156,11 @@ def test_status_page_on_a_phone(tmp_path: Path, mosquitto: Broker, snmpsim: Simu
             page.goto(f"{collector.url}/")
             sites = texts(page, "#sites li")
             assert any(s.startswith("ESC Kléber fermé") for s in sites), sites
+            closed = page.evaluate(
+                "() => { const s = getComputedStyle(document.querySelector('.badge.closed'));"
+                " return [s.color, s.backgroundColor]; }"
+            )
+            assert contrast(*closed) >= 4.5, closed
             assert any(s.startswith("ESC Maurepas ouvert") and "3 choses à faire" in s for s in sites), sites
             page.goto(f"{collector.url}/accessibilite")
             assert texts(page, "h1") == ["Déclaration d'accessibilité"]
