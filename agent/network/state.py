@@ -74,10 +74,12 @@ def label_fr(
     names: Mapping[str, str] | None = None,
 ) -> str:
     """Return e.g. « site www.caf.fr hors service : site administratif injoignable (www.caf.fr) »."""
-    down = [f.function for f in functions if f.state == "down"]
+    down = [function_label(f.function, names) for f in functions if f.state == "down"]
     if state != "down" and down:
-        shown = [function_label(f, names) for f in down[:3]] + (["…"] if len(down) > 3 else [])
-        base = f"{' et '.join(shown)} hors service"
+        if len(down) > 3:
+            down = [*down[:2], f"{len(down) - 2} autres"]
+        base = f"{', '.join(down[:-1])} et {down[-1]}" if len(down) > 1 else down[0]
+        base = f"{base} hors service"
         worst = [r for r in reasons if r.severity == "down"]
     else:
         base = french.STATE_LABELS[state]

@@ -73,11 +73,17 @@ def parse_proc_route(text: str) -> str | None:
 
 
 def default_gateway() -> str | None:
-    """Return the default IPv4 gateway of this machine's network (Linux), else ``None``."""
-    try:
-        return parse_proc_route(Path("/proc/net/route").read_text(encoding="ascii", errors="replace"))
-    except OSError:
-        return None
+    """Return the default IPv4 gateway of this machine's network (Linux), else ``None``.
+
+    The calling thread's view (``/proc/thread-self``): the same as the process's, except in a
+    thread that joined another network namespace.
+    """
+    for path in ("/proc/thread-self/net/route", "/proc/net/route"):
+        try:
+            return parse_proc_route(Path(path).read_text(encoding="ascii", errors="replace"))
+        except OSError:
+            continue
+    return None
 
 
 def check_gateway(address: str, ports: tuple[int, ...], timeout: float) -> GatewayCheck:
