@@ -231,9 +231,10 @@ def test_html_report(reporting: Path, tmp_path: Path) -> None:
         "objectif de 98\u202f% atteint."
     ) in html
     assert (
-        "En novembre 2026, l'ESC Kléber n'a eu aucune heure d'ouverture : disponibilité sans objet." in html
+        "En novembre 2026, l'ESC Kléber n'a eu aucune heure d'ouverture : disponibilité sans objet "
+        "(octobre : impression non mesuré)." in html
     )
-    assert "toner ou encre vide : 1 fois, 30 min" in html
+    assert "toner ou encre vide : 1\u00a0fois, 30\u00a0min" in html
     assert "10/11/2026 à 11:30" in html
     assert "non proposé" in html  # numérisation is not offered
     assert 'lang="fr"' in html

@@ -34,9 +34,16 @@ percent_fr = french.ratio
 duration_fr = french.duration
 
 
+def _unbroken(text: str) -> str:
+    """Return the text with no-break spaces: « 5 h 42 » never splits across lines."""
+    return text.replace(" ", "\u00a0")
+
+
 def causes_fr(figures: Figures, limit: int = 3) -> str:
     """Return the main causes: « bourrage papier : 2 fois, 2 h 30 ; toner ou encre vide : 1 fois, 45 min »."""
-    parts = [f"{cause_label(c)} : {n} fois, {duration_fr(s)}" for c, s, n in figures.causes[:limit]]
+    parts = [
+        f"{cause_label(c)} : {n}\u00a0fois, {_unbroken(duration_fr(s))}" for c, s, n in figures.causes[:limit]
+    ]
     return " ; ".join(parts) or "—"
 
 
@@ -224,8 +231,12 @@ LEVEL_COLOURS = {"good": "#2e7d32", "warn": "#b45309", "bad": "#c62828", "na": "
 
 
 def _svg(figure: Any) -> str:
+    """Return the figure as inline SVG; its words stay text (``svg.fonttype: none``), so the PDF has them too."""
+    import matplotlib  # noqa: PLC0415
+
     buffer = io.StringIO()
-    figure.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
+    with matplotlib.rc_context({"svg.fonttype": "none"}):
+        figure.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
     text = buffer.getvalue()
     svg = text[text.index("<svg") :]
     return svg.replace("<svg ", '<svg aria-hidden="true" focusable="false" ', 1)
@@ -273,7 +284,7 @@ def availability_chart(report: Report, periods: Periods) -> str:
         Line2D([], [], color="#212121", marker="D", markerfacecolor="white", linestyle="", label=periods.previous_long),
     ]  # fmt: skip
     axes.legend(
-        handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.28), ncol=2, frameon=False, fontsize=8
+        handles=handles, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=2, frameon=False, fontsize=8
     )
     figure.tight_layout()
     return _svg(figure)
@@ -338,7 +349,7 @@ def outage_timeline(report: Report, site: SiteReport) -> str:
         Patch(color="#c62828", label="interruption"),
     ]
     axes.legend(
-        handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.32), ncol=2, frameon=False, fontsize=8
+        handles=handles, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=2, frameon=False, fontsize=8
     )
     figure.tight_layout()
     return _svg(figure)
@@ -387,6 +398,7 @@ def render_html(report: Report) -> str:
         member_noun=wording.member_noun,
         timeline=lambda site: outage_timeline(report, site),
         day_or_moment=day_or_moment,
+        site_at=wording.site_at,
     )
     socle = [{"site": s, "cells": [(name, s.service(name)) for name in SOCLE]} for s in report.sites]
     return env.get_template("report.html.j2").render(

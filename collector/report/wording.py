@@ -192,9 +192,9 @@ def summary(site: SiteReport, first: dt.date, last: dt.date, previous_label: str
     """
     when = french.capitalise(french.during(first, last))
     if site.open_seconds <= 1e-9:
-        return (
-            f"{when}, {site_subject(site.name)} n'a eu aucune heure d'ouverture : disponibilité sans objet."
-        )
+        before = [f"{s.label} {availability(s.previous)}" for s in site.services if s.previous is not None]
+        tail = f" ({previous_label} : {', '.join(before)})" if before else ""
+        return f"{when}, {site_subject(site.name)} n'a eu aucune heure d'ouverture : disponibilité sans objet{tail}."
     if not site.services:
         return f"{when}, {site_subject(site.name)} ne déclare aucun service."
     measured = [s for s in site.services if s.figures.availability is not None]
