@@ -227,12 +227,12 @@ def test_html_report(reporting: Path, tmp_path: Path) -> None:
     # October 552,600 / 554,400 = 99,7 %; both at or above the default 98 % target.
     assert (
         "En novembre 2026, à l'ESC Maurepas, les postes en libre-service ont été disponibles 100,0\u202f% du "
-        "temps d'ouverture (octobre : non mesuré) et l'impression 99,6\u202f% (octobre : 99,7\u202f%) ; "
+        "temps d'ouverture (octobre\u00a0: non mesuré) et l'impression 99,6\u202f% (octobre\u00a0: 99,7\u202f%)\u202f; "
         "objectif de 98\u202f% atteint."
     ) in html
     assert (
-        "En novembre 2026, l'ESC Kléber n'a eu aucune heure d'ouverture : disponibilité sans objet "
-        "(octobre : impression non mesuré)." in html
+        "En novembre 2026, l'ESC Kléber n'a eu aucune heure d'ouverture\u00a0: disponibilité sans objet "
+        "(octobre\u00a0: impression non mesuré)." in html
     )
     assert "toner ou encre vide : 1\u00a0fois, 30\u00a0min" in html
     assert "10/11/2026 à 11:30" in html

@@ -114,7 +114,7 @@ def test_arrivals_and_departures_are_listed(built: Report) -> None:
     # The summary: 97,8 % (491,400 / 502,200) is under the target, 30 min of 504,000 s not measured (0,4 %).
     assert (
         "En novembre 2026, à l'ESC Maurepas, l'impression a été disponible 97,8\u202f% du temps d'ouverture "
-        "mesuré (octobre : 100,0\u202f%) ; objectif de 98\u202f% non atteint ; temps non mesuré : 30 min "
+        "mesuré (octobre\u00a0: 100,0\u202f%)\u202f; objectif de 98\u202f% non atteint\u202f; temps non mesuré\u00a0: 30 min "
         "(0,4\u202f%) pour l'impression."
     ) in html
     rows = render_csv(built).splitlines()

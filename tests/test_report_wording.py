@@ -207,4 +207,6 @@ NOVEMBER = (D(2026, 11, 1), D(2026, 11, 30), "octobre")
 )  # fmt: skip
 def test_the_summary_sentence(site: SiteReport, sentence: str) -> None:
     first, last, previous = NOVEMBER
-    assert wording.summary(site, first, last, previous).replace(NNBSP, " ") == sentence
+    text = wording.summary(site, first, last, previous)
+    assert text.count("\u00a0:") == sentence.count(" :")  # no line starts with « : »
+    assert text.replace(NNBSP, " ").replace("\u00a0", " ") == sentence

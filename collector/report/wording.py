@@ -61,6 +61,10 @@ MEMBER_NOUNS: Final[dict[str, tuple[str, str]]] = {
     "wifi": ("borne wifi", "bornes wifi"),
 }
 _ENDINGS: Final[dict[Form, str]] = {"m": "", "f": "e", "mp": "s", "fp": "es"}
+#: French punctuation: a no-break space before « : » and a narrow one before « ; », so that a line
+#: never starts with either (the sentence is pasted into documents as it is).
+COLON: Final = "\u00a0: "
+SEMICOLON: Final = "\u202f; "
 
 
 def precise_ratio(value: float) -> str:
@@ -192,9 +196,9 @@ def summary(site: SiteReport, first: dt.date, last: dt.date, previous_label: str
     """
     when = french.capitalise(french.during(first, last))
     if site.open_seconds <= 1e-9:
-        before = [f"{s.label} {availability(s.previous)}" for s in site.services if s.previous is not None]
-        tail = f" ({previous_label} : {', '.join(before)})" if before else ""
-        return f"{when}, {site_subject(site.name)} n'a eu aucune heure d'ouverture : disponibilité sans objet{tail}."
+        earlier = [f"{s.label} {availability(s.previous)}" for s in site.services if s.previous is not None]
+        tail = f" ({previous_label}{COLON}{', '.join(earlier)})" if earlier else ""
+        return f"{when}, {site_subject(site.name)} n'a eu aucune heure d'ouverture{COLON}disponibilité sans objet{tail}."
     if not site.services:
         return f"{when}, {site_subject(site.name)} ne déclare aucun service."
     measured = [s for s in site.services if s.figures.availability is not None]
@@ -208,7 +212,7 @@ def summary(site: SiteReport, first: dt.date, last: dt.date, previous_label: str
         parts = []
         for index, service in enumerate(measured):
             name, form = subject(service)
-            before = f"({previous_label} : {availability(service.previous)})"
+            before = f"({previous_label}{COLON}{availability(service.previous)})"
             if index == 0:
                 verb = "ont été disponibles" if form in ("mp", "fp") else "a été disponible"
                 parts.append(f"{name} {verb} {availability(service.figures)} {of_time} {before}")
@@ -218,7 +222,9 @@ def summary(site: SiteReport, first: dt.date, last: dt.date, previous_label: str
     for service in unknown:
         name, form = subject(service)
         verb = "n'ont pas été mesuré" if form in ("mp", "fp") else "n'a pas été mesuré"
-        clauses.append(f"{name} {verb}{_ENDINGS[form]} ({previous_label} : {availability(service.previous)})")
+        clauses.append(
+            f"{name} {verb}{_ENDINGS[form]} ({previous_label}{COLON}{availability(service.previous)})"
+        )
     if measured:
         target = f"objectif de {_percent_of(site.target)}"
         missed = [subject(s)[0] for s in measured if level(s.figures, site.target) != "good"]
@@ -232,5 +238,5 @@ def summary(site: SiteReport, first: dt.date, last: dt.date, previous_label: str
             f"{unmeasured(s.figures)} pour {subject(s)[0]}" for s in measured if s.figures.unknown_seconds > 0
         ]
         if gaps:
-            clauses.append("temps non mesuré : " + _join(gaps))
-    return f"{when}, {site_at(site.name)}, " + " ; ".join(clauses) + "."
+            clauses.append(f"temps non mesuré{COLON}" + _join(gaps))
+    return f"{when}, {site_at(site.name)}, " + SEMICOLON.join(clauses) + "."
