@@ -236,10 +236,8 @@ def _alert(site_id: str | None, team: str, spec: tuple[str, ...], ends: str) -> 
     return {"labels": labels, "annotations": annotations, "startsAt": starts, "endsAt": ends}
 
 
-@pytest.mark.parametrize("server_zone", ["UTC", "America/New_York"])
-def test_emails_say_paris_time_whatever_the_server_zone(
-    tmp_path: Path, smtp_sink: SmtpSink, server_zone: str
-) -> None:
+def start_mail_alertmanager(tmp_path: Path, smtp: SmtpSink, server_zone: str) -> Service:
+    """Alertmanager configured by ``esc-collector alertmanager config`` for Maurepas and Kléber, in ``server_zone``."""
     folder = tmp_path / "collector"
     folder.mkdir()
     (folder / "sites.toml").write_text(
@@ -249,9 +247,16 @@ def test_emails_say_paris_time_whatever_the_server_zone(
             site("kleber", name="ESC Kléber", opening_hours="24/7", contact="secretariat.kleber@example.org"),
         )
     )  # fmt: skip
-    (folder / "collector.toml").write_text(f'[sites]\nfile = "sites.toml"\n{alerting_section(smtp_sink)}')
+    (folder / "collector.toml").write_text(f'[sites]\nfile = "sites.toml"\n{alerting_section(smtp)}')
     am_config = alertmanager_config(folder / "collector.toml", folder / "alertmanager.yml")
-    alertmanager = start_alertmanager(tmp_path / "am", am_config, tz=server_zone)
+    return start_alertmanager(tmp_path / "am", am_config, tz=server_zone)
+
+
+@pytest.mark.parametrize("server_zone", ["UTC", "America/New_York"])
+def test_emails_say_paris_time_whatever_the_server_zone(
+    tmp_path: Path, smtp_sink: SmtpSink, server_zone: str
+) -> None:
+    alertmanager = start_mail_alertmanager(tmp_path, smtp_sink, server_zone)
     try:
         later = (dt.datetime.now(dt.UTC) + dt.timedelta(hours=1)).isoformat()
         post_alerts(alertmanager, [_alert("maurepas", "secretariat", spec, later) for spec in MAUREPAS]
@@ -315,5 +320,37 @@ def test_emails_say_paris_time_whatever_the_server_zone(
             f"Bonjour,\n\nRéglé depuis le dernier message :\n\n• {summary} (réglé le 01/12/2026 à 10:30)\n\n"
             f"La page du site, à jour en permanence : {STATUS_URL}/site/kleber\n\n{FOOTER}\n"
         )
+    finally:
+        stop_process(alertmanager.proc)
+
+
+def test_an_unreachable_device_silences_its_other_alerts(tmp_path: Path, smtp_sink: SmtpSink) -> None:
+    alertmanager = start_mail_alertmanager(tmp_path, smtp_sink, "UTC")
+    try:
+        later = (dt.datetime.now(dt.UTC) + dt.timedelta(hours=1)).isoformat()
+        starts = "2026-12-01T08:00:00Z"
+        unreachable = ("", "", "EscDeviceUnreachable", "accueil", "Appareil injoignable — l'imprimante de l'accueil",
+                       "Vérifier que l'imprimante de l'accueil est sous tension et que son câble réseau est branché ; "
+                       "sinon prévenir le technicien.")  # fmt: skip
+        post_alerts(alertmanager, [_alert("maurepas", "secretariat", (starts, *unreachable[1:]), later)])
+        time.sleep(0.5)  # the inhibitor knows its source before the targets arrive
+        same = (
+            starts,
+            "",
+            "EscTonerLow",
+            "accueil",
+            "Toner noir presque vide — l'imprimante de l'accueil",
+            "…",
+        )
+        other = (starts, "", "EscTonerLow", "etage", "Toner noir presque vide — le copieur du 1er étage", "…")
+        post_alerts(alertmanager, [_alert("maurepas", "secretariat", same, later),
+                                   _alert("maurepas", "secretariat", other, later)])  # fmt: skip
+        mailbox = "secretariat.maurepas@example.org"
+        wait_for(lambda: any("le copieur du 1er étage" in email(m).text for m in smtp_sink.to(mailbox)),
+                 timeout=30, what="the digest with the other device's toner")  # fmt: skip
+        time.sleep(3)  # a later digest would carry the silenced alert if the inhibition failed
+        texts = [email(m).text for m in smtp_sink.to(mailbox)]
+        assert all("Appareil injoignable — l'imprimante de l'accueil" in text for text in texts)
+        assert not any("Toner noir presque vide — l'imprimante de l'accueil" in text for text in texts)
     finally:
         stop_process(alertmanager.proc)
