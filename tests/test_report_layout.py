@@ -333,3 +333,14 @@ def test_the_timeline_has_real_dates(rendered: tuple[str, Path]) -> None:
     # The tick labels are text (svg.fonttype none): the Mondays of November 2026.
     assert re.findall(r">(\d\d/\d\d)</text>", timeline) == ["02/11", "09/11", "16/11", "23/11", "30/11"]
     assert "jours depuis" not in html
+
+
+def test_the_first_page_reads_as_pasted(rendered: tuple[str, Path]) -> None:
+    _html, pdf = rendered
+    pdftotext = require_program("pdftotext", "poppler-utils")
+    first = subprocess.run([pdftotext, "-f", "1", "-l", "1", str(pdf), "-"], capture_output=True, text=True,
+                           check=True).stdout  # fmt: skip
+    flat = " ".join(_SPACES.split(first))
+    assert "Rapport produit le 01/12/2026 à 19:38 (heure de Paris)." in flat
+    assert "En novembre 2026, à l'ESC Maurepas, les postes en libre-service ont été disponibles" in flat
+    assert "UTC" not in flat

@@ -12,8 +12,8 @@ import pytest
 
 from agent.contract import french
 from collector.availability import Figures
-from collector.report import wording
-from collector.report.build import ServiceReport, SiteReport, previous_period
+from collector.report import render, wording
+from collector.report.build import Report, ServiceReport, SiteReport, previous_period
 from collector.sites import SERVICE_LABELS
 
 D = dt.date
@@ -210,3 +210,15 @@ def test_the_summary_sentence(site: SiteReport, sentence: str) -> None:
     text = wording.summary(site, first, last, previous)
     assert text.count("\u00a0:") == sentence.count(" :")  # no line starts with « : »
     assert text.replace(NNBSP, " ").replace("\u00a0", " ") == sentence
+
+
+def test_production_time_in_each_site_zone_never_utc() -> None:
+    moment = dt.datetime(2026, 12, 1, 18, 38, tzinfo=dt.UTC)  # 19:38 in Paris (UTC+1), 22:38 in La Réunion (UTC+4)
+    paris = place()
+    reunion = SiteReport("st-denis", "ESC Saint-Denis", "Indian/Reunion", 0.0, 1.0, NOV, [])
+    assert render.generated_fr(Report(D(2026, 11, 1), D(2026, 11, 30), moment, 0, [paris])) == (
+        "le 01/12/2026 à 19:38 (heure de Paris)"
+    )
+    assert render.generated_fr(Report(D(2026, 11, 1), D(2026, 11, 30), moment, 0, [paris, reunion])) == (
+        "le 01/12/2026 à 19:38 (heure de Paris), soit 01/12/2026 à 22:38 (heure de La Réunion)"
+    )
