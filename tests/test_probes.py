@@ -237,3 +237,31 @@ def test_a_kiosk_probes_its_browser_allowlist_by_default(tmp_path: Path) -> None
 def test_configuration_errors(tmp_path: Path, text: str, message: str) -> None:
     with pytest.raises(ConfigError, match=re.escape(message)):
         _config(tmp_path, text)
+
+
+def test_the_agent_stays_light_without_network_or_probes() -> None:
+    """The new modules load only when [[network]] or [probes] are configured."""
+    import subprocess
+    import sys
+
+    code = ("import sys, agent.cli, agent.runner, agent.devices; "
+            "print(sorted(m for m in sys.modules if m.startswith(('agent.network', 'agent.probes.', 'pysnmp'))))")  # fmt: skip
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=REPO
+    )
+    assert result.stdout.strip() == "['agent.probes.cli']"
+
+
+def test_thirty_two_sites_fit_the_contract() -> None:
+    """The most sites a config takes, all cut with the link: every function named, the message valid."""
+    from agent.contract.messages import DeviceBody, DeviceMessage, LinkStatus, decode, encode, now_utc
+
+    sites = [site(f"s{i:02d}", "silent") for i in range(32)]
+    judged = judge_link(GATEWAY_SILENT, DNS_DEAD, sites, LoggingCheck(method="syslog", result="pass"))
+    assert len(judged.reasons[0].functions) == 33  # internet and the 32 sites
+    assert [f.state for f in judged.functions] == ["down"] * 33 + ["ok"]
+    body = DeviceBody(device="internet", kind="link", reachable=True, state=judged.state, label=judged.label,
+                      reasons=judged.reasons, functions=judged.functions,
+                      link=LinkStatus(gateway=GATEWAY_SILENT, dns=DNS_DEAD, sites=tuple(sites)))  # fmt: skip
+    message = DeviceMessage(v=1, site="maurepas", agent="kiosque-1", seq=1, ts=now_utc(), body=body)
+    assert decode("esc/v1/maurepas/kiosque-1/device/internet", encode(message)) == message

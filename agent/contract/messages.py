@@ -431,7 +431,7 @@ class Reason(Body, frozen=True, kw_only=True):
     label: Text
     subject: Text128 | None = None
     severity: Literal["down", "degraded"] = "degraded"
-    functions: Annotated[tuple[Function, ...], msgspec.Meta(max_length=8)] = ()
+    functions: Annotated[tuple[Function, ...], msgspec.Meta(max_length=48)] = ()
 
 
 class FunctionState(Body, frozen=True, kw_only=True):

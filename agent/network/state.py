@@ -56,7 +56,7 @@ def reason(
     affected = tuple(functions) or (() if ALL in row.functions else tuple(sorted(row.functions)))
     label = french.capitalise(french.render(row.title, details))
     return Reason(
-        code=code, label=label[:256], subject=subject, severity=row.severity, functions=affected[:8]
+        code=code, label=label[:256], subject=subject, severity=row.severity, functions=affected[:48]
     )
 
 
