@@ -12,6 +12,7 @@ import csv
 import io
 import json
 import re
+import subprocess
 from html import unescape
 from html.parser import HTMLParser
 from pathlib import Path
@@ -23,7 +24,7 @@ from collector.history import History
 from collector.sites import Calendar, load_sites
 
 from helpers.periods import HOURS, MONTH, NOV_END, NOV_START, t
-from helpers.processes import run_cli
+from helpers.processes import require_program, run_cli
 from helpers.sites import member, service, site, sites_toml
 
 IMPRESSION = service(devices=["hp", "sharp"], min_usable=1)
@@ -245,6 +246,20 @@ def test_html_report(reporting: Path, tmp_path: Path) -> None:
     assert "au moins 1 des 2 imprimantes" in html
     assert "UTC" not in html
     assert re.search(r"Rapport produit le \d\d/\d\d/\d{4} à \d\d:\d\d \(heure de Paris\)", html)
+
+
+def test_pdf_through_the_cli(reporting: Path, tmp_path: Path) -> None:
+    pdftotext = require_program("pdftotext", "poppler-utils")
+    out = tmp_path / "rapport.pdf"
+    report(reporting, out, "pdf")
+    assert out.read_bytes().startswith(b"%PDF")
+    text = subprocess.run([pdftotext, "-f", "1", "-l", "1", str(out), "-"], capture_output=True, text=True,
+                          check=True).stdout  # fmt: skip
+    flat = " ".join(text.replace("\u00a0", " ").replace("\u202f", " ").split())
+    assert (
+        "En novembre 2026, à l'ESC Maurepas, les postes en libre-service ont été disponibles 100,0 %" in flat
+    )
+    assert "(heure de Paris)" in flat
 
 
 def test_report_usage_errors(reporting: Path, tmp_path: Path) -> None:

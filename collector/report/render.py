@@ -382,7 +382,7 @@ def render_html(report: Report) -> str:
         percent=percent_fr,
         duration=duration_fr,
         causes=causes_fr,
-        cause_labels=lambda causes: ", ".join(cause_label(c) for c in causes),
+        cause_labels=lambda causes: ", ".join(cause_label(c) for c in causes) or "—",
         availability=wording.availability,
         unmeasured=wording.unmeasured,
         rule=wording.rule,
