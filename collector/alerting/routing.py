@@ -10,8 +10,7 @@ E-mails use the French templates of ``alerts/templates/`` (``esc.tmpl`` and the 
 à l'ESC Maurepas : … », and the body links to the site's status page (``[alerting] status_url``); a secretariat's
 e-mail says whom to call when an action asks for the technician (``[contacts] technicien`` of
 ``sites.toml``).
-An unreachable device inhibits its other device alerts (the alert names come from the reason
-table, :func:`collector.alerting.rules.device_alerts`).
+An unreachable device inhibits its other alerts (its alert name comes from the reason table).
 """
 
 from __future__ import annotations
@@ -22,7 +21,7 @@ from typing import Any
 import yaml
 
 from agent.contract import french
-from collector.alerting.rules import device_alerts, unreachable_alert
+from collector.alerting.rules import unreachable_alert
 from collector.config import AlertingSection
 from collector.sites import SitesFile
 
@@ -131,13 +130,16 @@ def _site_route(
 
 
 def inhibit_rules() -> list[dict[str, Any]]:
-    """Return the inhibitions: an unreachable device silences its other device alerts."""
+    """Return the inhibitions: an unreachable device silences its other alerts.
+
+    Any other alert of the same site and device: device alerts carry a ``device`` label; PC,
+    service and collector alerts have none, so they never equal an unreachable device's.
+    """
     source = unreachable_alert()
-    targets = [alert for alert in device_alerts() if alert != source]
     return [
         {
             "source_matchers": [f'alertname="{source}"'],
-            "target_matchers": [f'alertname=~"{"|".join(targets)}"'],
+            "target_matchers": [f'alertname!="{source}"'],
             "equal": ["site", "device"],
         }
     ]

@@ -268,11 +268,6 @@ def reason_rules() -> list[dict[str, Any]]:
     return [reason_rule(alert, rows) for alert, rows in alert_rules().items()]
 
 
-def device_alerts() -> list[str]:
-    """Return the alert names whose rules read device reasons (those an unreachable device inhibits)."""
-    return [alert for alert, rows in alert_rules().items() if not any(r.code in PC_CONDITIONS for r in rows)]
-
-
 def unreachable_alert() -> str:
     """Return the alert name of an unreachable device."""
     rows = [rows for rows in alert_rules().values() if any(r.code == "unreachable" for r in rows)]
