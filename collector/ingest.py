@@ -3,7 +3,7 @@
 Pure apart from the injected clock value: ``handle(topic, payload, now=..., retained=...)``
 never raises, whatever the payload; a refused message is counted by reason and logged.
 
-Trust boundaries (docs/design.md §3, ``docs/reliability.md``): a message must follow the contract
+Trust boundaries (docs/design.md §3, docs/decisions.md "Enrolment and caps"): a message must follow the contract
 (``agent.contract.messages.decode``); its agent must be declared by the site it publishes for,
 and a device it reports must be declared by that site (``sites.toml``); an agent may report at
 most ``max_devices_per_agent`` devices and send at most its rate; its clock is measured, and a

@@ -1,7 +1,7 @@
 """CUPS's ``ippeveprinter``: a real IPP Everywhere printer on a free port, with the attributes a test sets.
 
 ``ippeveprinter`` (Debian ``cups-ipp-utils``) refuses to start without DNS-SD: as root the helper
-starts the system D-Bus and Avahi daemons once if they are not running (``../shared/STACK-NOTES.md``).
+starts the system D-Bus and Avahi daemons once if they are not running (docs/stack-notes.md §10).
 The printer's attributes come from ``-a file.conf`` (``ATTR type name value`` lines: marker
 levels, trays, make and model). Its printer-state-reasons are computed by the printer itself:
 a test changes them by printing a job whose print command writes ``STATE: +media-jam-error``
