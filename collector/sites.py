@@ -35,6 +35,9 @@ ServiceName = Literal["postes", "impression", "numerisation", "wifi", "internet"
 #: administrative site (e.g. ``site_caf``).
 FUNCTION_PATTERN: Final = r"^(print|scan|wifi|internet|wifi_logging|site_[a-z][a-z0-9_]{0,42})$"
 Function = Annotated[str, msgspec.Meta(pattern=FUNCTION_PATTERN)]
+#: The availability a site aims at when ``sites.toml`` gives no ``target`` (the report's colours
+#: and the dashboards' availability thresholds).
+DEFAULT_TARGET: Final = 0.98
 SERVICE_LABELS: Final[dict[str, str]] = {
     "postes": "postes en libre-service",
     "impression": "impression",
@@ -188,7 +191,7 @@ class Site(Section, frozen=True, kw_only=True):
     holidays_subdivision: str | None = None
     #: The availability the site aims at during opening hours (0–1, « objectif : 98 % »); the
     #: report's colours and the dashboards' thresholds follow it.
-    target: Annotated[float, msgspec.Meta(gt=0, le=1)] = 0.98
+    target: Annotated[float, msgspec.Meta(gt=0, le=1)] = DEFAULT_TARGET
     contact: Annotated[str, msgspec.Meta(max_length=256)] | None = None
     contacts: Contacts = msgspec.field(default_factory=Contacts)
     closures: tuple[Window, ...] = ()
