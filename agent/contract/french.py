@@ -38,6 +38,31 @@ SERVICE_STATES: Final[Mapping[str, str]] = {
     "down": "indisponible",
     "unknown": "non mesuré",
 }
+#: Functions of a member, as people name them (« impression : hors service »).
+FUNCTIONS: Final[Mapping[str, str]] = {
+    "print": "impression", "scan": "numérisation", "wifi": "wifi", "internet": "accès internet",
+    "wifi_logging": "journal des connexions wifi",
+}  # fmt: skip
+#: Supplies by their RFC 3805 type (prtMarkerSuppliesType), as the glossary names them.
+SUPPLY_TYPES: Final[Mapping[str, str]] = {
+    "toner": "toner", "tonerCartridge": "toner", "ink": "encre", "inkCartridge": "encre",
+    "inkRibbon": "ruban encreur", "wasteToner": "bac de toner usagé", "wasteInk": "bac d'encre usagée",
+    "opc": "tambour", "developer": "développeur", "fuser": "unité de fusion", "transferUnit": "unité de transfert",
+    "cleanerUnit": "unité de nettoyage", "staples": "agrafes",
+}  # fmt: skip
+#: Two-state facts (a 1 / 0 gauge) as people read them: (when true, when false).
+OPEN_CLOSED: Final = ("ouvert", "fermé")
+ONLINE: Final = ("en ligne", "éteint ou hors ligne")
+REACHABLE: Final = ("joignable", "injoignable")
+INTACT: Final = ("intact", "rompu")
+CONNECTED: Final = ("connecté", "déconnecté")
+YES_NO: Final = ("oui", "non")
+#: Result of a lockdown check.
+CHECK_RESULTS: Final[Mapping[str, str]] = {"pass": "conforme", "fail": "non conforme", "unknown": "non vérifié"}  # fmt: skip
+#: Severity of a lockdown check or of an entry of a printer's alert table.
+SEVERITIES: Final[Mapping[str, str]] = {
+    "critical": "critique", "warning": "avertissement", "warningBinaryChangeEvent": "avertissement", "other": "autre",
+}  # fmt: skip
 
 
 def colour(value: str | None) -> str:
