@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
+import re
 import sys
 from pathlib import Path
 from typing import Annotated, Literal
@@ -194,11 +196,37 @@ class ProbesSection(Section, frozen=True, kw_only=True):
     wifi_logging: WifiLoggingSection | None = None
 
     def __post_init__(self) -> None:
-        """Site names are unique."""
+        """Site names are unique; the gateway and the DNS server are addresses (or host names)."""
         names = [s.name for s in self.sites or ()]
         repeated = sorted({n for n in names if names.count(n) > 1})
         if repeated:
             raise ValueError(f"site names must be unique, repeated: {', '.join(repeated)}")
+        if self.gateway not in ("auto", "none") and not _is_host(self.gateway):
+            raise ValueError(f"gateway: an address, 'auto' or 'none', got {self.gateway!r}")
+        if self.dns_server is not None:
+            host, _, port = (
+                self.dns_server.rpartition(":")
+                if self.dns_server.count(":") == 1
+                else (self.dns_server, "", "")
+            )
+            if not _is_host(host or self.dns_server) or (
+                port and not (port.isdigit() and 0 < int(port) < 65536)
+            ):
+                raise ValueError(f"dns_server: 'host' or 'host:port', got {self.dns_server!r}")
+
+
+_HOST_NAME = re.compile(
+    r"^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$"
+)
+
+
+def _is_host(value: str) -> bool:
+    """Return whether ``value`` is an IP address or a host name."""
+    try:
+        ipaddress.ip_address(value)
+    except ValueError:
+        return bool(_HOST_NAME.fullmatch(value)) and not value.replace(".", "").isdigit()
+    return True
 
 
 class ScannerEntry(Section, frozen=True, kw_only=True):

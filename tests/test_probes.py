@@ -227,6 +227,10 @@ def test_a_kiosk_probes_its_browser_allowlist_by_default(tmp_path: Path) -> None
         ('[probes]\n[probes.wifi_logging]\nsyslog = "10.0.0.5"\n', "probes.wifi_logging.syslog"),
         ('[probes]\n[probes.wifi_logging]\nsyslog = "10.0.0.5:6514"\nexpect = "ok"\n', "'expect' goes with 'url'"),
         ('[probes]\ninterval = 5\n', "probes.interval"),
+        ('[probes]\ngateway = "192.168.1.1:80"\n', "gateway: an address, 'auto' or 'none', got '192.168.1.1:80'"),
+        ('[probes]\ngateway = "192.168.1.300"\n', "gateway: an address"),
+        ('[probes]\ndns_server = "https://1.1.1.1/dns-query"\n', "dns_server: 'host' or 'host:port'"),
+        ('[probes]\ndns_server = "192.0.2.1:99999"\n', "dns_server: 'host' or 'host:port'"),
         ('[probes]\ndevice = "internet"\n[[network]]\nid = "internet"\nhost = "10.0.0.2"\ncommunity = "x"\n',
          "device ids must be unique, repeated: internet"),
         ('[[network]]\nid = "borne"\nhost = "10.0.0.2"\nversion = "3"\n', "SNMP v3 needs 'v3_user'"),
@@ -265,3 +269,9 @@ def test_thirty_two_sites_fit_the_contract() -> None:
                       link=LinkStatus(gateway=GATEWAY_SILENT, dns=DNS_DEAD, sites=tuple(sites)))  # fmt: skip
     message = DeviceMessage(v=1, site="maurepas", agent="kiosque-1", seq=1, ts=now_utc(), body=body)
     assert decode("esc/v1/maurepas/kiosque-1/device/internet", encode(message)) == message
+
+
+def test_gateway_and_dns_server_forms(tmp_path: Path) -> None:
+    for text in ('gateway = "192.168.1.254"\n', 'gateway = "box.lan"\n', 'gateway = "fe80::1"\n',
+                 'dns_server = "192.0.2.1:5353"\n', 'dns_server = "2001:db8::53"\n', 'dns_server = "dns.lan"\n'):  # fmt: skip
+        assert _config(tmp_path, f"[probes]\n{text}").probes is not None
