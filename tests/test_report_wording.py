@@ -213,7 +213,8 @@ def test_the_summary_sentence(site: SiteReport, sentence: str) -> None:
 
 
 def test_production_time_in_each_site_zone_never_utc() -> None:
-    moment = dt.datetime(2026, 12, 1, 18, 38, tzinfo=dt.UTC)  # 19:38 in Paris (UTC+1), 22:38 in La Réunion (UTC+4)
+    # 19:38 in Paris (UTC+1), 22:38 in La Réunion (UTC+4).
+    moment = dt.datetime(2026, 12, 1, 18, 38, tzinfo=dt.UTC)
     paris = place()
     reunion = SiteReport("st-denis", "ESC Saint-Denis", "Indian/Reunion", 0.0, 1.0, NOV, [])
     assert render.generated_fr(Report(D(2026, 11, 1), D(2026, 11, 30), moment, 0, [paris])) == (
