@@ -22,7 +22,7 @@ from collector.availability import Figures, Transition
 from collector.figures import Coverage, Timelines, member_figures, member_timeline, service_figures
 from collector.history import History
 from collector.intervals import Interval, Measure
-from collector.sites import SERVICE_LABELS, Calendar, Site, SitesFile
+from collector.sites import DEFAULT_TARGET, SERVICE_LABELS, Calendar, Site, SitesFile
 
 #: The socle serviciel: the services a site may promise, in report order.
 SOCLE = ("postes", "impression", "numerisation", "wifi")
@@ -83,7 +83,7 @@ class SiteReport:
     open_seconds: float
     services: list[ServiceReport] = field(default_factory=list)
     #: The availability the site aims at (``target`` in ``sites.toml``).
-    target: float = 0.98
+    target: float = DEFAULT_TARGET
     previous_open_seconds: float = 0.0
     changes: list[MembershipChange] = field(default_factory=list)
     #: The site's open time over the period (for the timeline chart).
