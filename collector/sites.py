@@ -192,6 +192,9 @@ class Site(Section, frozen=True, kw_only=True):
     #: The availability the site aims at during opening hours (0–1, « objectif : 98 % »); the
     #: report's colours and the dashboards' thresholds follow it.
     target: Annotated[float, msgspec.Meta(gt=0, le=1)] = DEFAULT_TARGET
+    #: Days between ordering a toner cartridge and having it (« délai de commande »): the
+    #: secretariat is told to order when a cartridge's forecast falls to it. 0: no order notice.
+    order_lead_days: Annotated[int, msgspec.Meta(ge=0, le=365)] = 10
     contact: Annotated[str, msgspec.Meta(max_length=256)] | None = None
     contacts: Contacts = msgspec.field(default_factory=Contacts)
     closures: tuple[Window, ...] = ()

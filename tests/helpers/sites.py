@@ -120,6 +120,7 @@ class SiteSpec:
     agents: Mapping[str, MemberSpec] = field(default_factory=dict)
     contacts: Mapping[str, str] = field(default_factory=dict)
     target: float | None = None
+    order_lead_days: int | None = None
 
     def replace(self, **changes: Any) -> SiteSpec:
         """Return a copy with some fields changed (e.g. a broken variant for a validation test)."""
@@ -135,6 +136,8 @@ class SiteSpec:
             lines.append(f"holidays_subdivision = {_string(self.holidays_subdivision)}")
         if self.target is not None:
             lines.append(f"target = {self.target!r}")
+        if self.order_lead_days is not None:
+            lines.append(f"order_lead_days = {self.order_lead_days}")
         if self.contact is not None:
             lines.append(f"contact = {_string(self.contact)}")
         if self.closures:
@@ -200,15 +203,17 @@ def site(
     agents: Mapping[str, MemberSpec] | None = None,
     contacts: Mapping[str, str] | None = None,
     target: float | None = None,
+    order_lead_days: int | None = None,
 ) -> SiteSpec:
     """A site ``site_id`` open ``opening_hours`` (OpenStreetMap syntax) offering ``services``.
 
     ``contacts``: the site's own ``[sites.<id>.contacts]`` (``{"technicien": "Jean Dupont, 02 99 …"}``).
     ``target``: the availability the site aims at, 0–1 (the collector's default when ``None``).
+    ``order_lead_days``: days to get a toner cartridge once ordered (the collector's default, 10, when ``None``).
     """
     return SiteSpec(site_id, name, opening_hours, contact, timezone, holidays_subdivision, tuple(closures),
                     tuple(maintenance), dict(services or {}), dict(devices or {}), dict(agents or {}),
-                    dict(contacts or {}), target)  # fmt: skip
+                    dict(contacts or {}), target, order_lead_days)  # fmt: skip
 
 
 def sites_toml(*sites: SiteSpec, contacts: Mapping[str, str] | None = None) -> str:
