@@ -492,12 +492,17 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=16, help="net-snmp processes at once")
     parser.add_argument("--no-netsnmp", action="store_true")
     args = parser.parse_args()
+    load_before = os.getloadavg()[0]
     results = {
         size: run_size(size, args.pairs, args.in_flight, args.scrapes, args.workers, not args.no_netsnmp)
         for size in args.sizes
     }
     print(f"Run of {date.today().isoformat()} on {machine()}")
     print(f"Versions: {versions()}")
+    print(
+        f"Load average (1 min) at the start {load_before:.2f}, at the end {os.getloadavg()[0]:.2f} "
+        "(the machine is shared: above ~0.5 others were using it, the numbers are inflated)"
+    )
     print()
     print("\n".join(table(results, args.pairs)))
 
