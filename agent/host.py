@@ -1,7 +1,11 @@
 """Host health of the PC the agent runs on, through psutil.
 
-Only counts and sizes leave the PC: the number of open user sessions, never who they are.
-The psutil module is injectable so tests can feed recorded readings.
+Only counts and sizes leave the PC: the number of open user sessions, never who they are, and
+the number of sessions opened since the agent started counting (``session_starts_total`` from
+``session_starts_since``): a session is told apart by its terminal, start time and process,
+kept in memory while it is open, never by its user. Sessions open when the agent starts are not
+counted (an earlier run may have counted them); a session opened and closed between two
+readings is missed. The psutil module is injectable so tests can feed recorded readings.
 """
 
 from __future__ import annotations
@@ -32,6 +36,9 @@ class HostSampler:
         self._ps = ps
         self._mounts = tuple(mounts)
         self._primed = False
+        self._sessions: set[tuple[str, float, int]] | None = None  # open sessions, never their user
+        self.session_starts = 0
+        self.counting_since = time.time()
 
     def sample(self) -> HostBody:
         """Return the current host health."""
@@ -59,8 +66,22 @@ class HostSampler:
             memory_total_bytes=int(mem.total),
             memory_available_bytes=int(mem.available),
             disks=tuple(self._disks()),
-            user_sessions=len(ps.users()),
+            user_sessions=self._count_sessions(ps.users()),
+            session_starts_total=self.session_starts,
+            session_starts_since=self.counting_since,
         )
+
+    def _count_sessions(self, users: Sequence[Any]) -> int:
+        """Count the sessions opened since the last reading; return how many are open."""
+        keys = {
+            (str(getattr(u, "terminal", "") or ""), float(getattr(u, "started", 0.0) or 0.0),
+             int(getattr(u, "pid", 0) or 0))
+            for u in users
+        }  # fmt: skip
+        if self._sessions is not None:
+            self.session_starts += len(keys - self._sessions)
+        self._sessions = keys
+        return len(users)
 
     def _disks(self) -> list[DiskUsage]:
         disks = []

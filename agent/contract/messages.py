@@ -201,6 +201,10 @@ class HostBody(Body, frozen=True, kw_only=True):
     user_sessions: Small
     outbox_pending: Annotated[int, msgspec.Meta(ge=0, le=100_000_000)] | None = None
     outbox_dropped: Counter64 | None = None
+    #: User sessions opened on the PC since ``session_starts_since`` (when the agent started
+    #: counting): a count, never who. A receiver sums its increases; a new ``since`` starts over.
+    session_starts_total: Counter64 | None = None
+    session_starts_since: Epoch | None = None
 
 
 # --------------------------------------------------------------------------- devices
