@@ -9,7 +9,7 @@ from typing import Any
 
 from grafanalib._gen import DashboardEncoder
 
-MODULES = ("overview", "site", "printer", "pc", "incidents")
+MODULES = ("overview", "site", "printer", "pc", "incidents", "health")
 
 
 def dashboards() -> dict[str, Any]:

@@ -1,28 +1,98 @@
-"""Shared pieces of the dashboards: the provisioned datasource, variables, panel helpers.
+"""Shared pieces of the dashboards: the datasource, variables, links between dashboards, panel shapes.
 
-Metric names are spelled once, in ``collector.descriptions``; the queries here use them.
+Metric names are spelled once, in ``collector.descriptions``; the queries use them. Panels are
+written as Grafana 11 JSON (``fieldConfig`` with value mappings, overrides and data links,
+``organize`` transformations), which grafanalib's older panel classes do not all emit: one
+small :class:`Panel` class carries them, grafanalib still assembles the dashboard.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Final
 
-from grafanalib.core import (
-    BarGauge,
-    GridPos,
-    Stat,
-    Table,
-    Target,
-    Template,
-    Templating,
-    Threshold,
-    TimeSeries,
-)
+import attr
+from grafanalib import core
+from grafanalib.core import DashboardLink, GridPos, Target, Template, Templating, Time
 
+from agent.contract import french
 from collector import descriptions as d
+from collector.report.wording import WARN_MARGIN
+from collector.sites import DEFAULT_TARGET
+from dashboards import words
 
 #: The Prometheus datasource provisioned by deploy/grafana/provisioning/datasources/esc.yml.
 DATASOURCE: dict[str, str] = {"type": "prometheus", "uid": "esc-prometheus"}
+#: Grafana 11's dashboard schema (deploy/compose.yml runs grafana-oss 11.2): no migration rewrites our panels.
+SCHEMA_VERSION: Final = 39
+TAGS: Final = ["esc-fleet"]
+#: Columns no technician needs: Prometheus's own labels, the query's time and the value of a state set (always 1).
+RAW_COLUMNS: Final = ("Time", "Value", "__name__", "job", "instance")
+
+Json = dict[str, Any]
+
+
+# --------------------------------------------------------------------------- dashboards and links
+
+
+@dataclass(frozen=True)
+class Board:
+    """One dashboard: its uid, the title of the links to it, the variables it takes."""
+
+    uid: str
+    link: str
+    variables: tuple[str, ...] = ()
+
+
+BOARDS: Final[Mapping[str, Board]] = {
+    "overview": Board("esc-overview", "Vue d'ensemble"),
+    "site": Board("esc-site", "Un site", ("site",)),
+    "printer": Board("esc-printer", "Une imprimante", ("site", "device")),
+    "pc": Board("esc-pc", "Un poste", ("site", "agent")),
+    "incidents": Board("esc-incidents", "Incidents en cours"),
+    "health": Board("esc-health", "Santé du collecteur"),
+}
+
+
+def url(board: str, values: Mapping[str, str], *, time: bool = True) -> str:
+    """Return the address of a dashboard with its variables set (``values``: variable → ``${...}``)."""
+    target = BOARDS[board]
+    params = [f"var-{name}={values[name]}" for name in target.variables if name in values]
+    if time:
+        params.append("${__url_time_range}")
+    return f"/d/{target.uid}" + ("?" + "&".join(params) if params else "")
+
+
+def dashboard_links(current: str) -> list[DashboardLink]:
+    """Return the links from one dashboard to every other, carrying the variables they share."""
+    mine = BOARDS[current].variables
+    return [
+        DashboardLink(
+            type="link", title=board.link, uri=url(name, {v: f"${{{v}}}" for v in mine}, time=False),
+            icon="dashboard", keepTime=True, includeVars=False, tooltip=f"Ouvrir « {board.link} »",
+        )
+        for name, board in BOARDS.items()
+        if name != current
+    ]  # fmt: skip
+
+
+def data_link(title: str, board: str, values: Mapping[str, str]) -> Json:
+    """Return a data link (a click on a value, a bar, a cell) to another dashboard."""
+    return {"title": title, "url": url(board, values), "targetBlank": False}
+
+
+def assemble(name: str, *, title: str, description: str, time: str, panels: list[core.Panel],
+              variables: Sequence[Template] = ()) -> core.Dashboard:  # fmt: skip
+    """Assemble one dashboard, with its links to the others."""
+    return core.Dashboard(
+        title=title, uid=BOARDS[name].uid, description=description, tags=TAGS, timezone="browser",
+        time=Time(time, "now"), templating=Templating(list=list(variables)), links=dashboard_links(name),
+        panels=panels, schemaVersion=SCHEMA_VERSION, refresh="1m",
+    ).auto_panel_ids()  # fmt: skip
+
+
+# --------------------------------------------------------------------------- queries and variables
 
 
 def target(
@@ -34,11 +104,10 @@ def target(
     )
 
 
-def variable(name: str, label: str, query: str) -> Template:
-    """A query variable (site, device, agent)."""
-    return Template(
-        name=name, label=label, query=query, dataSource=DATASOURCE, refresh=2, sort=1, includeAll=False
-    )
+def variable(name: str, label: str, query: str, *, regex: str = "") -> Template:
+    """A query variable (site, device, agent); ``regex`` may pick a ``value`` (the id) and a ``text`` (the name)."""
+    return Template(name=name, label=label, query=query, regex=regex, dataSource=DATASOURCE, refresh=2, sort=1,
+                    includeAll=False)  # fmt: skip
 
 
 def site_variable() -> Template:
@@ -46,9 +115,10 @@ def site_variable() -> Template:
     return variable("site", "Site", f"label_values({d.SITE_OPEN.key}, site)")
 
 
-def templating(*variables: Template) -> Templating:
-    """The variables of a dashboard."""
-    return Templating(list=list(variables))
+def named_variable(name: str, label: str, info: d.MetricDescription[Any], selector: str) -> Template:
+    """A selector of devices or PCs listed by their names, valued by their ids (for the queries and links)."""
+    return variable(name, label, f"query_result({info.key}{{{selector}}})",
+                    regex=f'/{name}="(?<value>[^"]+)".*name="(?<text>[^"]+)"/')  # fmt: skip
 
 
 def pos(x: int, y: int, w: int, h: int) -> GridPos:
@@ -56,34 +126,182 @@ def pos(x: int, y: int, w: int, h: int) -> GridPos:
     return GridPos(h=h, w=w, x=x, y=y)
 
 
+# --------------------------------------------------------------------------- panels
+
+
+@attr.s
+class Panel(core.Panel):  # type: ignore[misc]
+    """A Grafana 11 panel: its type, ``fieldConfig`` defaults and overrides, and options."""
+
+    type: str = attr.ib(default="stat")
+    defaults: Json = attr.ib(factory=dict)
+    overrides: list[Json] = attr.ib(factory=list)
+    options: Json = attr.ib(factory=dict)
+
+    def to_json_data(self) -> Json:
+        """Return the panel's JSON."""
+        data: Json = self.panel_json(
+            {"type": self.type, "options": self.options,
+             "fieldConfig": {"defaults": self.defaults, "overrides": self.overrides}}
+        )  # fmt: skip
+        return data
+
+
+def steps(*pairs: tuple[str, float | None]) -> Json:
+    """Return absolute thresholds: ``(colour, from)`` pairs, the first one from ``None`` (−∞)."""
+    return {"mode": "absolute", "steps": [{"color": colour, "value": value} for colour, value in pairs]}
+
+
+#: Availability against the target, as the report colours it: green from the target, orange up to
+#: ``WARN_MARGIN`` below, red further below (collector.report.wording.level).
+AVAILABILITY_STEPS: Final = steps(
+    (words.RED, None), (words.ORANGE, round(DEFAULT_TARGET - WARN_MARGIN, 6)), (words.GREEN, DEFAULT_TARGET)
+)
+#: How the availability panels state their colours (« objectif : 98 % »).
+AVAILABILITY_LEGEND: Final = (
+    f"Vert : objectif de {french.ratio(DEFAULT_TARGET, 0)} atteint (l'objectif par défaut de sites.toml) ; "
+    f"orange : moins de {french.number(WARN_MARGIN * 100)} points en dessous ; rouge : plus bas."
+)
+#: Supplies and paper: red when nearly empty, orange when low.
+LEVEL_STEPS: Final = steps((words.RED, None), (words.ORANGE, 0.15), (words.GREEN, 0.5))
+NEUTRAL_STEPS: Final = steps((words.GREEN, None))
+
+
+def _common(title: str, description: str, grid: GridPos, targets: list[Target]) -> Json:
+    return {"title": title, "description": description, "gridPos": grid, "targets": targets,
+            "dataSource": DATASOURCE, "maxDataPoints": None}  # fmt: skip
+
+
 def stat(title: str, expr: str, grid: GridPos, *, description: str, unit: str = "none",
-         red_above: float | None = None) -> Stat:  # fmt: skip
-    """A single number."""
-    steps = [Threshold("green", 0, 0.0)]
-    if red_above is not None:
-        steps.append(Threshold("red", 1, float(red_above)))
-    return Stat(title=title, description=description, dataSource=DATASOURCE, targets=[target(expr, instant=True)],
-                gridPos=grid, format=unit, reduceCalc="lastNotNull", thresholds=steps, graphMode="none")  # fmt: skip
+         mappings: Sequence[Json] = (), thresholds: Json | None = None, legend: str = "",
+         links: Sequence[Json] = (), red_from: float | None = None, no_value: str | None = None) -> Panel:  # fmt: skip
+    """A single value (or one per series, named by ``legend``), its words from ``mappings``."""
+    if thresholds is None:
+        thresholds = (
+            steps((words.GREEN, None), (words.RED, red_from)) if red_from is not None else NEUTRAL_STEPS
+        )
+    defaults: Json = {"unit": unit, "mappings": list(mappings), "thresholds": thresholds,
+                      "color": {"mode": "thresholds"}, "links": list(links)}  # fmt: skip
+    if no_value is None and mappings:
+        no_value = french.SERVICE_STATES["unknown"]  # a silent member's fact is not measured
+    if no_value is not None:
+        defaults["noValue"] = no_value
+    return Panel(
+        type="stat", defaults=defaults, **_common(title, description, grid, [target(expr, legend, instant=True)]),
+        options={"reduceOptions": {"calcs": ["lastNotNull"], "fields": "", "values": False},
+                 "colorMode": "background" if mappings else "value", "graphMode": "none", "justifyMode": "auto",
+                 "orientation": "auto", "textMode": "value_and_name" if legend else "value",
+                 "wideLayout": True, "showPercentChange": False},
+    )  # fmt: skip
 
 
-def table(title: str, expr: str, grid: GridPos, *, description: str, unit: str = "none") -> Table:
-    """Current values as a table, one row per series."""
-    return Table(title=title, description=description, dataSource=DATASOURCE,
-                 targets=[target(expr, instant=True, fmt="table")], gridPos=grid, unit=unit)  # fmt: skip
+@dataclass(frozen=True)
+class Column:
+    """A column of a table: the label (or ``Value``) it shows, its French header, mappings, link, unit."""
+
+    name: str
+    header: str = ""
+    mappings: Sequence[Json] = ()
+    links: Sequence[Json] = ()
+    unit: str | None = None
+    #: Colour the cell's background from its mapping (a state); else the text stays plain.
+    coloured: bool = field(default=False)
+    #: Colour the cell's text by these thresholds (a figure with a tolerance).
+    thresholds: Json | None = None
+
+    @property
+    def title(self) -> str:
+        """Return the French header (``words.HEADERS`` unless given)."""
+        return self.header or words.HEADERS[self.name]
 
 
-def bars(
-    title: str, expr: str, legend: str, grid: GridPos, *, description: str, unit: str = "percentunit"
-) -> BarGauge:
-    """Horizontal bars (levels, availability)."""
-    return BarGauge(title=title, description=description, dataSource=DATASOURCE,
-                    targets=[target(expr, legend, instant=True)], gridPos=grid, format=unit, min=0, max=1,
-                    orientation="horizontal", displayMode="gradient",
-                    thresholds=[Threshold("red", 0, 0.0), Threshold("orange", 1, 0.15), Threshold("green", 2, 0.5)])  # fmt: skip
+def table(title: str, expr: str, grid: GridPos, *, description: str, columns: Sequence[Column],
+          metrics: Iterable[d.MetricDescription[Any]] = (), extra_labels: Iterable[str] = (),
+          sort: str | None = None) -> Panel:  # fmt: skip
+    """Current values as a table: one row per series, only ``columns`` shown, in order, under French headers.
+
+    Every other label of ``metrics`` (and ``extra_labels``, those a query adds), Prometheus's own
+    labels and the query's time are hidden by an ``organize`` transformation.
+    """
+    shown = [c.name for c in columns]
+    hidden = dict.fromkeys([*RAW_COLUMNS, *(label for m in metrics for label in m.labels), *extra_labels])
+    organize = {
+        "excludeByName": {name: True for name in hidden if name not in shown},
+        "indexByName": {name: index for index, name in enumerate(shown)},
+        "renameByName": {c.name: c.title for c in columns},
+        "includeByName": {},
+    }
+    overrides = []
+    for column in columns:
+        properties: list[Json] = []
+        if column.mappings:
+            properties.append({"id": "mappings", "value": list(column.mappings)})
+        if column.coloured:
+            properties.append(
+                {"id": "custom.cellOptions", "value": {"type": "color-background", "mode": "basic"}}
+            )
+        if column.links:
+            properties.append({"id": "links", "value": list(column.links)})
+        if column.unit:
+            properties.append({"id": "unit", "value": column.unit})
+        if column.thresholds:
+            properties.append({"id": "thresholds", "value": column.thresholds})
+            properties.append({"id": "custom.cellOptions", "value": {"type": "color-text"}})
+        if properties:
+            overrides.append({"matcher": {"id": "byName", "options": column.title}, "properties": properties})
+    return Panel(
+        type="table", overrides=overrides,
+        **_common(title, description, grid, [target(expr, instant=True, fmt="table")]),
+        **{"transformations": [{"id": "organize", "options": organize}]},
+        defaults={"unit": "none", "thresholds": NEUTRAL_STEPS, "color": {"mode": "thresholds"},
+                  "custom": {"align": "auto", "cellOptions": {"type": "auto"}, "inspect": False}},
+        options={"showHeader": True, "cellHeight": "sm", "footer": {"show": False, "reducer": ["sum"], "fields": ""},
+                 "sortBy": [{"displayName": sort or columns[0].title, "desc": False}]},
+    )  # fmt: skip
+
+
+def bars(title: str, expr: str, legend: str, grid: GridPos, *, description: str, unit: str = "percentunit",
+         thresholds: Json = LEVEL_STEPS, links: Sequence[Json] = ()) -> Panel:  # fmt: skip
+    """Horizontal bars (levels, availability), one per series, coloured by ``thresholds``."""
+    return Panel(
+        type="bargauge", **_common(title, description, grid, [target(expr, legend, instant=True)]),
+        defaults={"unit": unit, "min": 0, "max": 1, "thresholds": thresholds, "color": {"mode": "thresholds"},
+                  "mappings": [], "links": list(links), "decimals": 1},
+        options={"reduceOptions": {"calcs": ["lastNotNull"], "fields": "", "values": False},
+                 "orientation": "horizontal", "displayMode": "basic", "valueMode": "color", "showUnfilled": True,
+                 "namePlacement": "auto", "sizing": "auto", "minVizHeight": 16, "minVizWidth": 8,
+                 "maxVizHeight": 300},
+    )  # fmt: skip
 
 
 def series(title: str, targets: list[Target], grid: GridPos, *, description: str, unit: str = "none",
-           **extra: Any) -> TimeSeries:  # fmt: skip
-    """Values over time."""
-    return TimeSeries(title=title, description=description, dataSource=DATASOURCE, targets=targets, gridPos=grid,
-                      unit=unit, **extra)  # fmt: skip
+           thresholds: Json = NEUTRAL_STEPS, mappings: Sequence[Json] = (), links: Sequence[Json] = (),
+           bars_: bool = False) -> Panel:  # fmt: skip
+    """Values over time, one line per series named by its legend."""
+    return Panel(
+        type="timeseries", **_common(title, description, grid, targets),
+        defaults={"unit": unit, "thresholds": thresholds, "mappings": list(mappings), "links": list(links),
+                  "color": {"mode": "palette-classic"},
+                  "custom": {"drawStyle": "bars" if bars_ else "line", "lineWidth": 1, "fillOpacity": 10,
+                             "showPoints": "never", "spanNulls": False, "axisSoftMin": 0}},
+        options={"legend": {"showLegend": True, "displayMode": "list", "placement": "bottom", "calcs": []},
+                 "tooltip": {"mode": "multi", "sort": "none"}},
+    )  # fmt: skip
+
+
+def timeline(title: str, targets: list[Target], grid: GridPos, *, description: str, mappings: Sequence[Json],
+             links: Sequence[Json] = (), by_series: Mapping[str, Sequence[Json]] | None = None) -> Panel:  # fmt: skip
+    """States over time, one row per series (its legend), each state in its French word and colour.
+
+    ``by_series`` gives other mappings to the series of a legend (two 1 / 0 facts in one panel).
+    """
+    overrides = [{"matcher": {"id": "byName", "options": legend}, "properties": [{"id": "mappings", "value": list(m)}]}
+                 for legend, m in (by_series or {}).items()]  # fmt: skip
+    return Panel(
+        type="state-timeline", overrides=overrides, **_common(title, description, grid, targets),
+        defaults={"mappings": list(mappings), "thresholds": steps((words.GREY, None)), "color": {"mode": "thresholds"},
+                  "links": list(links), "custom": {"fillOpacity": 80, "lineWidth": 0}},
+        options={"mergeValues": True, "showValue": "auto", "alignValue": "left", "rowHeight": 0.9,
+                 "legend": {"showLegend": False, "displayMode": "list", "placement": "bottom"},
+                 "tooltip": {"mode": "single", "sort": "none"}},
+    )  # fmt: skip

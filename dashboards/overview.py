@@ -2,79 +2,139 @@
 
 from __future__ import annotations
 
-from grafanalib.core import Dashboard, Time
-
 from collector import descriptions as d
-from dashboards.common import bars, pos, series, stat, table, target, templating
+from dashboards import promql as q
+from dashboards import words
+from dashboards.common import (
+    AVAILABILITY_LEGEND,
+    AVAILABILITY_STEPS,
+    Column,
+    assemble,
+    bars,
+    data_link,
+    pos,
+    series,
+    stat,
+    table,
+    target,
+    timeline,
+)
 
 OPEN, AVAILABLE = d.SERVICE_OPEN_SECONDS.series, d.SERVICE_AVAILABLE_SECONDS.series
 UNKNOWN, MAINTENANCE = d.SERVICE_UNKNOWN_SECONDS.series, d.SERVICE_MAINTENANCE_SECONDS.series
 
 #: Availability over the selected range, exactly: counters of seconds, never an average of ratios.
 AVAILABILITY = (
-    f"sort(sum by (site, service) (increase({AVAILABLE}[$__range])) / "
+    f"sum by (site, service) (increase({AVAILABLE}[$__range])) / "
     f"(sum by (site, service) (increase({OPEN}[$__range])) - sum by (site, service) (increase({UNKNOWN}[$__range])) "
-    f"- sum by (site, service) (increase({MAINTENANCE}[$__range])) > 0))"
+    f"- sum by (site, service) (increase({MAINTENANCE}[$__range])) > 0)"
 )
 UNKNOWN_SHARE = (
     f"sum by (site) (increase({UNKNOWN}[$__range])) / (sum by (site) (increase({OPEN}[$__range])) > 0)"
 )
+TO_SITE = data_link("Ouvrir le site", "site", {"site": "${__field.labels.site}"})
+SITE_COLUMN = Column(
+    "site", links=[data_link("Ouvrir le site ${__value.text}", "site", {"site": "${__data.fields.site}"})]
+)
 
-dashboard = Dashboard(
+dashboard = assemble(
+    "overview",
     title="ESC — vue d'ensemble",
-    uid="esc-overview",
     description="Disponibilité réelle de chaque service de chaque ESC pendant les horaires d'ouverture.",
-    tags=["esc-fleet"],
-    timezone="browser",
-    time=Time("now-30d", "now"),
-    templating=templating(),
+    time="now-30d",
     panels=[
         stat(
             "Sites ouverts",
             f"sum({d.SITE_OPEN.key})",
-            pos(0, 0, 6, 4),
+            pos(0, 0, 4, 4),
             description="Nombre de sites ouverts maintenant (horaires, jours fériés, fermetures).",
         ),
         stat(
             "Services indisponibles",
             f"count({d.SERVICE_UP.key} == 0) or vector(0)",
-            pos(6, 0, 6, 4),
+            pos(4, 0, 4, 4),
             description="Services promis qui ne sont pas assurés en ce moment.",
-            red_above=1,
+            red_from=1,
         ),
         stat(
             "Appareils hors service",
             f'count(max by (site, device) ({d.DEVICE_FUNCTION_STATE.key}{{state="down"}}) == 1) or vector(0)',
-            pos(12, 0, 6, 4),
+            pos(8, 0, 4, 4),
             description="Imprimantes et scanners dont l'impression ou la numérisation est hors service en ce moment.",
-            red_above=1,
+            red_from=1,
+        ),
+        stat(
+            "Postes éteints ou hors ligne",
+            f"count({d.AGENT_UP.key} == 0) or vector(0)",
+            pos(12, 0, 4, 4),
+            description="Postes qui ne donnent plus de nouvelles (éteints, débranchés ou sans réseau).",
+            red_from=1,
         ),
         stat(
             "Verrouillages rompus",
             f"count({d.LOCKDOWN_OK.key} == 0) or vector(0)",
-            pos(18, 0, 6, 4),
+            pos(16, 0, 4, 4),
             description="Postes verrouillés dont le verrouillage est rompu (sécurité).",
-            red_above=1,
+            red_from=1,
+        ),
+        stat(
+            "Historique enregistré",
+            f"{d.STORAGE_OK.key}",
+            pos(20, 0, 4, 4),
+            description="oui : le collecteur écrit l'historique ; non : il ne peut plus l'écrire (voir « Santé du collecteur »).",
+            mappings=words.YES_NO,
+            links=[data_link("Santé du collecteur", "health", {})],
         ),
         bars(
             "Disponibilité pendant les horaires d'ouverture (période choisie)",
-            AVAILABILITY,
-            "{{site}} — {{service}}",
+            f"sort({q.service(AVAILABILITY)})",
+            "{{site}} — {{service_fr}}",
             pos(0, 4, 24, 12),
-            description="Temps disponible ÷ (temps d'ouverture − temps non mesuré − maintenance), les moins bons en premier.",
+            description="Temps disponible ÷ (temps d'ouverture − temps non mesuré − maintenance), les moins bons en "
+            f"premier. {AVAILABILITY_LEGEND}",
+            thresholds=AVAILABILITY_STEPS,
+            links=[TO_SITE],
+        ),
+        timeline(
+            "Services dans le temps",
+            [
+                target(
+                    q.service(q.state_code(d.SERVICE_STATE, d.SERVICE_STATES, "", ("site", "service"))),
+                    "{{site}} — {{service_fr}}",
+                )
+            ],
+            pos(0, 16, 24, 8),
+            description="Disponible, indisponible ou non mesuré, service par service, sur la période choisie.",
+            mappings=words.SERVICE_STATE_CODE,
+            links=[TO_SITE],
         ),
         series(
             "Part non mesurée du temps d'ouverture",
             [target(UNKNOWN_SHARE, "{{site}}")],
-            pos(0, 16, 12, 8),
+            pos(0, 24, 12, 8),
             description="Temps d'ouverture sans observation fraîche : ni disponible ni indisponible.",
             unit="percentunit",
+            links=[TO_SITE],
         ),
         table(
             "État des services maintenant",
-            f"{d.SERVICE_STATE.key} == 1",
-            pos(12, 16, 12, 8),
-            description="up : disponible ; down : indisponible ; unknown : non mesuré.",
+            q.service(f"{d.SERVICE_STATE.key} == 1"),
+            pos(12, 24, 8, 8),
+            description="Chaque service promis de chaque site : disponible, indisponible ou non mesuré.",
+            columns=[
+                SITE_COLUMN,
+                Column("service_fr"),
+                Column("state", mappings=words.SERVICE_STATE, coloured=True),
+            ],
+            metrics=[d.SERVICE_STATE],
+        ),
+        table(
+            "Sites",
+            f"{d.SITE_OPEN.key}",
+            pos(20, 24, 4, 8),
+            description="Chaque site, ouvert ou fermé maintenant ; un clic ouvre sa vue.",
+            columns=[SITE_COLUMN, Column("Value", "Maintenant", mappings=words.SITE_OPEN, coloured=True)],
+            metrics=[d.SITE_OPEN],
         ),
     ],
-).auto_panel_ids()
+)

@@ -1,58 +1,122 @@
-"""Vue d'une imprimante: supply levels over time, pages per day, jams and alerts."""
+"""Vue d'une imprimante: state and functions now and over time, supplies, pages, reasons and alerts."""
 
 from __future__ import annotations
 
-from grafanalib.core import Dashboard, Time
-
 from collector import descriptions as d
-from dashboards.common import pos, series, site_variable, table, target, templating, variable
+from dashboards import promql as q
+from dashboards import words
+from dashboards.common import (
+    LEVEL_STEPS,
+    Column,
+    assemble,
+    bars,
+    named_variable,
+    pos,
+    series,
+    site_variable,
+    stat,
+    table,
+    target,
+    timeline,
+)
 
 S = 'site="$site", device="$device"'
+STATE = q.state_code(d.DEVICE_STATE, d.DEVICE_STATES, S, ("site", "device"))
+FUNCTIONS = q.function(
+    q.state_code(d.DEVICE_FUNCTION_STATE, d.DEVICE_STATES, S, ("site", "device", "function"))
+)
 
-dashboard = Dashboard(
+dashboard = assemble(
+    "printer",
     title="ESC — une imprimante",
-    uid="esc-printer",
-    description="Consommables, pages imprimées et incidents d'une imprimante.",
-    tags=["esc-fleet"],
-    timezone="browser",
-    time=Time("now-7d", "now"),
-    templating=templating(
+    description="État, fonctions, consommables, pages imprimées et incidents d'une imprimante ou d'un copieur.",
+    time="now-7d",
+    variables=[
         site_variable(),
-        variable(
-            "device", "Appareil", f'label_values({d.DEVICE_INFO.key}{{site="$site", kind="printer"}}, device)'
-        ),
-    ),
+        named_variable("device", "Appareil", d.DEVICE_INFO, 'site="$site", kind="printer"'),
+    ],
     panels=[
+        stat(
+            "État",
+            STATE,
+            pos(0, 0, 6, 4),
+            description="En service, en service à surveiller, hors service, ou état inconnu (aucune nouvelle fraîche).",
+            mappings=words.DEVICE_STATE_CODE,
+        ),
+        stat(
+            "Fonctions",
+            FUNCTIONS,
+            pos(6, 0, 10, 4),
+            description="Chaque fonction de l'appareil : un copieur sans toner peut encore scanner.",
+            mappings=words.DEVICE_STATE_CODE,
+            legend="{{fonction}}",
+        ),
+        stat(
+            "Réseau",
+            f"{d.DEVICE_UP.key}{{{S}}}",
+            pos(16, 0, 4, 4),
+            description="Joignable : l'appareil a répondu à la dernière interrogation ; injoignable : il ne répond plus.",
+            mappings=words.DEVICE_UP,
+        ),
+        stat(
+            "Pages sur la période",
+            f"increase({d.PRINTER_PAGES.series}{{{S}}}[$__range])",
+            pos(20, 0, 4, 4),
+            description="Pages imprimées pendant la période choisie (compteur de l'imprimante).",
+        ),
+        timeline(
+            "État dans le temps",
+            [target(STATE, "appareil", ref="A"), target(FUNCTIONS, "{{fonction}}", ref="B")],
+            pos(0, 4, 24, 6),
+            description="L'appareil dans son ensemble, puis chacune de ses fonctions, sur la période choisie.",
+            mappings=words.DEVICE_STATE_CODE,
+        ),
         series(
             "Consommables",
-            [target(f"{d.SUPPLY_LEVEL.key}{{{S}}}", "{{supply}} {{type}} {{colour}}")],
-            pos(0, 0, 24, 9),
-            description="Niveau de chaque consommable dans le temps.",
+            [target(q.supply_label(f"{d.SUPPLY_LEVEL.key}{{{S}}}"), "{{consommable}}")],
+            pos(0, 10, 16, 9),
+            description="Niveau de chaque consommable dans le temps (bac de toner usagé : la place qui reste).",
             unit="percentunit",
+            thresholds=LEVEL_STEPS,
+        ),
+        bars(
+            "Bacs à papier",
+            q.tray(f"{d.INPUT_LEVEL.key}{{{S}}}"),
+            "{{bac}}",
+            pos(16, 10, 8, 9),
+            description="Papier restant dans chaque bac.",
         ),
         series(
             "Pages par jour",
-            [target(f"increase({d.PRINTER_PAGES.series}{{{S}}}[1d])", "pages")],
-            pos(0, 9, 12, 8),
+            [target(f"increase({d.PRINTER_PAGES.series}{{{S}}}[1d])", "pages sur 24 h")],
+            pos(0, 19, 12, 8),
             description="Pages imprimées sur 24 heures glissantes.",
         ),
-        series(
-            "État",
-            [target(f'{d.DEVICE_STATE.key}{{{S}, state=~"down|degraded"}}', "{{state}}")],
-            pos(12, 9, 12, 8),
-            description="1 quand l'imprimante est hors service (down) ou à surveiller (degraded).",
+        table(
+            "Raisons",
+            q.colour(f"{d.DEVICE_REASON.key}{{{S}}}"),
+            pos(12, 19, 12, 8),
+            description="Pourquoi l'imprimante n'est pas simplement en service, avec la couleur, la référence ou le bac.",
+            columns=[
+                Column("reason", mappings=words.REASON),
+                Column("couleur"),
+                Column("reference"),
+                Column("place"),
+            ],
+            metrics=[d.DEVICE_REASON],
         ),
         table(
             "Alertes de l'imprimante",
             f"{d.PRINTER_ALERT.key}{{{S}}}",
-            pos(0, 17, 12, 8),
-            description="Entrées actives de la table d'alertes (un bourrage : alert=jam, avec son emplacement).",
-        ),
-        table(
-            "Raisons",
-            f"{d.DEVICE_REASON.key}{{{S}}}",
-            pos(12, 17, 12, 8),
-            description="Pourquoi l'imprimante n'est pas simplement en service.",
+            pos(0, 27, 24, 8),
+            description="Entrées actives de la table d'alertes de l'imprimante (RFC 3805), telles qu'elle les donne "
+            "(un bourrage : alerte « jam », avec son emplacement).",
+            columns=[
+                Column("alert"),
+                Column("location"),
+                Column("severity", mappings=words.SEVERITY, coloured=True),
+            ],
+            metrics=[d.PRINTER_ALERT],
         ),
     ],
-).auto_panel_ids()
+)

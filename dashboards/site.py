@@ -1,69 +1,157 @@
-"""Vue d'un site: devices and their states, supplies and trays, PCs, lockdown."""
+"""Vue d'un site: services, devices and their functions, what is wrong, supplies and trays, PCs, lockdown."""
 
 from __future__ import annotations
 
-from grafanalib.core import Dashboard, Time
-
 from collector import descriptions as d
-from dashboards.common import bars, pos, site_variable, stat, table, templating
+from dashboards import promql as q
+from dashboards import words
+from dashboards.common import (
+    Column,
+    assemble,
+    bars,
+    data_link,
+    pos,
+    site_variable,
+    stat,
+    table,
+    target,
+    timeline,
+)
 
 S = 'site="$site"'
+#: A device's name, a click away from its printer dashboard.
+DEVICE = Column(
+    "appareil",
+    links=[
+        data_link(
+            "Ouvrir ${__value.text}", "printer", {"site": "${site}", "device": "${__data.fields.device}"}
+        )
+    ],
+)
+PC = Column(
+    "poste",
+    links=[data_link("Ouvrir ${__value.text}", "pc", {"site": "${site}", "agent": "${__data.fields.agent}"})],
+)
+TO_PRINTER = data_link("Ouvrir ${__field.labels.appareil}", "printer",
+                       {"site": "${site}", "device": "${__field.labels.device}"})  # fmt: skip
 
-dashboard = Dashboard(
+dashboard = assemble(
+    "site",
     title="ESC — un site",
-    uid="esc-site",
-    description="Les appareils, les consommables, les postes et leur verrouillage pour un site.",
-    tags=["esc-fleet"],
-    timezone="browser",
-    time=Time("now-24h", "now"),
-    templating=templating(site_variable()),
+    description="Les services, les appareils et leurs fonctions, les consommables, les postes et leur verrouillage pour un site.",
+    time="now-24h",
+    variables=[site_variable()],
     panels=[
         stat(
-            "Site ouvert", f"{d.SITE_OPEN.key}{{{S}}}", pos(0, 0, 6, 4), description="1 : ouvert ; 0 : fermé."
+            "Site",
+            f"{d.SITE_OPEN.key}{{{S}}}",
+            pos(0, 0, 4, 5),
+            description="Ouvert ou fermé maintenant (horaires, jours fériés, fermetures exceptionnelles).",
+            mappings=words.SITE_OPEN,
         ),
         table(
             "Services",
-            f"{d.SERVICE_STATE.key}{{{S}}} == 1",
-            pos(6, 0, 18, 4),
-            description="État de chaque service promis par le site.",
+            q.service(f"{d.SERVICE_STATE.key}{{{S}}} == 1"),
+            pos(4, 0, 20, 5),
+            description="État de chaque service promis par le site : disponible, indisponible ou non mesuré.",
+            columns=[Column("service_fr"), Column("state", mappings=words.SERVICE_STATE, coloured=True)],
+            metrics=[d.SERVICE_STATE],
         ),
         table(
             "Appareils",
-            f"{d.DEVICE_STATE.key}{{{S}}} == 1",
-            pos(0, 4, 12, 8),
-            description="État de chaque imprimante ou scanner (ok, degraded, down, unknown).",
+            q.named_devices(f"{d.DEVICE_STATE.key}{{{S}}} == 1"),
+            pos(0, 5, 12, 8),
+            description="Chaque imprimante, copieur ou scanner : en service, à surveiller, hors service ou état "
+            "inconnu (aucune nouvelle fraîche). Un clic sur un nom ouvre sa vue.",
+            columns=[DEVICE, Column("device"), Column("state", mappings=words.DEVICE_STATE, coloured=True)],
+            metrics=[d.DEVICE_STATE],
+        ),
+        table(
+            "Fonctions des appareils",
+            q.function(q.named_devices(f"{d.DEVICE_FUNCTION_STATE.key}{{{S}}} == 1")),
+            pos(12, 5, 12, 8),
+            description="Impression et numérisation, appareil par appareil : un copieur sans toner peut encore scanner.",
+            columns=[
+                DEVICE,
+                Column("fonction"),
+                Column("state", mappings=words.DEVICE_STATE, coloured=True),
+                Column("device"),
+            ],
+            metrics=[d.DEVICE_FUNCTION_STATE],
         ),
         table(
             "Ce qui ne va pas",
-            f"{d.DEVICE_REASON.key}{{{S}}} == 1",
-            pos(12, 4, 12, 8),
-            description="Raisons des états dégradés ou hors service (bourrage, toner, papier…).",
+            q.colour(q.named_devices(f"{d.DEVICE_REASON.key}{{{S}}}")),
+            pos(0, 13, 24, 8),
+            description="Pourquoi un appareil n'est pas simplement en service : bourrage, toner, papier… avec la "
+            "couleur, la référence de la cartouche ou le bac concerné.",
+            columns=[
+                DEVICE,
+                Column("reason", mappings=words.REASON),
+                Column("couleur"),
+                Column("reference"),
+                Column("place"),
+                Column("device"),
+            ],
+            metrics=[d.DEVICE_REASON],
+        ),
+        timeline(
+            "Fonctions dans le temps",
+            [
+                target(
+                    q.function(
+                        q.named_devices(
+                            q.state_code(
+                                d.DEVICE_FUNCTION_STATE, d.DEVICE_STATES, S, ("site", "device", "function")
+                            )
+                        )
+                    ),
+                    "{{appareil}} — {{fonction}}",
+                )
+            ],
+            pos(0, 21, 24, 8),
+            description="État de chaque fonction de chaque appareil sur la période choisie : ce qui a lâché, et quand.",
+            mappings=words.DEVICE_STATE_CODE,
+            links=[TO_PRINTER],
         ),
         bars(
             "Toner et encre",
-            f'{d.SUPPLY_LEVEL.key}{{{S}, role="toner"}}',
-            "{{device}} {{colour}}",
-            pos(0, 12, 12, 10),
-            description="Niveau restant de chaque cartouche (les valeurs « reste un peu » ou inconnues n'apparaissent pas).",
+            q.supply_label(q.named_devices(f'{d.SUPPLY_LEVEL.key}{{{S}, role="toner"}}')),
+            "{{consommable}} — {{appareil}}",
+            pos(0, 29, 12, 10),
+            description="Niveau restant de chaque cartouche (les niveaux « reste un peu » ou inconnus n'apparaissent "
+            "pas). Rouge : presque vide ; orange : à prévoir.",
+            links=[TO_PRINTER],
         ),
         bars(
             "Bacs à papier",
-            f"{d.INPUT_LEVEL.key}{{{S}}}",
-            "{{device}} {{name}}",
-            pos(12, 12, 12, 10),
+            q.tray(q.named_devices(f"{d.INPUT_LEVEL.key}{{{S}}}")),
+            "{{bac}} — {{appareil}}",
+            pos(12, 29, 12, 10),
             description="Papier restant dans chaque bac.",
+            links=[TO_PRINTER],
         ),
         table(
             "Postes",
-            f"{d.AGENT_UP.key}{{{S}}}",
-            pos(0, 22, 12, 8),
-            description="1 : le poste donne des nouvelles ; 0 : éteint ou silencieux.",
+            q.named_agents(f"{d.AGENT_UP.key}{{{S}}}"),
+            pos(0, 39, 12, 8),
+            description="En ligne : le poste donne des nouvelles ; éteint ou hors ligne : plus rien depuis un moment.",
+            columns=[PC, Column("agent"), Column("Value", "État", mappings=words.AGENT_UP, coloured=True)],
+            metrics=[d.AGENT_UP],
         ),
         table(
             "Verrouillage des postes",
-            f"{d.LOCKDOWN_OK.key}{{{S}}}",
-            pos(12, 22, 12, 8),
-            description="1 : verrouillage intact ; 0 : rompu.",
+            q.named_agents(f"{d.LOCKDOWN_OK.key}{{{S}}}"),
+            pos(12, 39, 12, 8),
+            description="Intact : aucun contrôle du verrouillage n'échoue ; rompu : le poste n'est plus limité "
+            "(sécurité, à traiter même site fermé).",
+            columns=[
+                PC,
+                Column("profile"),
+                Column("Value", "Verrouillage", mappings=words.LOCKDOWN_OK, coloured=True),
+                Column("agent"),
+            ],
+            metrics=[d.LOCKDOWN_OK],
         ),
     ],
-).auto_panel_ids()
+)

@@ -1,13 +1,21 @@
-"""Dashboards as code: deterministic JSON, sound structure, and every query run on a real Prometheus."""
+"""Dashboards as code: deterministic JSON, French a technician can read, links, and every query run on a real Prometheus."""
 
 from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
+import pytest
 import yaml
+
+from agent.contract import french
+from collector import descriptions as d
+from collector.report.wording import WARN_MARGIN
+from collector.sites import DEFAULT_TARGET
 
 from helpers.agent import printer_block, start_agent, write_agent_config
 from helpers.alerting import fast_rules, start_prometheus
@@ -20,21 +28,115 @@ from helpers.sites import member, service, site, sites_toml
 from helpers.snmp import Simulator
 
 COMMITTED = REPO / "deploy" / "grafana" / "dashboards"
+NAMES = {
+    "esc-overview.json",
+    "esc-site.json",
+    "esc-printer.json",
+    "esc-pc.json",
+    "esc-incidents.json",
+    "esc-health.json",
+}
 DATASOURCE_UID = "esc-prometheus"
 VARIABLES = {"site": "maurepas", "device": "sharp-jam", "agent": "accueil-pc1"}
 BUILTINS = {"$__range": "1h", "$__rate_interval": "1m", "$__interval": "15s"}
+#: Columns Prometheus adds to a table that no technician needs.
+RAW = {"Time", "Value", "__name__", "job", "instance"}
+#: 1 / 0 gauges, and the two words each must read as (true, false).
+TWO_STATES = {
+    d.SITE_OPEN.key: french.OPEN_CLOSED,
+    d.AGENT_UP.key: french.ONLINE,
+    d.DEVICE_UP.key: french.REACHABLE,
+    d.LOCKDOWN_OK.key: french.INTACT,
+    d.MQTT_CONNECTED.key: french.CONNECTED,
+    d.STORAGE_OK.key: french.YES_NO,
+}
+#: State sets, and the words of their states.
+STATE_SETS = {
+    d.DEVICE_STATE.key: french.STATE_LABELS,
+    d.DEVICE_FUNCTION_STATE.key: french.STATE_LABELS,
+    d.SERVICE_STATE.key: french.SERVICE_STATES,
+    d.LOCKDOWN_CHECK.key: french.CHECK_RESULTS,
+}
+Panel = dict[str, Any]
 
 
-def dashboards() -> dict[str, dict[str, object]]:
+def dashboards() -> dict[str, dict[str, Any]]:
     return {p.name: json.loads(p.read_text()) for p in sorted(COMMITTED.glob("*.json"))}
 
 
-def panels(dashboard: dict[str, object]) -> list[dict[str, object]]:
+def panels(dashboard: dict[str, Any]) -> list[Panel]:
     out = []
-    for panel in dashboard.get("panels", []):  # type: ignore[union-attr]
+    for panel in dashboard.get("panels", []):
         out.append(panel)
         out.extend(panel.get("panels", []))  # rows
-    return out  # type: ignore[return-value]
+    return out
+
+
+def every_panel() -> Iterator[tuple[str, Panel]]:
+    for name, board in dashboards().items():
+        for panel in panels(board):
+            yield name, panel
+
+
+def exprs(panel: Panel) -> list[str]:
+    return [str(t["expr"]) for t in panel["targets"]]
+
+
+def organize(panel: Panel) -> dict[str, Any]:
+    found = [t["options"] for t in panel.get("transformations", []) if t["id"] == "organize"]
+    assert len(found) == 1, panel["title"]
+    return found[0]  # type: ignore[no-any-return]
+
+
+def mappings_of(panel: Panel, field: str | None = None) -> list[dict[str, Any]]:
+    """The value mappings Grafana applies to a field (an override by its displayed name wins)."""
+    config = panel["fieldConfig"]
+    for override in config.get("overrides", []):
+        if field is not None and override["matcher"] == {"id": "byName", "options": field}:
+            for prop in override["properties"]:
+                if prop["id"] == "mappings":
+                    return list(prop["value"])
+    return list(config["defaults"].get("mappings", []))
+
+
+def display(value: str, mappings: list[dict[str, Any]]) -> str | None:
+    """What Grafana shows for a value through its mappings (value, then regex), or None when none applies."""
+    for mapping in mappings:
+        if mapping["type"] == "value":
+            for key in (value, _number(value)):
+                if key in mapping["options"]:
+                    return str(mapping["options"][key]["text"])
+        elif mapping["type"] == "regex" and re.fullmatch(mapping["options"]["pattern"], value):
+            return str(mapping["options"]["result"]["text"])
+    return None
+
+
+def _number(value: str) -> str:
+    try:
+        number = float(value)
+    except ValueError:
+        return value
+    return str(int(number)) if number == int(number) else str(number)
+
+
+def mapped_texts(panel: Panel) -> set[str]:
+    """Every text a panel's mappings (defaults and overrides) can show."""
+    config = panel["fieldConfig"]
+    lists = [config["defaults"].get("mappings", [])]
+    lists += [
+        p["value"] for o in config.get("overrides", []) for p in o["properties"] if p["id"] == "mappings"
+    ]
+    texts = set()
+    for mappings in lists:
+        for mapping in mappings:
+            results = (
+                mapping["options"].values() if mapping["type"] == "value" else [mapping["options"]["result"]]
+            )
+            texts.update(r["text"] for r in results)
+    return texts
+
+
+# --------------------------------------------------------------------------- the built JSON
 
 
 def test_committed_json_equals_a_fresh_build(tmp_path: Path) -> None:
@@ -42,8 +144,7 @@ def test_committed_json_equals_a_fresh_build(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     fresh = {p.name: p.read_bytes() for p in tmp_path.glob("*.json")}
     committed = {p.name: p.read_bytes() for p in COMMITTED.glob("*.json")}
-    assert fresh.keys() == committed.keys() == {"esc-overview.json", "esc-site.json", "esc-printer.json",
-                                                "esc-pc.json", "esc-incidents.json"}  # fmt: skip
+    assert fresh.keys() == committed.keys() == NAMES
     for name, content in fresh.items():
         assert content == committed[name], (
             f"{name} differs: run esc-collector dashboards build --out {COMMITTED}"
@@ -56,24 +157,210 @@ def test_structure() -> None:
     assert len(uids) == len(set(uids))
     provisioned = yaml.safe_load((REPO / "deploy/grafana/provisioning/datasources/esc.yml").read_text())
     assert [d["uid"] for d in provisioned["datasources"]] == [DATASOURCE_UID]
+    compose = yaml.safe_load((REPO / "deploy/compose.yml").read_text())
+    assert compose["services"]["grafana"]["image"].startswith(
+        "grafana/grafana-oss:11."
+    )  # schema 39 is Grafana 11's
     for name, board in boards.items():
-        assert board["title"].startswith("ESC — "), name  # type: ignore[union-attr]
+        assert board["title"].startswith("ESC — "), name
+        assert board["schemaVersion"] == 39, name
         ids = [p["id"] for p in panels(board)]
         assert len(ids) == len(set(ids)), name
         for panel in panels(board):
-            assert panel["datasource"]["uid"] == DATASOURCE_UID, (name, panel["title"])  # type: ignore[index]
+            assert panel["datasource"]["uid"] == DATASOURCE_UID, (name, panel["title"])
             assert panel.get("description"), (name, panel["title"])
-            for target in panel["targets"]:  # type: ignore[union-attr]
+            assert "fieldOptions" not in panel["options"], (name, panel["title"])  # Grafana 6 shape
+            for target in panel["targets"]:
                 assert target["datasource"]["uid"] == DATASOURCE_UID
-        for variable in board["templating"]["list"]:  # type: ignore[index]
+            for step in panel["fieldConfig"]["defaults"].get("thresholds", {}).get("steps", []):
+                assert set(step) == {"color", "value"}, (name, panel["title"], step)
+        for variable in board["templating"]["list"]:
             assert variable["datasource"]["uid"] == DATASOURCE_UID
+
+
+def test_state_panels_read_in_french() -> None:
+    """Every stat, table or timeline on a state metric can say each state in the glossary's words."""
+    checked = 0
+    for name, panel in every_panel():
+        if panel["type"] not in ("stat", "table", "state-timeline"):
+            continue
+        for expr in exprs(panel):
+            if re.match(r"\s*(count|sum)\(", expr):
+                continue  # a number of things, not a state
+            texts = mapped_texts(panel)
+            for key, states in STATE_SETS.items():
+                if re.search(rf"\b{key}\b(?!_)", expr):
+                    assert set(states.values()) <= texts, (name, panel["title"], set(states.values()) - texts)
+                    checked += 1
+            for key, (yes, no) in TWO_STATES.items():
+                if re.search(rf"\b{key}\b(?!_)", expr):
+                    assert {yes, no} <= texts, (name, panel["title"], yes, no)
+                    checked += 1
+    assert checked >= 20
+
+
+def test_stats_never_show_a_bare_1_or_0() -> None:
+    for name, panel in every_panel():
+        if panel["type"] != "stat":
+            continue
+        mappings = mappings_of(panel)
+        if not mappings:
+            expr = exprs(panel)[0]
+            assert not any(re.search(rf"\b{key}\b", expr) for key in [*TWO_STATES, *STATE_SETS]) or re.match(
+                r"(count|sum)\(", expr
+            ), (name, panel["title"], "a 0/1 gauge without words")
+            continue
+        for raw in ("0", "1"):
+            text = display(raw, mappings)
+            assert text is not None, (name, panel["title"], raw)
+            assert not text.isdigit(), (name, panel["title"], raw, text)
+        # No value (a silent PC, a kiosk without lockdown) reads « non mesuré », not "No data" or a blank.
+        unknown = french.SERVICE_STATES["unknown"]
+        assert panel["fieldConfig"]["defaults"].get("noValue") == unknown, (name, panel["title"])
+        assert any(m["type"] == "special" and m["options"]["result"]["text"] == unknown for m in mappings)
+
+
+def test_two_state_words_are_the_glossarys() -> None:
+    for name, panel in every_panel():
+        for expr in exprs(panel):
+            for key, (yes, no) in TWO_STATES.items():
+                if panel["type"] == "stat" and re.fullmatch(rf"{key}(\{{[^}}]*\}})?", expr):
+                    assert display("1", mappings_of(panel)) == yes, (name, panel["title"])
+                    assert display("0", mappings_of(panel)) == no, (name, panel["title"])
+
+
+def test_availability_thresholds_are_the_report_target() -> None:
+    found = 0
+    for name, panel in every_panel():
+        if d.SERVICE_AVAILABLE_SECONDS.series not in " ".join(exprs(panel)):
+            continue
+        found += 1
+        steps = panel["fieldConfig"]["defaults"]["thresholds"]["steps"]
+        assert panel["fieldConfig"]["defaults"]["unit"] == "percentunit", panel["title"]
+        assert steps == [
+            {"color": "red", "value": None},
+            {"color": "orange", "value": pytest.approx(DEFAULT_TARGET - WARN_MARGIN)},
+            {"color": "green", "value": DEFAULT_TARGET},
+        ], (name, panel["title"])
+    assert found >= 1
+
+
+def test_tables_show_organised_french_columns() -> None:
+    tables = [(name, panel) for name, panel in every_panel() if panel["type"] == "table"]
+    assert len(tables) >= 12
+    for name, panel in tables:
+        options = organize(panel)
+        excluded = {k for k, v in options["excludeByName"].items() if v}
+        shown = sorted(options["indexByName"], key=options["indexByName"].get)
+        assert RAW - set(shown) <= excluded, (name, panel["title"])
+        assert not excluded & set(shown), (name, panel["title"])
+        assert set(options["renameByName"]) == set(shown), (name, panel["title"])
+        for raw, header in options["renameByName"].items():
+            assert header != raw, (name, panel["title"], raw)
+            assert header[0].isupper(), (name, panel["title"], header)
+        # Overrides address the columns by their French header (what Grafana matches after renaming).
+        headers = set(options["renameByName"].values())
+        for override in panel["fieldConfig"]["overrides"]:
+            assert override["matcher"]["options"] in headers, (name, panel["title"], override["matcher"])
+        # A data link may only read a column that is still there.
+        for link in _links(panel):
+            for field in re.findall(r"\$\{__data\.fields\.(\w+)\}", link["url"]):
+                assert field in shown, (name, panel["title"], field)
+
+
+def _links(panel: Panel) -> list[dict[str, Any]]:
+    config = panel["fieldConfig"]
+    found = list(config["defaults"].get("links", []))
+    found += [
+        v
+        for o in config.get("overrides", [])
+        for p in o["properties"]
+        if p["id"] == "links"
+        for v in p["value"]
+    ]
+    return found
+
+
+def test_every_dashboard_links_to_the_others_with_its_variables() -> None:
+    boards = dashboards()
+    by_uid = {b["uid"]: b for b in boards.values()}
+    variables = {uid: {v["name"] for v in b["templating"]["list"]} for uid, b in by_uid.items()}
+    for name, board in boards.items():
+        links = {re.match(r"/d/([\w-]+)", link["url"]).group(1): link for link in board["links"]}  # type: ignore[union-attr]
+        assert set(links) == set(by_uid) - {board["uid"]}, name
+        for uid, link in links.items():
+            assert link["type"] == "link", (name, uid)
+            assert link["keepTime"], (name, uid)
+            assert link["title"], (name, uid)
+            carried = dict(re.findall(r"var-(\w+)=\$\{(\w+)\}", link["url"]))
+            shared = variables[board["uid"]] & variables[uid]
+            assert carried == {v: v for v in shared}, (name, uid, link["url"])
+
+
+def test_data_links_open_a_dashboard_with_all_its_variables() -> None:
+    by_uid = {b["uid"]: {v["name"] for v in b["templating"]["list"]} for b in dashboards().values()}
+    count = 0
+    targets = set()
+    for name, panel in every_panel():
+        for link in _links(panel):
+            uid = re.match(r"/d/([\w-]+)", link["url"]).group(1)  # type: ignore[union-attr]
+            targets.add(uid)
+            carried = set(re.findall(r"var-(\w+)=", link["url"]))
+            assert carried == by_uid[uid], (name, panel["title"], link["url"])
+            assert link["url"].endswith("${__url_time_range}"), link["url"]
+            count += 1
+    assert {"esc-site", "esc-printer", "esc-pc"} <= targets
+    assert count >= 10
+
+
+def test_tray_names_in_promql_match_french_tray() -> None:
+    from dashboards.promql import TRAY_NUMBER
+
+    for name in (
+        "Tray 2",
+        "tray2",
+        "Bac 1",
+        "Magasin 3",
+        "Cassette 4",
+        "Drawer 1",
+        "Roll Unit 1",
+        "Bypass Tray",
+    ):
+        numbered = re.fullmatch(TRAY_NUMBER, name)
+        promql = f"bac {numbered.group(1)}" if numbered else f"bac « {name} »"
+        assert promql == french.tray(name), name
+
+
+# --------------------------------------------------------------------------- on a real Prometheus
 
 
 def substitute(expr: str) -> str:
     for name, value in {**BUILTINS, **{f"${k}": v for k, v in VARIABLES.items()}}.items():
         expr = expr.replace(name, value)
-    assert "$" not in expr, expr
+    assert "$" not in expr.replace("$1", ""), expr
     return expr
+
+
+def table_columns(result: list[dict[str, Any]]) -> set[str]:
+    """The columns Grafana makes of an instant query in table format: Time, every label, Value."""
+    return {"Time", "Value", *(label for s in result for label in s["metric"])}
+
+
+def legend(fmt: str, labels: dict[str, str]) -> str:
+    missing = [k for k in re.findall(r"\{\{(\w+)\}\}", fmt) if not labels.get(k)]
+    assert not missing, (fmt, labels)
+    return re.sub(r"\{\{(\w+)\}\}", lambda m: labels[m.group(1)], fmt)
+
+
+def query_result_lines(prometheus: Any, expr: str) -> list[str]:
+    """What Grafana's ``query_result()`` gives a variable's regex: ``name{label="value",...} value time``."""
+    lines = []
+    for s in prometheus.query(expr):
+        labels = ",".join(f'{k}="{v}"' for k, v in sorted(s["metric"].items()) if k != "__name__")
+        lines.append(
+            f"{s['metric'].get('__name__', '')}{{{labels}}} {s['value'][1]} {int(s['value'][0] * 1000)}"
+        )
+    return lines
 
 
 def test_every_query_returns_data_from_a_real_prometheus(
@@ -91,6 +378,7 @@ def test_every_query_returns_data_from_a_real_prometheus(
                 "postes": service(pcs=["accueil-pc1"]),
             },
             devices={"hp": member("le copieur de l'accueil", functions=["print", "scan"])},
+            agents={"accueil-pc1": member("le poste de l'accueil")},
         )
     )
     root = tmp_path / "root"
@@ -118,23 +406,131 @@ def test_every_query_returns_data_from_a_real_prometheus(
             wait_for(
                 lambda q=enough: prometheus.query(q), timeout=30, what=f"samples for increase(): {enough}"
             )
-        empty = []
+        empty: list[str] = []
+        unmapped: list[str] = []
+        legends: dict[str, set[str]] = {}
+        previews: list[str] = []
         checked = 0
         for name, board in dashboards().items():
             for panel in panels(board):
-                for target in panel["targets"]:  # type: ignore[union-attr]
+                for target in panel["targets"]:
                     expr = substitute(str(target["expr"]))
                     result = prometheus.query(expr)  # fails on a parse error (status != success)
                     checked += 1
                     if not result:
                         empty.append(f"{name} / {panel['title']}: {expr}")
-            for variable in board["templating"]["list"]:  # type: ignore[index]
-                match = re.fullmatch(r"label_values\((.+), (\w+)\)", substitute(variable["query"]))
-                assert match, variable["query"]
-                values = prometheus.api(f"/api/v1/series?match[]={quote(match.group(1))}")["data"]
-                assert any(match.group(2) in s for s in values), variable["query"]
+                        continue
+                    unmapped += _check_result(name, panel, target, result, legends)
+                    if panel["type"] == "table":
+                        previews.append(_preview(name, panel, result))
+            for variable in board["templating"]["list"]:
+                _check_variable(prometheus, variable)
+        _write_preview(legends, previews)
         assert empty == []
-        assert checked >= 30
+        assert unmapped == []
+        assert checked >= 50
+        # Legends people can read: names and colours in French, the device's name with its article.
+        assert "Toner noir — le copieur de l'accueil" in legends["Toner et encre"]
+        assert {"Toner noir", "Toner cyan", "Toner magenta", "Toner jaune"} <= legends["Consommables"]
+        assert (
+            "maurepas — numérisation"
+            in legends["Disponibilité pendant les horaires d'ouverture (période choisie)"]
+        )
+        assert {"le copieur de l'accueil — impression", "le copieur de l'étage — numérisation"} <= legends[
+            "Fonctions dans le temps"
+        ]
+        assert {"appareil", "impression"} <= legends["État dans le temps"]
+        assert "le poste de l'accueil (maurepas)" in legends["Files d'attente des postes"]
+        assert "poste non déclaré dans sites.toml" in legends["Messages écartés, par raison"]
     finally:
         for proc in reversed(procs):
             stop_process(proc)
+
+
+def _check_result(name: str, panel: Panel, target: dict[str, Any], result: list[dict[str, Any]],
+                  legends: dict[str, set[str]]) -> list[str]:  # fmt: skip
+    """Check one query's answer against its panel: columns hidden or in French, values mapped, legends complete."""
+    problems = []
+    where = f"{name} / {panel['title']}"
+    if panel["type"] == "table":
+        options = organize(panel)
+        columns = table_columns(result)
+        loose = columns - {k for k, v in options["excludeByName"].items() if v} - set(options["renameByName"])
+        assert not loose, (where, "raw columns shown", loose)
+        for raw, header in options["renameByName"].items():
+            mappings = mappings_of(panel, header)
+            if not mappings:
+                continue
+            for series in result:
+                value = series["value"][1] if raw == "Value" else series["metric"].get(raw, "")
+                if value and display(value, mappings) is None:  # an empty cell stays empty
+                    problems.append(f"{where} / {header}: {value!r} has no French word")
+    elif panel["type"] in ("stat", "state-timeline"):
+        mappings = mappings_of(panel)
+        if mappings:
+            for series in result:
+                if display(series["value"][1], mappings) is None:
+                    problems.append(f"{where}: {series['value'][1]!r} has no French word")
+    fmt = str(target.get("legendFormat") or "")
+    if "{{" in fmt:
+        legends.setdefault(panel["title"], set()).update(legend(fmt, s["metric"]) for s in result)
+    elif fmt:
+        legends.setdefault(panel["title"], set()).add(fmt)
+    for link in _links(panel):
+        for label in re.findall(r"\$\{__field\.labels\.(\w+)\}", link["url"] + link["title"]):
+            assert all(s["metric"].get(label) for s in result), (where, "link label missing", label)
+    return problems
+
+
+def _preview(name: str, panel: Panel, result: list[dict[str, Any]]) -> str:
+    """A table as Grafana would lay it out (organize, then value mappings), in Markdown."""
+    options = organize(panel)
+    shown = sorted(options["indexByName"], key=options["indexByName"].get)
+    headers = [options["renameByName"][c] for c in shown]
+    lines = [
+        f"### {name} — {panel['title']}",
+        "",
+        "| " + " | ".join(headers) + " |",
+        "|" + "---|" * len(headers),
+    ]
+    for series in result:
+        cells = []
+        for column, header in zip(shown, headers, strict=True):
+            value = series["value"][1] if column == "Value" else series["metric"].get(column, "")
+            cells.append(display(value, mappings_of(panel, header)) or value)
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def _write_preview(legends: dict[str, set[str]], tables: list[str]) -> None:
+    """Keep what a technician would read (legends, tables) under test-artifacts/, to look at."""
+    out = REPO / "test-artifacts" / "dashboards-preview.md"
+    out.parent.mkdir(exist_ok=True)
+    legend_lines = [
+        f"- **{title}**: " + " · ".join(sorted(names)) for title, names in sorted(legends.items())
+    ]
+    out.write_text("# Dashboards, as the test's data reads\n\n## Legends\n\n" + "\n".join(legend_lines)
+                   + "\n\n## Tables\n\n" + "\n".join(tables), encoding="utf-8")  # fmt: skip
+
+
+def _check_variable(prometheus: Any, variable: dict[str, Any]) -> None:
+    query = substitute(variable["query"])
+    listed = re.fullmatch(r"label_values\((.+), (\w+)\)", query)
+    if listed:
+        values = prometheus.api(f"/api/v1/series?match[]={quote(listed.group(1))}")["data"]
+        assert any(listed.group(2) in s for s in values), variable["query"]
+        return
+    found = re.fullmatch(r"query_result\((.+)\)", query)
+    assert found, variable["query"]
+    pattern = re.compile(variable["regex"].strip("/").replace("(?<", "(?P<"))
+    options = {}
+    for line in query_result_lines(prometheus, found.group(1)):
+        match = pattern.search(line)
+        if match:
+            options[match.group("value")] = match.group("text")
+    expected = {
+        "device": ("sharp-jam", "le copieur de l'étage"),
+        "agent": ("accueil-pc1", "le poste de l'accueil"),
+    }
+    value, text = expected[variable["name"]]
+    assert options.get(value) == text, (variable["name"], options)
