@@ -119,6 +119,31 @@ class LimitsSection(Section, frozen=True, kw_only=True):
     burst_messages: Annotated[float, msgspec.Meta(ge=1, le=10_000_000)] = 20_000.0
 
 
+UserName = Annotated[str, msgspec.Meta(pattern=r"^[^:\s]{1,64}$")]
+
+
+class HttpSection(Section, frozen=True, kw_only=True):
+    """``[http]``: the HTTP server's limits and the optional status page accounts (``collector/web/server.py``)."""
+
+    connection_limit: Annotated[int, msgspec.Meta(ge=16, le=65_536)] = 4096
+    idle_timeout: Annotated[float, msgspec.Meta(ge=1.0, le=3600.0)] = 15.0
+    threads: Annotated[int, msgspec.Meta(ge=1, le=64)] = 4
+    max_header_bytes: Annotated[int, msgspec.Meta(ge=1024, le=1024 * 1024)] = 16 * 1024
+    #: user name -> password hash (``esc-collector http hash-password``); empty: status pages open.
+    status_users: dict[UserName, str] = msgspec.field(default_factory=dict)
+    realm: Annotated[str, msgspec.Meta(min_length=1, max_length=64)] = "ESC Fleet"
+
+    def __post_init__(self) -> None:
+        """Refuse a password hash that cannot be used, naming its user."""
+        from collector.web.auth import parse_hash  # noqa: PLC0415 - stdlib only, but web-side
+
+        for user, text in self.status_users.items():
+            try:
+                parse_hash(text)
+            except ValueError as err:
+                raise ValueError(f"status_users: {user}: {err}") from None
+
+
 class CollectorConfig(Section, frozen=True, kw_only=True):
     """The whole collector configuration file."""
 
@@ -129,6 +154,7 @@ class CollectorConfig(Section, frozen=True, kw_only=True):
     sites: SitesSection = msgspec.field(default_factory=SitesSection)
     availability: AvailabilitySection = msgspec.field(default_factory=AvailabilitySection)
     alerting: AlertingSection = msgspec.field(default_factory=AlertingSection)
+    http: HttpSection = msgspec.field(default_factory=HttpSection)
 
     def with_overrides(self, *, broker: str | None = None, listen: str | None = None) -> CollectorConfig:
         """Return a copy with the ``--broker`` and ``--listen`` options applied."""
