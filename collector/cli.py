@@ -182,6 +182,24 @@ def alerts_build(
         _fail(f"cannot write into {out}: {err.strerror}", 1)
 
 
+http_app = typer.Typer(help="The HTTP server: status page accounts.", no_args_is_help=True)
+app.add_typer(http_app, name="http")
+
+
+@http_app.command("hash-password")
+def http_hash_password() -> None:
+    """Read a password (twice, hidden; or one line on standard input) and print its scrypt hash for [http] status_users."""
+    from collector.web.auth import hash_password  # noqa: PLC0415
+
+    if sys.stdin.isatty():
+        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    else:
+        password = sys.stdin.readline().rstrip("\r\n")
+    if len(password) < 8:
+        _fail("the password must have at least 8 characters", 2)
+    typer.echo(hash_password(password))
+
+
 def _plugins() -> None:
     """Add the command groups other packages declare (entry point group ``esc_fleet.collector_commands``).
 
