@@ -12,9 +12,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
-from socketserver import ThreadingMixIn
 from typing import TYPE_CHECKING, Any
-from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from prometheus_client import CollectorRegistry
 
@@ -28,6 +26,8 @@ from collector.sites import load_sites
 from collector.state import FleetState
 from collector.tracker import Tracker, TrackerLoop
 from collector.web.app import make_app
+from collector.web.auth import BasicAuth
+from collector.web.server import HttpLimits, HttpServer
 from collector.web.status import StatusPages
 
 if TYPE_CHECKING:
@@ -158,16 +158,6 @@ class Subscriber:
         self.client.loop_stop()
 
 
-class _QuietHandler(WSGIRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:
-        _LOGGER.debug("http: " + format, *args)
-
-
-class _ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
-    daemon_threads = True
-    allow_reuse_address = True
-
-
 class CollectorService:
     """Everything the ``esc-collector run`` process runs, started and stopped together."""
 
@@ -250,35 +240,36 @@ class CollectorService:
             )  # fmt: skip
         self.subscriber = Subscriber(config, self.ingestor, history=self.history)
         host, port = parse_listen(config.collector.listen)
-        self.http = make_server(
-            host,
-            port,
-            make_app(self.state, self.registry, self.pages),
-            server_class=_ThreadingWSGIServer,
-            handler_class=_QuietHandler,
+        http = config.http
+        app = make_app(self.state, self.registry, self.pages)
+        if http.status_users:  # the status pages need an account; /metrics and /healthz stay open
+            app = BasicAuth(app, http.status_users, realm=http.realm)
+        http_limits = HttpLimits(
+            connection_limit=http.connection_limit,
+            idle_timeout=http.idle_timeout,
+            threads=http.threads,
+            max_header_bytes=http.max_header_bytes,
         )
-        self._http_thread = threading.Thread(target=self.http.serve_forever, name="http", daemon=True)
+        self.http = HttpServer(app, host, port, limits=http_limits)
 
     @property
     def url(self) -> str:
         """Return the base URL of the HTTP server."""
-        host, port = self.http.server_address[:2]
-        return f"http://{host!s}:{port}"
+        return self.http.url
 
     def start(self) -> None:
         """Start the HTTP server and the MQTT session."""
         if self.tracker is not None and self.tracker_loop is not None:
             self.tracker.evaluate(self.clock())
             self.tracker_loop.start()
-        self._http_thread.start()
+        self.http.start()
         self.subscriber.start()
         _LOGGER.info("collector listening on %s, broker %s", self.url, self.config.broker.address)
 
     def stop(self) -> None:
         """Stop both, cleanly."""
         self.subscriber.stop()
-        self.http.shutdown()
-        self.http.server_close()
+        self.http.stop()
         if self.tracker_loop is not None:
             self.tracker_loop.stop()
         if self.history is not None:
