@@ -3,23 +3,27 @@
 from __future__ import annotations
 
 import re
+import subprocess
 from pathlib import Path
 
 import pytest
 
 from helpers.processes import REPO
 
-_FOLDERS = ("agent", "collector", "dashboards", "tests", "scripts", "docs", "deploy", "alerts")
 _SUFFIXES = {".py", ".md", ".sh", ".toml", ".j2", ".tmpl", ".yml"}
-SOURCES = [
-    REPO / "README.md",
-    *sorted(
-        path
-        for folder in _FOLDERS
-        for path in (REPO / folder).rglob("*")
-        if path.suffix in _SUFFIXES and path.is_file() and path != Path(__file__).resolve()
-    ),
-]
+
+
+def _tracked() -> list[Path]:
+    """Return the repository's own files (git's index: no virtualenv, no node_modules, no artefacts)."""
+    listed = subprocess.run(["git", "ls-files", "-z"], cwd=REPO, capture_output=True, check=True).stdout
+    return [REPO / name for name in listed.decode().split("\0") if name]
+
+
+SOURCES = sorted(
+    path
+    for path in _tracked()
+    if path.suffix in _SUFFIXES and path.is_file() and path != Path(__file__).resolve()
+)
 REFERENCE = re.compile(r"docs/([a-z0-9_-]+\.md)(?:\s*§\s*(\d+))?")
 SECTION = re.compile(r"^## (\d+)\. ", re.M)
 
