@@ -89,6 +89,21 @@ class AvailabilitySection(Section, frozen=True, kw_only=True):
     blip_seconds: Annotated[float, msgspec.Meta(ge=0.0, le=3600.0)] = 120.0
 
 
+class SuppliesSection(Section, frozen=True, kw_only=True):
+    """``[supplies]``: the supplies' level history and their days-to-empty forecast (``collector.forecast``)."""
+
+    #: A supply's reading is kept on change, else once per this many seconds.
+    sample_every: Annotated[float, msgspec.Meta(ge=1.0, le=86_400.0)] = 3600.0
+    #: Days of readings a cartridge needs before it is forecast.
+    min_history_days: Annotated[float, msgspec.Meta(ge=0.0, le=365.0)] = 2.0
+    #: Days back over which the pace is measured.
+    window_days: Annotated[float, msgspec.Meta(gt=0.0, le=365.0)] = 28.0
+    #: A level that has not dropped for this many days is « not used », not forecast.
+    idle_days: Annotated[float, msgspec.Meta(gt=0.0, le=365.0)] = 21.0
+    #: Hours an order notice stays out at most (it ends when the site closes).
+    notice_hours: Annotated[float, msgspec.Meta(gt=0.0, le=168.0)] = 24.0
+
+
 class AlertingSection(Section, frozen=True, kw_only=True):
     """``[alerting]``: what ``esc-collector alertmanager config`` writes."""
 
@@ -154,6 +169,7 @@ class CollectorConfig(Section, frozen=True, kw_only=True):
     sites: SitesSection = msgspec.field(default_factory=SitesSection)
     availability: AvailabilitySection = msgspec.field(default_factory=AvailabilitySection)
     alerting: AlertingSection = msgspec.field(default_factory=AlertingSection)
+    supplies: SuppliesSection = msgspec.field(default_factory=SuppliesSection)
     http: HttpSection = msgspec.field(default_factory=HttpSection)
 
     def with_overrides(self, *, broker: str | None = None, listen: str | None = None) -> CollectorConfig:

@@ -51,8 +51,26 @@ class AgentView:
 
 
 @dataclass(frozen=True, slots=True)
+class SupplyForecastView:
+    """One supply's forecast and order notice (``collector.supplies``), at scrape time."""
+
+    index: str
+    type: str
+    colour: str
+    supply_class: str
+    role: str
+    cartridge: int
+    basis: str | None
+    precision: str | None
+    days: float | None  # days left, ``None`` while there is no forecast
+    order_days: float | None = None  # days left when the order notice went out, while it is out
+    reference: str = ""
+    empty_in: str = ""  # « ~9 jours », as the notice said it
+
+
+@dataclass(frozen=True, slots=True)
 class DeviceView:
-    """One device of a site: its freshest live observation, if any."""
+    """One device of a site: its freshest live observation, if any, and its supplies' forecasts."""
 
     site: str
     device: str
@@ -60,6 +78,7 @@ class DeviceView:
     observers: int
     last_seen: float | None
     body: DeviceBody | None
+    forecasts: tuple[SupplyForecastView, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,6 +207,12 @@ HOST_DISK_FREE = _agent(
 )  # fmt: skip
 HOST_USER_SESSIONS = _agent("esc_host_user_sessions", "Number of open user sessions on the PC (counted, never named).",
                             "gauge", _host(lambda b: b.user_sessions))  # fmt: skip
+HOST_SESSION_STARTS = _agent(
+    "esc_host_session_starts",
+    "User sessions opened on the PC since its agent started counting (a count, never who; it starts over "
+    "when the agent restarts: read it with increase()).",
+    "counter", _host(lambda b: b.session_starts_total),
+)  # fmt: skip
 AGENT_OUTBOX = _agent(
     "esc_agent_outbox_messages", "Messages waiting in the agent's durable outbox (a backlog means the broker is hard to reach).",
     "gauge", _host(lambda b: b.outbox_pending),
@@ -228,7 +253,7 @@ AGENT_METRICS: tuple[MetricDescription[AgentView], ...] = (
     AGENT_UP, AGENT_INFO, AGENT_LAST_SEEN, AGENT_SESSION, AGENT_CLOCK_OFFSET, AGENT_UNTRUSTED_TIMES, LOCKDOWN_OK, LOCKDOWN_CHECK, LOCKDOWN_SECURITY_EVENTS,
     HOST_BOOT_TIME, HOST_UPTIME, HOST_CPUS, HOST_CPU_USAGE, HOST_LOAD1, HOST_MEMORY_TOTAL,
     HOST_MEMORY_AVAILABLE, HOST_DISK_TOTAL, HOST_DISK_FREE, AGENT_OUTBOX, AGENT_OUTBOX_DROPPED,
-    HOST_USER_SESSIONS,
+    HOST_USER_SESSIONS, HOST_SESSION_STARTS,
 )  # fmt: skip
 
 
@@ -337,6 +362,27 @@ SUPPLY_STATE = _device(
     "gauge", lambda v: [((*ident, s.state), 1.0) for ident, s in _supplies(v)],
     ("supply", "type", "colour", "class", "role", "state"),
 )  # fmt: skip
+SUPPLY_DAYS_LEFT = _device(
+    "esc_printer_supply_days_left",
+    "Days until the supply is empty (a waste box: full), forecast from its own level history over the site's "
+    "opening hours. basis: level or pages (the page counter, when the level is too coarse); precision: exact, "
+    "coarse or presence, as the device reports its level; cartridge: its number (a new cartridge, a new number). "
+    "Absent while there is not enough history.",
+    "gauge",
+    lambda v: [((f.index, f.type, f.colour, f.supply_class, f.role, str(f.cartridge), f.basis or "",
+                 f.precision or ""), f.days) for f in v.forecasts if f.days is not None],
+    ("supply", "type", "colour", "class", "role", "cartridge", "basis", "precision"),
+)  # fmt: skip
+SUPPLY_ORDER = _device(
+    "esc_printer_supply_order_days_left",
+    "Present while a toner cartridge's order notice is out: its forecast fell to the site's ordering lead time "
+    "(order_lead_days) while the site was open; once per cartridge, until the site closes. Value: the days left "
+    "then; empty_in says them in French (« ~9 jours »).",
+    "gauge",
+    lambda v: [((f.index, f.colour, f.reference, str(f.cartridge), f.empty_in), f.order_days)
+               for f in v.forecasts if f.order_days is not None],
+    ("supply", "colour", "reference", "cartridge", "empty_in"),
+)  # fmt: skip
 SUPPLY_INFO = _device(
     "esc_printer_supply_info", "Description and unit of a supply; value always 1.", "gauge",
     lambda v: [((s.index, s.description, s.unit), 1.0) for p in _printer(v) for s in p.supplies],
@@ -385,6 +431,7 @@ DEVICE_METRICS: tuple[MetricDescription[DeviceView], ...] = (
     DEVICE_UP, DEVICE_STATE, DEVICE_FUNCTION_STATE, DEVICE_REASON, DEVICE_INFO, DEVICE_OBSERVERS,
     DEVICE_LAST_SEEN, DEVICE_POLL_DURATION, DEVICE_FAILURES, SUPPLY_LEVEL, SUPPLY_STATE, SUPPLY_INFO,
     INPUT_LEVEL, INPUT_STATE, PRINTER_ERROR, PRINTER_ALERT, PRINTER_PAGES, SCANNER_ADF,
+    SUPPLY_DAYS_LEFT, SUPPLY_ORDER,
 )  # fmt: skip
 
 

@@ -143,7 +143,12 @@ class FleetCollector(Collector):
         declared = self.device_name(record.site, record.device) if self.device_name else None
         name = french.with_article(declared or (body.name if body and body.name else None) or record.device)
         last_seen = max((o.seen_at for o in record.observations.values()), default=None)
-        return d.DeviceView(record.site, record.device, name, len(live), last_seen, body)
+        forecasts = (
+            tuple(s.view(now) for s in self.tracker.supplies.supplies(record.site, record.device))
+            if self.tracker is not None
+            else ()
+        )
+        return d.DeviceView(record.site, record.device, name, len(live), last_seen, body, forecasts)
 
     def _agent_name(self, site: str, agent: str) -> str:
         declared = self.agent_name(site, agent) if self.agent_name else None

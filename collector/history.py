@@ -14,6 +14,19 @@ Tables::
     counters(site, service, name, value)      Prometheus *_seconds_total, persisted
     sequences(site, agent, epoch, seq)        the highest data seq processed per agent install
     meta(key, value)
+    supply_levels(site, device, supply, cartridge, ts, level, state, pages)
+        a supply's readings, downsampled (one an hour, or on change: ``collector.supplies``),
+        numbered by cartridge; what ``collector.forecast`` reads.
+    cartridges(site, device, supply, seq, started, detected, description, ..., ended, end_pages,
+               order_at, order_until, order_days)
+        each cartridge seen, from its start (``detected``: first | level | description | printer
+        | refill) to its replacement, with the page counter at both ends (its real yield) and the
+        order notice given for it (at most one: ``order_at``).
+    counter_readings(site, kind, member, name, ts, value, source)
+        counters people count (``pages`` of a printer, ``session_starts`` of a PC), downsampled;
+        ``source`` changes when the counter starts over (another printer, an agent restarted).
+
+Version 3 added the last three tables; opening an older file creates them (nothing else changes).
 
 A worked example: the printer ``hp`` observed ok at 09:00:00, 09:01:00, jammed at 09:02:00, ok at
 09:05:00, every minute until 09:30:00, then silent (``stale_after`` 180 s)::
@@ -31,11 +44,12 @@ import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import NamedTuple
 
 from collector.availability import MemberState, Transition
 from collector.intervals import Interval
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS transitions (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -62,6 +76,26 @@ CREATE TABLE IF NOT EXISTS sequences (
     site TEXT NOT NULL, agent TEXT NOT NULL, epoch TEXT NOT NULL DEFAULT '', seq INTEGER NOT NULL,
     PRIMARY KEY (site, agent, epoch)
 );
+CREATE TABLE IF NOT EXISTS supply_levels (
+    site TEXT NOT NULL, device TEXT NOT NULL, supply TEXT NOT NULL, cartridge INTEGER NOT NULL,
+    ts REAL NOT NULL, level REAL, state TEXT NOT NULL DEFAULT '', pages INTEGER
+);
+CREATE INDEX IF NOT EXISTS supply_levels_key ON supply_levels(site, device, supply, cartridge, ts);
+CREATE INDEX IF NOT EXISTS supply_levels_ts ON supply_levels(ts);
+CREATE TABLE IF NOT EXISTS cartridges (
+    site TEXT NOT NULL, device TEXT NOT NULL, supply TEXT NOT NULL, seq INTEGER NOT NULL,
+    started REAL NOT NULL, detected TEXT NOT NULL, description TEXT NOT NULL DEFAULT '',
+    role TEXT NOT NULL DEFAULT '', colour TEXT NOT NULL DEFAULT '', precision TEXT NOT NULL DEFAULT '',
+    start_level REAL, start_pages INTEGER, nominal_pages INTEGER, printer_serial TEXT NOT NULL DEFAULT '',
+    ended REAL, end_pages INTEGER, order_at REAL, order_until REAL, order_days REAL,
+    PRIMARY KEY (site, device, supply, seq)
+);
+CREATE TABLE IF NOT EXISTS counter_readings (
+    site TEXT NOT NULL, kind TEXT NOT NULL, member TEXT NOT NULL, name TEXT NOT NULL,
+    ts REAL NOT NULL, value REAL NOT NULL, source TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX IF NOT EXISTS counter_readings_key ON counter_readings(site, name, kind, member, ts);
+CREATE INDEX IF NOT EXISTS counter_readings_ts ON counter_readings(ts);
 """
 _MIGRATIONS = (
     # Version 1 had no function column and a sequences table without epoch.
@@ -69,10 +103,60 @@ _MIGRATIONS = (
 )
 
 Key = tuple[str, str, str, str]  # (site, kind, member, function)
+SupplyKey = tuple[str, str, str]  # (site, device, supply index)
 TimelineKey = tuple[str, str, str]  # (kind, member, function)
 TransitionRow = tuple[
     str, str, str, float, str, tuple[str, ...], str
 ]  # site, kind, member, ts, state, reasons, function
+
+
+class Cartridge(NamedTuple):
+    """One cartridge of a supply, as the ``cartridges`` table keeps it."""
+
+    site: str
+    device: str
+    supply: str
+    seq: int
+    started: float
+    detected: str  # first | level | description | printer | refill
+    description: str = ""
+    role: str = ""
+    colour: str = ""
+    precision: str = ""
+    start_level: float | None = None
+    start_pages: int | None = None
+    nominal_pages: int | None = None
+    printer_serial: str = ""
+    ended: float | None = None
+    end_pages: int | None = None
+    order_at: float | None = None
+    order_until: float | None = None
+    order_days: float | None = None
+
+    @property
+    def key(self) -> SupplyKey:
+        """Return ``(site, device, supply)``."""
+        return self.site, self.device, self.supply
+
+    @property
+    def pages(self) -> int | None:
+        """Return the pages printed with it (its real yield once it is replaced), if the counter says."""
+        if self.start_pages is None or self.end_pages is None or self.end_pages < self.start_pages:
+            return None
+        return self.end_pages - self.start_pages
+
+
+class CounterReading(NamedTuple):
+    """One kept reading of a counter people count (pages printed, sessions opened)."""
+
+    kind: str
+    member: str
+    ts: float
+    value: float
+    source: str
+
+
+_CARTRIDGE_COLUMNS = ", ".join(Cartridge._fields)
 
 
 class History:
@@ -377,7 +461,11 @@ class History:
             return int(self._db.execute("SELECT COUNT(*) FROM transitions").fetchone()[0])
 
     def prune(self, before: float) -> int:
-        """Delete transitions and runs older than ``before``, keeping each member's state in force then."""
+        """Delete transitions and runs older than ``before``, keeping each member's state in force then.
+
+        Supply readings, replaced cartridges and counter readings older than ``before`` go too
+        (the last reading of each counter before ``before`` stays: the next increment needs it).
+        """
         with self._lock:
             cur = self._db.execute(
                 "DELETE FROM transitions WHERE ts < ? AND id NOT IN ("
@@ -385,6 +473,13 @@ class History:
                 (before, before),
             )
             self._db.execute("DELETE FROM coverage WHERE end < ?", (before,))
+            self._db.execute("DELETE FROM supply_levels WHERE ts < ?", (before,))
+            self._db.execute("DELETE FROM cartridges WHERE ended IS NOT NULL AND ended < ?", (before,))
+            self._db.execute(
+                "DELETE FROM counter_readings WHERE ts < ? AND rowid NOT IN ("
+                "  SELECT MAX(rowid) FROM counter_readings WHERE ts < ? GROUP BY site, kind, member, name)",
+                (before, before),
+            )
             return int(cur.rowcount)
 
     # ------------------------------------------------------------------ sequences
@@ -432,6 +527,163 @@ class History:
                 "INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value=excluded.value",
                 (key, value),
             )
+
+    # ------------------------------------------------------------------ supplies and cartridges
+    def record_supply(
+        self, key: SupplyKey, cartridge: int, ts: float, level: float | None, state: str, pages: int | None
+    ) -> None:
+        """Keep one reading of a supply (the caller downsamples: ``collector.supplies``)."""
+        site, device, supply = key
+        with self._lock:
+            self._db.execute(
+                "INSERT INTO supply_levels(site, device, supply, cartridge, ts, level, state, pages) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (site, device, supply, cartridge, ts, level, state, pages),
+            )
+
+    def record_supplies(
+        self, rows: Iterable[tuple[str, str, str, int, float, float | None, str, int | None]]
+    ) -> int:
+        """Insert supply readings in one go (seeding, imports); return how many."""
+        rows = list(rows)
+        with self.batch():
+            self._db.executemany(
+                "INSERT INTO supply_levels(site, device, supply, cartridge, ts, level, state, pages) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                rows,
+            )
+        return len(rows)
+
+    def supply_readings(
+        self, key: SupplyKey, cartridge: int, since: float | None = None
+    ) -> list[tuple[float, float | None, str, int | None]]:
+        """Return ``(ts, level, state, pages)`` of one cartridge, oldest first (from ``since`` on, plus its first)."""
+        site, device, supply = key
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT ts, level, state, pages FROM supply_levels WHERE site=? AND device=? AND supply=? "
+                "AND cartridge=? AND (ts >= ? OR ts = (SELECT MIN(ts) FROM supply_levels WHERE site=? AND "
+                "device=? AND supply=? AND cartridge=?)) ORDER BY ts",
+                (site, device, supply, cartridge, since if since is not None else float("-inf"),
+                 site, device, supply, cartridge),
+            ).fetchall()  # fmt: skip
+        return [
+            (float(ts), None if level is None else float(level), state, pages)
+            for ts, level, state, pages in rows
+        ]
+
+    def last_supply_readings(self) -> dict[SupplyKey, tuple[int, float, float | None, str, int | None]]:
+        """Return the last kept reading of every supply: ``(cartridge, ts, level, state, pages)``."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT site, device, supply, cartridge, ts, level, state, pages FROM supply_levels WHERE rowid IN "
+                "(SELECT MAX(rowid) FROM supply_levels GROUP BY site, device, supply)"
+            ).fetchall()
+        return {(s, d, u): (int(c), float(ts), lv, st, pg) for s, d, u, c, ts, lv, st, pg in rows}
+
+    def start_cartridge(self, cartridge: Cartridge) -> None:
+        """Record a cartridge seen for the first time (a new one, or the first of a supply)."""
+        with self._lock:
+            self._db.execute(
+                f"INSERT OR REPLACE INTO cartridges({_CARTRIDGE_COLUMNS}) "
+                f"VALUES ({', '.join('?' * len(Cartridge._fields))})",
+                tuple(cartridge),
+            )
+
+    def end_cartridge(self, key: SupplyKey, seq: int, ended: float, end_pages: int | None) -> None:
+        """Record that a cartridge was replaced at ``ended``, with the page counter then."""
+        with self._lock:
+            self._db.execute(
+                "UPDATE cartridges SET ended=?, end_pages=? WHERE site=? AND device=? AND supply=? AND seq=?",
+                (ended, end_pages, *key, seq),
+            )
+
+    def set_order(self, key: SupplyKey, seq: int, at: float, until: float, days: float) -> None:
+        """Record the order notice of a cartridge (sent from ``at`` to ``until``, ``days`` left then)."""
+        with self._lock:
+            self._db.execute(
+                "UPDATE cartridges SET order_at=?, order_until=?, order_days=? "
+                "WHERE site=? AND device=? AND supply=? AND seq=? AND order_at IS NULL",
+                (at, until, days, *key, seq),
+            )
+
+    def current_cartridges(self) -> dict[SupplyKey, Cartridge]:
+        """Return the newest cartridge of every supply."""
+        with self._lock:
+            rows = self._db.execute(
+                f"SELECT {_CARTRIDGE_COLUMNS} FROM cartridges WHERE (site, device, supply, seq) IN "
+                "(SELECT site, device, supply, MAX(seq) FROM cartridges GROUP BY site, device, supply)"
+            ).fetchall()
+        out = {}
+        for row in rows:
+            cartridge = Cartridge(*row)
+            out[cartridge.key] = cartridge
+        return out
+
+    def cartridges(
+        self, site: str, *, device: str | None = None, supply: str | None = None
+    ) -> list[Cartridge]:
+        """Return a site's cartridges (of one device, one supply), by device, supply and sequence."""
+        query = f"SELECT {_CARTRIDGE_COLUMNS} FROM cartridges WHERE site=?"
+        params: list[object] = [site]
+        if device is not None:
+            query += " AND device=?"
+            params.append(device)
+        if supply is not None:
+            query += " AND supply=?"
+            params.append(supply)
+        with self._lock:
+            rows = self._db.execute(query + " ORDER BY device, supply, seq", params).fetchall()
+        return [Cartridge(*row) for row in rows]
+
+    # ------------------------------------------------------------------ counters people count
+    def record_counter(
+        self, site: str, kind: str, member: str, name: str, ts: float, value: float, source: str = ""
+    ) -> None:
+        """Keep one reading of a counter (the caller downsamples: ``collector.usage``)."""
+        with self._lock:
+            self._db.execute(
+                "INSERT INTO counter_readings(site, kind, member, name, ts, value, source) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (site, kind, member, name, ts, value, source),
+            )
+
+    def record_counters(self, rows: Iterable[tuple[str, str, str, str, float, float, str]]) -> int:
+        """Insert counter readings in one go (seeding, imports); return how many."""
+        rows = list(rows)
+        with self.batch():
+            self._db.executemany(
+                "INSERT INTO counter_readings(site, kind, member, name, ts, value, source) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                rows,
+            )
+        return len(rows)
+
+    def last_counters(self) -> dict[tuple[str, str, str, str], tuple[float, float, str]]:
+        """Return the last kept reading of every counter: ``(ts, value, source)``."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT site, kind, member, name, ts, value, source FROM counter_readings WHERE rowid IN "
+                "(SELECT MAX(rowid) FROM counter_readings GROUP BY site, kind, member, name)"
+            ).fetchall()
+        return {(s, k, m, n): (float(ts), float(v), src) for s, k, m, n, ts, v, src in rows}
+
+    def counter_readings(self, site: str, name: str, start: float, end: float) -> list[CounterReading]:
+        """Return a site's readings of one counter within [start, end], plus each member's last one before.
+
+        Ordered by member and time, so that increments can be cut at ``start``.
+        """
+        with self._lock:
+            before = self._db.execute(
+                "SELECT kind, member, ts, value, source FROM counter_readings WHERE rowid IN ("
+                "  SELECT MAX(rowid) FROM counter_readings WHERE site=? AND name=? AND ts<? GROUP BY kind, member)",
+                (site, name, start),
+            ).fetchall()
+            inside = self._db.execute(
+                "SELECT kind, member, ts, value, source FROM counter_readings "
+                "WHERE site=? AND name=? AND ts>=? AND ts<=?",
+                (site, name, start, end),
+            ).fetchall()
+        rows = [CounterReading(k, m, float(ts), float(v), src) for k, m, ts, v, src in (*before, *inside)]
+        return sorted(rows, key=lambda r: (r.kind, r.member, r.ts))
 
 
 _KNOWN_STATES = frozenset({"ok", "degraded", "down", "unknown"})

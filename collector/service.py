@@ -24,6 +24,7 @@ from collector.history import History
 from collector.ingest import Accepted, Ingestor, Limits
 from collector.sites import load_sites
 from collector.state import FleetState
+from collector.supplies import supply_settings
 from collector.tracker import Tracker, TrackerLoop
 from collector.web.app import make_app
 from collector.web.auth import BasicAuth
@@ -173,8 +174,9 @@ class CollectorService:
             sites = load_sites(config.sites.file)
             self.history = History(config.history.file)
             self.tracker = Tracker(
-                sites, self.state, self.history, stale_after=config.collector.stale_after, now=clock()
-            )
+                sites, self.state, self.history, stale_after=config.collector.stale_after, now=clock(),
+                supplies=supply_settings(config.supplies),
+            )  # fmt: skip
             self.tracker_loop = TrackerLoop(
                 self.tracker,
                 every=config.availability.evaluate_every,

@@ -7,6 +7,9 @@ Two jobs, one place:
   history at the instant the agent observed them (guarded by ``collector.ingest``), and the time
   it covers (``History.observed``). « Non mesuré » in reports is time no observation covered, so
   readings that arrive late (outbox replay, broker queue after a collector restart) still count.
+* the maintenance half, at event time too: each printer's supply levels, cartridges, forecasts
+  and order notices (:class:`collector.supplies.SupplyBook`), and the counters people count —
+  pages printed, sessions opened (:class:`collector.usage.CounterRecorder`);
 * :meth:`Tracker.evaluate` — on a timer: the live state of every declared service (the k-of-n
   rule over members that exist now) and the per site and service open, available, unknown and
   maintenance seconds Prometheus scrapes as counters. The counters are a live view: what was
@@ -28,6 +31,8 @@ from collector.intervals import intersect, subtract, total
 from collector.members import member_now
 from collector.sites import Calendar, Site, SitesFile
 from collector.state import FleetState
+from collector.supplies import SupplyBook, SupplySettings
+from collector.usage import PAGES, SESSION_STARTS, CounterRecorder
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -50,8 +55,9 @@ class Tracker:
         *,
         stale_after: float,
         now: float,
+        supplies: SupplySettings | None = None,
     ) -> None:
-        """Load the persisted counters."""
+        """Load the persisted counters, the supplies' cartridges and the counters' last readings."""
         self.sites = sites
         self.fleet = fleet
         self.history = history
@@ -62,6 +68,8 @@ class Tracker:
         self.last_eval: dict[str, float] = {}
         self.lock = threading.RLock()
         self.started = now
+        self.supplies = SupplyBook(history, sites, calendars=self.calendars, settings=supplies)
+        self.usage = CounterRecorder(history, sample_every=self.supplies.settings.sample_every)
 
     # ------------------------------------------------------------------ event time
     def observe(self, accepted: Accepted) -> None:
@@ -99,12 +107,24 @@ class Tracker:
             )  # fmt: skip
             self.history.record(message.site, "device", device, at, state, reasons, function=function)
         self.history.observed(message.site, "device", device, at, at + self.stale_after)
+        printer = body.printer
+        if printer is not None:
+            self.supplies.observe(message.site, device, printer, at)
+            if printer.page_count is not None:
+                # Another printer behind the same id (its serial) starts the counter over.
+                self.usage.observe(
+                    message.site, "device", device, PAGES, at, printer.page_count, printer.serial or ""
+                )
 
     def _is_pc(self, site: Site, agent: str) -> bool:
         return any(agent in service.pcs for service in site.services.values())
 
     def _pc_data(self, site: Site, message: HostMessage | LockdownMessage, accepted: Accepted) -> None:
         agent_id, at = message.agent, accepted.at
+        if isinstance(message, HostMessage) and message.body.session_starts_total is not None:
+            since = message.body.session_starts_since
+            self.usage.observe(message.site, "pc", agent_id, SESSION_STARTS, at, message.body.session_starts_total,
+                               "" if since is None else repr(since))  # fmt: skip
         if not self._is_pc(site, agent_id):
             return
         if accepted.was_offline:
@@ -265,6 +285,7 @@ class TrackerLoop(threading.Thread):
         now = self.clock()
         try:
             self.tracker.evaluate(now)
+            self.tracker.supplies.tick(now)
             self.tracker.checkpoint(now)
             if now - self._last_prune > 86_400:
                 pruned = self.tracker.history.prune(now - self.retention_seconds)

@@ -1,0 +1,323 @@
+"""Supplies at event time: their level history, their cartridges, their forecasts and order notices.
+
+:class:`SupplyBook` is fed every printer observation the collector accepts
+(``Tracker.observe``, before the message is acknowledged) and:
+
+* keeps each supply's readings in the history, downsampled: a reading when the level or the
+  state changes (half a point for exact levels, any step for coarse ones), else one per
+  ``sample_every`` (an hour);
+* detects cartridge changes: a jump up of the level (:func:`collector.forecast.is_new_cartridge`),
+  a supply that was empty and is not any more, a change of the supply's description, or another
+  printer behind the same id (its serial changed). Each cartridge is a row of the history with its
+  start, its end and the page counter at both (its real yield);
+* keeps each supply's forecast (:func:`collector.forecast.forecast` over the site's open time),
+  recomputed when a reading is kept;
+* gives the **order notice** of a toner cartridge once: when its forecast falls to the site's
+  ordering lead time (``order_lead_days`` in ``sites.toml``) while the site is open, the notice
+  is out until the site closes (at most ``notice_hours``), then never again for that cartridge.
+  The alert rule ``EscSupplyOrder`` reads it (``esc_printer_supply_order_days_left``), so the
+  secretariat gets one e-mail per cartridge, during opening hours.
+
+Threads: ``observe`` runs on the ingestion thread inside a history batch (history lock, then
+this book's); ``tick`` takes the history's batch first too. Readers (exporter, pages) only take
+this book's lock.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+
+from agent.contract import french
+from agent.contract.messages import PrinterStatus, Supply
+from collector import forecast as fc
+from collector.config import SuppliesSection
+from collector.descriptions import SupplyForecastView
+from collector.history import Cartridge, History, SupplyKey
+from collector.sites import Calendar, SitesFile
+
+_LOGGER = logging.getLogger(__name__)
+
+#: Page units of prtMarkerSuppliesMaxCapacity: a maximum in these is the nominal yield.
+PAGE_UNITS = frozenset({"impressions", "sheets"})
+#: How far back and ahead a site's open-time clock is computed (rebuilt every day).
+CLOCK_PAST = 400 * fc.DAY
+CLOCK_FUTURE = 400 * fc.DAY
+
+
+@dataclass(frozen=True, slots=True)
+class SupplySettings:
+    """``[supplies]`` of the collector configuration."""
+
+    sample_every: float = 3600.0
+    forecast: fc.Settings = field(default_factory=fc.Settings)
+    #: The order notice needs at least this much open time before the site closes.
+    notice_min: float = 600.0
+    #: And lasts at most this long (a site open around the clock).
+    notice_max: float = 86_400.0
+
+
+@dataclass(frozen=True, slots=True)
+class SupplyState:
+    """What is known of one supply now: its last reading, its cartridge and its forecast."""
+
+    site: str
+    device: str
+    index: str
+    description: str
+    type: str
+    colour: str
+    supply_class: str
+    role: str
+    unit: str
+    level: float | None
+    state: str
+    precision: fc.Precision | None
+    cartridge: Cartridge
+    forecast: fc.Forecast | None = None
+
+    @property
+    def key(self) -> SupplyKey:
+        """Return ``(site, device, supply)``."""
+        return self.site, self.device, self.index
+
+    @property
+    def reference(self) -> str:
+        """Return the cartridge reference its description carries (« CF410A »), or ``""``."""
+        return french.reference(self.description) or ""
+
+    def order_out(self, now: float) -> bool:
+        """Return whether this cartridge's order notice is out at ``now``."""
+        c = self.cartridge
+        return c.order_at is not None and c.order_until is not None and c.order_at <= now < c.order_until
+
+    def view(self, now: float) -> SupplyForecastView:
+        """Return what the exporter publishes of this supply at ``now``."""
+        result = self.forecast
+        days = result.days_left(now) if result is not None else None
+        return SupplyForecastView(
+            self.index, self.type, self.colour, self.supply_class, self.role, self.cartridge.seq,
+            result.basis if result is not None and days is not None else None,
+            result.precision if result is not None and days is not None else None,
+            fc.clamp_days(days) if days is not None else None,
+            fc.clamp_days(self.cartridge.order_days or 0.0) if self.order_out(now) else None,
+            self.reference, self.empty_in() if self.order_out(now) else "",
+        )  # fmt: skip
+
+    def empty_in(self) -> str:
+        """Return « ~9 jours » as the order notice said it (the days left when it went out)."""
+        days = self.cartridge.order_days
+        return fc.in_days(days, self.precision) if days is not None else ""
+
+
+def supply_settings(section: SuppliesSection) -> SupplySettings:
+    """Return the settings of the ``[supplies]`` section of the collector configuration."""
+    return SupplySettings(
+        sample_every=section.sample_every,
+        forecast=fc.Settings(
+            min_span=section.min_history_days * fc.DAY, window=section.window_days * fc.DAY,
+            idle_after=section.idle_days * fc.DAY,
+        ),
+        notice_max=section.notice_hours * 3600,
+    )  # fmt: skip
+
+
+def _precision(supply: Supply) -> fc.Precision | None:
+    return supply.precision
+
+
+def _nominal(supply: Supply) -> int | None:
+    return supply.raw_max if supply.unit in PAGE_UNITS and supply.raw_max and supply.raw_max > 0 else None
+
+
+class SupplyBook:
+    """Every supply's readings, cartridges, forecast and order notice (see the module docstring)."""
+
+    def __init__(
+        self,
+        history: History,
+        sites: SitesFile,
+        *,
+        calendars: Mapping[str, Calendar] | None = None,
+        settings: SupplySettings | None = None,
+    ) -> None:
+        """Load the current cartridges and the last kept reading of every supply."""
+        self.history = history
+        self.sites = sites
+        self.calendars = dict(calendars or {site_id: Calendar(site) for site_id, site in sites.sites.items()})
+        self.settings = settings or SupplySettings()
+        self._lock = threading.RLock()
+        self._cartridges: dict[SupplyKey, Cartridge] = history.current_cartridges()
+        last = history.last_supply_readings()
+        #: Last kept reading per supply: (ts, level, state).
+        self._kept: dict[SupplyKey, tuple[float, float | None, str]] = {
+            key: (ts, level, state) for key, (_seq, ts, level, state, _pages) in last.items()
+        }
+        #: Last seen reading per supply: (ts, level, state).
+        self._seen: dict[SupplyKey, tuple[float, float | None, str]] = dict(self._kept)
+        self._supplies: dict[SupplyKey, SupplyState] = {}
+        self._clocks: dict[str, tuple[float, fc.OpenClock]] = {}
+
+    # ------------------------------------------------------------------ event time
+    def observe(self, site_id: str, device: str, printer: PrinterStatus, at: float) -> None:
+        """Take one printer reading at event time ``at`` (inside the caller's history batch)."""
+        with self._lock:
+            for supply in printer.supplies:
+                if supply.supply_class == "other" and supply.percent is None:
+                    continue
+                self._observe_supply(site_id, device, supply, printer, at)
+
+    def _observe_supply(
+        self, site_id: str, device: str, supply: Supply, printer: PrinterStatus, at: float
+    ) -> None:
+        key = (site_id, device, supply.index)
+        seen = self._seen.get(key)
+        if seen is not None and at < seen[0]:
+            return  # a reading replayed late: its cartridge's story is already told
+        level = supply.percent
+        precision = _precision(supply)
+        pages = printer.page_count
+        cartridge = self._cartridges.get(key)
+        why = self._change(cartridge, seen, supply, printer.serial or "", precision)
+        if cartridge is None or why is not None:
+            if cartridge is not None:
+                self.history.end_cartridge(key, cartridge.seq, at, pages)
+            cartridge = Cartridge(
+                site_id, device, supply.index, cartridge.seq + 1 if cartridge else 1, at, why or "first",
+                supply.description, supply.role, supply.colour or "", precision or "", level, pages,
+                _nominal(supply), printer.serial or "",
+            )  # fmt: skip
+            self.history.start_cartridge(cartridge)
+            self._cartridges[key] = cartridge
+            self._kept.pop(key, None)
+        kept = self._kept.get(key)
+        changed = kept is None or supply.state != kept[2] or _moved(kept[1], level, precision)
+        self._seen[key] = (at, level, supply.state)
+        state = SupplyState(
+            site_id, device, supply.index, supply.description, supply.type, supply.colour or "",
+            supply.supply_class, supply.role, supply.unit, level, supply.state, precision, cartridge,
+            self._supplies[key].forecast if key in self._supplies else None,
+        )  # fmt: skip
+        if changed or kept is None or at - kept[0] >= self.settings.sample_every:
+            self.history.record_supply(key, cartridge.seq, at, level, supply.state, pages)
+            self._kept[key] = (at, level, supply.state)
+            state = replace(state, forecast=self._forecast(state, at))
+        elif state.forecast is None:
+            state = replace(state, forecast=self._forecast(state, at))
+        self._supplies[key] = state
+        self._check_order(key, at)
+
+    def _change(
+        self,
+        cartridge: Cartridge | None,
+        seen: tuple[float, float | None, str] | None,
+        supply: Supply,
+        serial: str,
+        precision: fc.Precision | None,
+    ) -> str | None:
+        """Return why this reading is of a new cartridge (``level``, ``refill``, ``description``, ``printer``)."""
+        if cartridge is None:
+            return None
+        if cartridge.printer_serial and serial and serial != cartridge.printer_serial:
+            return "printer"
+        if cartridge.description and supply.description and supply.description != cartridge.description:
+            return "description"
+        if seen is None:
+            return None
+        _ts, before, state = seen
+        if fc.is_new_cartridge(before, supply.percent, precision=precision, was_empty=state == "empty"):
+            return "level" if before is not None and supply.percent is not None else "refill"
+        return None
+
+    # ------------------------------------------------------------------ forecasts
+    def _clock(self, site_id: str, now: float) -> fc.OpenClock:
+        built = self._clocks.get(site_id)
+        if built is not None and now - built[0] < fc.DAY:
+            return built[1]
+        calendar = self.calendars.get(site_id)
+        if calendar is None:
+            clock = fc.OpenClock.always()
+        else:
+            start, end = now - CLOCK_PAST, now + CLOCK_FUTURE
+            clock = fc.OpenClock(calendar.open_intervals(start, end), start, end)
+        self._clocks[site_id] = (now, clock)
+        return clock
+
+    def _expected_pages(self, state: SupplyState) -> float | None:
+        """Return the pages a cartridge of this supply gives: the last replaced one's, else the nominal yield."""
+        done = [
+            c for c in self.history.cartridges(state.site, device=state.device, supply=state.index)
+            if c.seq < state.cartridge.seq and c.pages and c.detected != "first"
+        ]  # fmt: skip
+        if done:
+            return float(done[-1].pages or 0) or None
+        nominal = state.cartridge.nominal_pages
+        return float(nominal) if nominal else None
+
+    def _forecast(self, state: SupplyState, now: float) -> fc.Forecast:
+        rows = self.history.supply_readings(state.key, state.cartridge.seq)
+        readings = [fc.Reading(ts, level, pages) for ts, level, _state, pages in rows]
+        return fc.forecast(
+            readings, precision=state.precision, clock=self._clock(state.site, now),
+            settings=self.settings.forecast, expected_pages=self._expected_pages(state),
+            start_pages=state.cartridge.start_pages, fresh=state.cartridge.detected != "first",
+        )  # fmt: skip
+
+    # ------------------------------------------------------------------ order notices
+    def _check_order(self, key: SupplyKey, now: float) -> None:
+        state = self._supplies.get(key)
+        if state is None or state.role != "toner" or state.cartridge.order_at is not None:
+            return
+        site = self.sites.sites.get(state.site)
+        lead = site.order_lead_days if site is not None else 0
+        days = state.forecast.days_left(now) if state.forecast is not None else None
+        if not lead or days is None or days > lead:
+            return
+        calendar = self.calendars.get(state.site)
+        until = now + self.settings.notice_max
+        if calendar is not None:
+            opened = calendar.open_intervals(now, now + self.settings.notice_max)
+            if not opened or opened[0][0] > now + 1.0:
+                return  # closed now: the notice waits for the opening
+            until = opened[0][1]
+        if until - now < self.settings.notice_min:
+            return  # about to close: the notice waits for the next opening
+        self.history.set_order(key, state.cartridge.seq, now, until, days)
+        cartridge = state.cartridge._replace(order_at=now, order_until=until, order_days=days)
+        self._cartridges[key] = cartridge
+        self._supplies[key] = replace(state, cartridge=cartridge)
+        _LOGGER.info("order notice for %s/%s supply %s (cartridge %d): %.1f days left",
+                     *key, cartridge.seq, days)  # fmt: skip
+
+    def tick(self, now: float) -> None:
+        """Give the order notices that became due while no reading came (the site opened)."""
+        with self.history.batch(), self._lock:
+            for key in list(self._supplies):
+                self._check_order(key, now)
+
+    # ------------------------------------------------------------------ readers
+    def supplies(self, site: str, device: str | None = None) -> list[SupplyState]:
+        """Return the supplies of a site (of one device) seen since the collector started, in table order."""
+        with self._lock:
+            found = [s for (s_site, s_device, _i), s in self._supplies.items()
+                     if s_site == site and (device is None or s_device == device)]  # fmt: skip
+        return sorted(found, key=lambda s: (s.device, _index_key(s.index)))
+
+    def orders(self, site: str, now: float) -> list[SupplyState]:
+        """Return the supplies of a site whose order notice is out at ``now``."""
+        return [s for s in self.supplies(site) if s.order_out(now)]
+
+
+def _moved(before: float | None, after: float | None, precision: fc.Precision | None) -> bool:
+    if before is None or after is None:
+        return before != after
+    return abs(after - before) >= (0.5 if precision == "exact" else 1e-9)
+
+
+def _index_key(index: str) -> tuple[int, ...]:
+    try:
+        return tuple(int(p) for p in index.split("."))
+    except ValueError:
+        return (1 << 30,)
