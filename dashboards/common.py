@@ -217,11 +217,13 @@ class Column:
 
 def table(title: str, expr: str, grid: GridPos, *, description: str, columns: Sequence[Column],
           metrics: Iterable[d.MetricDescription[Any]] = (), extra_labels: Iterable[str] = (),
-          sort: str | None = None) -> Panel:  # fmt: skip
+          sort: str | None = None, only_shown: bool = False) -> Panel:  # fmt: skip
     """Current values as a table: one row per series, only ``columns`` shown, in order, under French headers.
 
     Every other label of ``metrics`` (and ``extra_labels``, those a query adds), Prometheus's own
-    labels and the query's time are hidden by an ``organize`` transformation.
+    labels and the query's time are hidden by an ``organize`` transformation. ``only_shown`` first
+    keeps the shown columns alone (``filterFieldsByName``), for series whose labels are open-ended
+    (``ALERTS`` carries the labels of every rule's expression).
     """
     shown = [c.name for c in columns]
     hidden = dict.fromkeys([*RAW_COLUMNS, *(label for m in metrics for label in m.labels), *extra_labels])
@@ -252,7 +254,10 @@ def table(title: str, expr: str, grid: GridPos, *, description: str, columns: Se
     return Panel(
         type="table", overrides=overrides,
         **_common(title, description, grid, [target(expr, instant=True, fmt="table")]),
-        **{"transformations": [{"id": "organize", "options": organize}]},
+        **{"transformations": [
+            *([{"id": "filterFieldsByName", "options": {"include": {"names": shown}}}] if only_shown else []),
+            {"id": "organize", "options": organize},
+        ]},
         defaults={"unit": "none", "thresholds": NEUTRAL_STEPS, "color": {"mode": "thresholds"},
                   "custom": {"align": "auto", "cellOptions": {"type": "auto"}, "inspect": False}},
         options={"showHeader": True, "cellHeight": "sm", "footer": {"show": False, "reducer": ["sum"], "fields": ""},

@@ -32,8 +32,7 @@ dashboard = assemble(
                 Column("reason", mappings=words.REASON),
                 Column("severity", mappings=words.ALERT_SEVERITY, coloured=True),
             ],
-            metrics=d.ALL_METRICS,
-            extra_labels=("alertstate", "team"),
+            only_shown=True,
         ),
         table(
             "Fonctions hors service",

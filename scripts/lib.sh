@@ -37,3 +37,17 @@ ensure_venv() {
     "$VENV/bin/python" -m pip install -q --disable-pip-version-check -e ".[$extra]"
     touch "$stamp"
 }
+
+# Grafana's own data library for tests/test_dashboards.py, installed beside the Python environment
+# (outside the source tree) from tests/grafana/package-lock.json.
+ensure_grafana_data() {
+    local dir="$VENV/grafana" stamp
+    command -v npm >/dev/null || ensure_debian_packages "nodejs npm"
+    stamp="$dir/.esc-fleet-$(sha1sum tests/grafana/package-lock.json | cut -c1-12)"
+    [ -f "$stamp" ] && return 0
+    echo "== installing Grafana's data library into $dir"
+    mkdir -p "$dir"
+    cp tests/grafana/package.json tests/grafana/package-lock.json "$dir/"
+    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
+    touch "$stamp"
+}

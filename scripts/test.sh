@@ -10,6 +10,7 @@ source scripts/lib.sh
 
 ensure_debian_packages "$TEST_DEB_PACKAGES"
 ensure_venv test
+ensure_grafana_data
 
 echo "== ruff"
 "$VENV/bin/ruff" check .

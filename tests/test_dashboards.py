@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -22,12 +25,16 @@ from helpers.alerting import fast_rules, start_prometheus
 from helpers.broker import Broker
 from helpers.collector import start_collector
 from helpers.kiosk import build_kiosk, write_policy
-from helpers.processes import REPO, run_cli, stop_process, wait_for
+from helpers.processes import REPO, require_program, run_cli, stop_process, wait_for
 from helpers.recordings import jammed, recording
 from helpers.sites import member, service, site, sites_toml
 from helpers.snmp import Simulator
 
 COMMITTED = REPO / "deploy" / "grafana" / "dashboards"
+#: The script that runs Grafana's own data library (tests/grafana/package.json) on the answers...
+GRAFANA = REPO / "tests" / "grafana"
+#: ... installed beside the Python environment by scripts/test.sh (outside the source tree).
+GRAFANA_MODULES = Path(sys.prefix) / "grafana" / "node_modules"
 NAMES = {
     "esc-overview.json",
     "esc-site.json",
@@ -410,6 +417,7 @@ def test_every_query_returns_data_from_a_real_prometheus(
         unmapped: list[str] = []
         legends: dict[str, set[str]] = {}
         previews: list[str] = []
+        rendered: list[dict[str, Any]] = []
         checked = 0
         for name, board in dashboards().items():
             for panel in panels(board):
@@ -423,9 +431,12 @@ def test_every_query_returns_data_from_a_real_prometheus(
                     unmapped += _check_result(name, panel, target, result, legends)
                     if panel["type"] == "table":
                         previews.append(_preview(name, panel, result))
+                    if panel["type"] in ("table", "stat", "state-timeline", "bargauge"):
+                        rendered.append(_frames(name, panel, target, result))
             for variable in board["templating"]["list"]:
                 _check_variable(prometheus, variable)
         _write_preview(legends, previews)
+        _check_in_grafanas_own_code(rendered)
         assert empty == []
         assert unmapped == []
         assert checked >= 50
@@ -455,6 +466,12 @@ def _check_result(name: str, panel: Panel, target: dict[str, Any], result: list[
     if panel["type"] == "table":
         options = organize(panel)
         columns = table_columns(result)
+        for kept in [
+            t["options"]["include"]["names"]
+            for t in panel["transformations"]
+            if t["id"] == "filterFieldsByName"
+        ]:
+            columns &= set(kept)
         loose = columns - {k for k, v in options["excludeByName"].items() if v} - set(options["renameByName"])
         assert not loose, (where, "raw columns shown", loose)
         for raw, header in options["renameByName"].items():
@@ -480,6 +497,71 @@ def _check_result(name: str, panel: Panel, target: dict[str, Any], result: list[
         for label in re.findall(r"\$\{__field\.labels\.(\w+)\}", link["url"] + link["title"]):
             assert all(s["metric"].get(label) for s in result), (where, "link label missing", label)
     return problems
+
+
+def _frames(name: str, panel: Panel, target: dict[str, Any], result: list[dict[str, Any]]) -> dict[str, Any]:
+    """The data frames Grafana's Prometheus datasource makes of an instant query (table: one frame of columns)."""
+    key = f"{name} / {panel['title']} / {target['refId']}"
+    if target.get("format") == "table":
+        labels = sorted({label for s in result for label in s["metric"]})
+        fields = [{"name": "Time", "type": "time", "values": [s["value"][0] * 1000 for s in result]}]
+        fields += [{"name": label, "type": "string", "values": [s["metric"].get(label, "") for s in result]}
+                   for label in labels]  # fmt: skip
+        fields.append({"name": "Value", "type": "number", "values": [float(s["value"][1]) for s in result]})
+        frames = [{"fields": fields}]
+    else:
+        frames = [
+            {"fields": [{"name": "Time", "type": "time", "values": [s["value"][0] * 1000]},
+                        {"name": "Value", "type": "number", "values": [float(s["value"][1])],
+                         "labels": {k: v for k, v in s["metric"].items() if k != "__name__"}}]}
+            for s in result
+        ]  # fmt: skip
+    return {"key": key, "panel": panel, "frames": frames, "variables": VARIABLES}
+
+
+def _check_in_grafanas_own_code(items: list[dict[str, Any]]) -> None:
+    """Run the panels' organize, overrides, mappings and links through @grafana/data on the real answers."""
+    node = require_program("node", "nodejs npm")
+    if not (GRAFANA_MODULES / "@grafana" / "data").is_dir():
+        pytest.fail(f"Grafana's data library is not installed in {GRAFANA_MODULES.parent}: run scripts/test.sh "
+                    f"(it copies {GRAFANA}/package*.json there and runs npm ci)", pytrace=False)  # fmt: skip
+    run = subprocess.run([node, str(GRAFANA / "render.js")], input=json.dumps({"panels": items}),
+                         env={**os.environ, "NODE_PATH": str(GRAFANA_MODULES)},
+                         capture_output=True, text=True, timeout=120, check=False)  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    out: dict[str, list[dict[str, Any]]] = json.loads(run.stdout)
+    panels_by_key = {item["key"]: item["panel"] for item in items}
+    frames_by_key = {item["key"]: item["frames"] for item in items}
+    raw_codes = {
+        *french.STATE_LABELS,
+        *french.SERVICE_STATES,
+        *french.CHECK_RESULTS,
+        *french.SEVERITIES,
+        "0",
+        "1",
+    }
+    links = 0
+    for key, fields in out.items():
+        panel = panels_by_key[key]
+        if panel["type"] == "table":
+            options = organize(panel)
+            shown = sorted(options["indexByName"], key=options["indexByName"].get)
+            present = {f["name"] for f in frames_by_key[key][0]["fields"]}  # a label no row has is no column
+            assert [f["display"] for f in fields] == [
+                options["renameByName"][c] for c in shown if c in present
+            ], key
+        for field in fields:
+            if mapped_texts(panel) and (panel["type"] != "table" or mappings_of(panel, field["display"])):
+                read = {t for t in field["texts"] if t} & raw_codes
+                assert not read, (key, field["display"], "shown raw", read)
+            for row in field["links"]:
+                for link in row:
+                    assert "${" not in link["url"] + link["title"], (key, link)
+                    assert re.fullmatch(
+                        r"/d/esc-[a-z]+(\?(var-\w+=[\w-]+&)*from=now-1h&to=now)", link["url"]
+                    ), link
+                    links += 1
+    assert links >= 20
 
 
 def _preview(name: str, panel: Panel, result: list[dict[str, Any]]) -> str:
