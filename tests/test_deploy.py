@@ -153,7 +153,9 @@ def test_prometheus_config_checks(tmp_path: Path) -> None:
     check = subprocess.run([promtool, "check", "config", str(tmp_path / "prometheus.yml")], capture_output=True,
                            text=True, check=False)  # fmt: skip
     assert check.returncode == 0, check.stdout + check.stderr
-    rules = sum(len(g["rules"]) for g in yaml.safe_load((REPO / "alerts" / "esc.rules.yml").read_text())["groups"])
+    rules = sum(
+        len(g["rules"]) for g in yaml.safe_load((REPO / "alerts" / "esc.rules.yml").read_text())["groups"]
+    )
     assert f"{rules} rules found" in check.stdout + check.stderr
 
 
@@ -207,4 +209,6 @@ def test_grafana_provisioning_points_at_the_built_dashboards() -> None:
     assert any(
         v.endswith(provider["options"]["path"] + ":ro") for v in compose["services"]["grafana"]["volumes"]
     )
-    assert {p.name for p in (DEPLOY / "grafana" / "dashboards").glob("*.json")} == {f"esc-{m}.json" for m in MODULES}
+    assert {p.name for p in (DEPLOY / "grafana" / "dashboards").glob("*.json")} == {
+        f"esc-{m}.json" for m in MODULES
+    }
