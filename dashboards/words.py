@@ -19,7 +19,7 @@ from agent.lockdown.registry import CHECKS
 from collector import descriptions as d
 from collector.alerting.rules import all_rules
 
-Mapping_ = dict[str, Any]
+Json = dict[str, Any]
 
 GREEN: Final = "green"
 ORANGE: Final = "orange"
@@ -53,15 +53,12 @@ HEADERS: Final[Mapping[str, str]] = {
     "severity": "Gravité",
     "result": "Résultat",
     "alertname": "Alerte",
-    "team": "Équipe",
-    "consommable": "Consommable",
     "alert": "Alerte",
     "location": "Emplacement",
-    "raison": "Raison",
 }
 
 
-def value_map(words: Mapping[str, str], colours: Mapping[str, str] | None = None) -> Mapping_:
+def value_map(words: Mapping[str, str], colours: Mapping[str, str] | None = None) -> Json:
     """Return a Grafana "value" mapping: each code shown as its French word, in its colour."""
     options: dict[str, Any] = {}
     for index, (code, word) in enumerate(words.items()):
@@ -72,7 +69,7 @@ def value_map(words: Mapping[str, str], colours: Mapping[str, str] | None = None
     return {"type": "value", "options": options}
 
 
-def regex_map(pattern: str, text: str, index: int, colour: str | None = None) -> Mapping_:
+def regex_map(pattern: str, text: str, index: int, colour: str | None = None) -> Json:
     """Return a Grafana "regex" mapping (the last resort for codes a table does not know)."""
     result: dict[str, Any] = {"index": index, "text": text}
     if colour:
@@ -80,7 +77,7 @@ def regex_map(pattern: str, text: str, index: int, colour: str | None = None) ->
     return {"type": "regex", "options": {"pattern": pattern, "result": result}}
 
 
-def no_data(text: str = french.SERVICE_STATES["unknown"], index: int = 99) -> Mapping_:
+def no_data(text: str = french.SERVICE_STATES["unknown"], index: int = 99) -> Json:
     """Return a "special" mapping that shows an empty value as « non mesuré »."""
     return {
         "type": "special",
@@ -88,13 +85,13 @@ def no_data(text: str = french.SERVICE_STATES["unknown"], index: int = 99) -> Ma
     }
 
 
-def two_states(words: tuple[str, str], *, true: str = GREEN, false: str = RED) -> list[Mapping_]:
+def two_states(words: tuple[str, str], *, true: str = GREEN, false: str = RED) -> list[Json]:
     """Return the mappings of a 1 / 0 gauge: 1 and 0 as words (« intact » / « rompu »), never digits."""
     yes, no = words
     return [value_map({"1": yes, "0": no}, {"1": true, "0": false}), no_data()]
 
 
-def coded(states: Sequence[str], words: Mapping[str, str], colours: Mapping[str, str]) -> list[Mapping_]:
+def coded(states: Sequence[str], words: Mapping[str, str], colours: Mapping[str, str]) -> list[Json]:
     """Return the mappings of a state *code* (the state's index in ``states``), as ``promql.state_code`` builds it."""
     return [
         value_map(
