@@ -343,16 +343,27 @@ def test_generated_alertmanager_config(tmp_path: Path) -> None:
         ("technicien-maurepas", ['site="maurepas"']),
         ("technicien-kleber", ['site="kleber"']),
     ]
-    assert routes[0]["routes"] == [{"receiver": "secretariat-maurepas", "matchers": ['team="secretariat"'],
-                                    "group_by": ["site"], "repeat_interval": "24h"}]  # fmt: skip
-    assert routes[1]["routes"][0]["receiver"] == "technicien-kleber"
+    assert routes[0]["routes"] == [
+        # The order notice first: one group per cartridge, never repeated, no « réglé » (receiver below).
+        {"receiver": "commande-maurepas", "matchers": ['alertname="EscSupplyOrder"'],
+         "group_by": ["site", "device", "supply", "cartridge"], "repeat_interval": "30d"},
+        {"receiver": "secretariat-maurepas", "matchers": ['team="secretariat"'], "group_by": ["site"],
+         "repeat_interval": "24h"},
+    ]  # fmt: skip
+    assert routes[1]["routes"][1]["receiver"] == "technicien-kleber"
     receivers = {r["name"]: r["email_configs"][0] for r in data["receivers"]}
     assert set(receivers) == {
         "technicien",
         "technicien-maurepas",
         "secretariat-maurepas",
+        "commande-maurepas",
         "technicien-kleber",
+        "commande-kleber",
     }
+    assert receivers["commande-maurepas"]["to"] == "a@example.org"
+    assert receivers["commande-maurepas"]["send_resolved"] is False
+    assert receivers["secretariat-maurepas"]["send_resolved"] is True
+    assert receivers["commande-kleber"]["to"] == "t1@example.org, t2@example.org"  # no contact
     assert receivers["secretariat-maurepas"]["to"] == "a@example.org"
     assert receivers["technicien-kleber"]["to"] == "t1@example.org, t2@example.org"
     subject = receivers["secretariat-maurepas"]["headers"]["Subject"]
@@ -375,6 +386,8 @@ def test_generated_alertmanager_config(tmp_path: Path) -> None:
         (["team=secretariat", "site=kleber", "alertname=EscTonerLow"], "technicien-kleber"),
         (["team=technicien", "site=maurepas", "alertname=EscLockdownBroken"], "technicien-maurepas"),
         (["team=technicien", "alertname=EscCollectorStorageFailing"], "technicien"),
+        (["team=secretariat", "site=maurepas", "alertname=EscSupplyOrder", "cartridge=3"], "commande-maurepas"),
+        (["team=secretariat", "site=kleber", "alertname=EscSupplyOrder"], "commande-kleber"),
     ]:
         routed = subprocess.run([amtool, "config", "routes", "test", f"--config.file={out}", *labels],
                                 capture_output=True, text=True, check=False)  # fmt: skip

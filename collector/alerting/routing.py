@@ -11,6 +11,11 @@ E-mails use the French templates of ``alerts/templates/`` (``esc.tmpl`` and the 
 e-mail says whom to call when an action asks for the technician (``[contacts] technicien`` of
 ``sites.toml``).
 An unreachable device inhibits its other alerts (its alert name comes from the reason table).
+
+The order notice (``EscSupplyOrder``) has a route of its own in each site: one group per
+cartridge (its ``cartridge`` label changes with each new one), never repeated while it lasts, and
+no « réglé » when it ends (the notice ends when the site closes, not when anything is solved): the
+secretariat gets it once per cartridge.
 """
 
 from __future__ import annotations
@@ -21,11 +26,14 @@ from typing import Any
 import yaml
 
 from agent.contract import french
-from collector.alerting.rules import unreachable_alert
+from collector.alerting.rules import ORDER_ALERT, unreachable_alert
 from collector.config import AlertingSection
 from collector.sites import SitesFile
 
 TECHNICIANS = "technicien"
+#: An order notice is one e-mail per cartridge: its group (one cartridge) is never repeated.
+ORDER_GROUP_BY = ["site", "device", "supply", "cartridge"]
+ORDER_REPEAT_INTERVAL = "30d"
 #: Subject prefix of the technicians' e-mails, so that they can file them.
 TECHNICIAN_PREFIX = "[ESC Fleet] "
 
@@ -82,14 +90,20 @@ def html_body(url: str | None, call: str | None = None) -> str:
 
 
 def _receiver(
-    name: str, to: list[str], subject_text: str, url: str | None, call: str | None = None
+    name: str,
+    to: list[str],
+    subject_text: str,
+    url: str | None,
+    call: str | None = None,
+    *,
+    send_resolved: bool = True,
 ) -> dict[str, Any]:
     return {
         "name": name,
         "email_configs": [
             {
                 "to": ", ".join(to),
-                "send_resolved": True,
+                "send_resolved": send_resolved,
                 "headers": {"Subject": subject_text},
                 "html": html_body(url, call),
                 "text": text_body(url, call),
@@ -112,6 +126,11 @@ def _site_route(
         secretariat = f"secretariat-{site_id}"
         call = sites.contact(site_id, "technicien")
         receivers.append(_receiver(secretariat, [site.contact], subject(where), url, call))
+    orders = f"commande-{site_id}"
+    receivers.append(
+        _receiver(orders, [site.contact] if site.contact else list(settings.technicians), subject(where), url,
+                  send_resolved=False)
+    )  # fmt: skip
     route = {
         "receiver": technicians,
         "matchers": [f'site="{site_id}"'],
@@ -119,11 +138,17 @@ def _site_route(
         "repeat_interval": settings.technician_repeat_interval,
         "routes": [
             {
+                "receiver": orders,
+                "matchers": [f'alertname="{ORDER_ALERT}"'],
+                "group_by": ORDER_GROUP_BY,
+                "repeat_interval": ORDER_REPEAT_INTERVAL,
+            },
+            {
                 "receiver": secretariat,
                 "matchers": ['team="secretariat"'],
                 "group_by": ["site"],
                 "repeat_interval": settings.repeat_interval,
-            }
+            },
         ],
     }
     return route, receivers

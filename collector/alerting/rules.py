@@ -10,6 +10,11 @@ kinds of rules:
   ``esc_agent_info``. Their French title and action are the row's phrase templates compiled to
   Go templates (:func:`go_phrase`), so an e-mail says the words the status page says;
 * the promised **services** (``esc_service_up``);
+* the **order notice** of a toner cartridge (``esc_printer_supply_order_days_left``, given by
+  ``collector.supplies`` once per cartridge while the site is open): « Commander maintenant :
+  toner noir CF410A pour l'imprimante de l'accueil (vide dans ~9 jours) », from the phrase
+  templates of ``collector.forecast``; Alertmanager sends it once (its own route, one group per
+  cartridge, no « réglé »: ``collector.alerting.routing``);
 * the collector's own **health**, for the technicians.
 
 Secretariat rules stay silent while their site is closed (``and on(site) esc_site_open == 1``);
@@ -31,6 +36,7 @@ from agent.contract import french
 from agent.contract.messages import RejectReason
 from agent.contract.reasons import ReasonDescription, alert_rules
 from collector import descriptions as d
+from collector import forecast
 from collector.alerting import mail
 from collector.config import CollectorSection
 from collector.sites import SERVICE_LABELS
@@ -318,6 +324,26 @@ def service_rules() -> list[dict[str, Any]]:
                  summary, action)]  # fmt: skip
 
 
+#: The alert of the order notice (its own Alertmanager route: sent once per cartridge).
+ORDER_ALERT = "EscSupplyOrder"
+
+
+def supply_rules() -> list[dict[str, Any]]:
+    """Return the order notice's rule: the collector gives it once per cartridge, while the site is open."""
+    colour = label(d.SUPPLY_ORDER, "colour")
+    reference = label(d.SUPPLY_ORDER, "reference")
+    empty_in = label(d.SUPPLY_ORDER, "empty_in")
+    fields = {
+        "colour": GoField(colour, _words(f"(toLower {colour})", french.COLOURS)),
+        "reference": GoField(reference, f"{{{{ {reference} }}}}"),
+        "empty_in": GoField(empty_in, f"{{{{ {empty_in} }}}}"),
+        **named(label(d.DEVICE_INFO, "name")),
+    }
+    summary, action = _phrases(forecast.ORDER_TITLE, forecast.ORDER_ACTION, fields)
+    expr = f"{d.SUPPLY_ORDER.key} {DEVICE_JOIN} {OPEN}"
+    return [rule(ORDER_ALERT, expr, "0m", "warning", "secretariat", summary, action)]
+
+
 def collector_rules() -> list[dict[str, Any]]:
     """Return the technicians' rules on the collector's own health and the agents' plumbing."""
     none: dict[str, GoField] = {}
@@ -374,7 +400,7 @@ def collector_rules() -> list[dict[str, Any]]:
 
 def all_rules() -> dict[str, list[dict[str, Any]]]:
     """Return the rules by group: the secretariat's, then the technicians'."""
-    rules = [*reason_rules(), *service_rules(), *collector_rules()]
+    rules = [*reason_rules(), *service_rules(), *supply_rules(), *collector_rules()]
     return {team: [r for r in rules if r["labels"]["team"] == team] for team in ("secretariat", "technicien")}
 
 
