@@ -3,8 +3,9 @@
 The rules (docs/design.md §5), so that every number can be recomputed by hand:
 
 * a member (device or PC) is *usable* when ``ok`` or ``degraded``; ``down`` is not usable;
-  ``unknown`` is neither. A member exists between its start (``since`` in ``sites.toml``, else
-  its first recorded state) and its retirement (``until``); outside its life it is ``absent``:
+  ``unknown`` is neither. A member exists between its start and its retirement (``since`` and
+  ``until`` in ``sites.toml``, unbounded when not given; for a bare timeline with no declared
+  life, its first recorded state); outside its life it is ``absent``:
   neither usable, nor down, nor unknown, and left out of the k-of-n rule. While no member of a
   service exists, the service is unknown;
 * a member's state counts only where an observation covers the time (the history's coverage

@@ -45,10 +45,11 @@ def member_timeline(
     if raw is None and function:
         raw = timelines.get((kind, member, ""))
     raw = list(raw or [])
-    declared = site.member(kind, member)
-    born, retired = declared.life(site.tz)
-    if declared.since is None:
-        born = raw[0].ts if raw else float("inf")
+    # A member exists between its `since` and `until` (unbounded when not given): a declared
+    # member that never reported is unknown — « non mesuré » — not absent, so a 2-of-2 service
+    # whose second PC never spoke is unknown, not down. A member added mid-period says so
+    # with `since`.
+    born, retired = site.member(kind, member).life(site.tz)
     runs = coverage.get((kind, member), []) if coverage is not None and coverage else None
     if coverage is not None and coverage and (kind, member) not in coverage:
         runs = []  # coverage is recorded for this site, and nobody observed this member in the period

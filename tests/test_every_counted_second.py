@@ -233,3 +233,13 @@ def test_life_bounds_are_local_dates_and_times() -> None:
     born, retired = site.agent("pc1").life(site.tz)
     assert (born, retired) == (MONDAY, t("2026-11-03 12:00"))
     assert site.agent("unknown").life(site.tz) == (-INF, INF)
+
+
+def test_a_declared_member_that_never_reported_is_not_measured_not_absent() -> None:
+    # pcs = [pc1, pc2], 2 of 2 needed; pc1 ok all day, pc2 declared (no since) but never heard.
+    # pc2 exists and is unknown: the service is unknown all day (« non mesuré »), never down.
+    site = pcs_site(pc1={"name": "le poste 1"}, pc2={"name": "le poste 2"})
+    timelines = {("pc", "pc1", ""): [Transition(MONDAY, "ok")]}
+    figures = service_figures(site, "postes", timelines, MONDAY, TUESDAY)
+    assert (figures.down_seconds, figures.unknown_seconds) == (0, 25_200)
+    assert figures.outages == []

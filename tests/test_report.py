@@ -33,7 +33,7 @@ MAUREPAS = site(
     name="ESC Maurepas",
     opening_hours=HOURS,
     devices={"hp": member("le copieur de l'accueil"), "sharp": member("l'imprimante du 1er étage")},
-    agents={"pc1": member("le poste 1")},
+    agents={"pc1": member("le poste 1", since="2026-11-01")},  # installed in November
     services={"impression": IMPRESSION, "postes": service(pcs=["pc1"])},
 )
 KLEBER = site(
