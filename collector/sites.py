@@ -6,6 +6,11 @@ regional holidays the ``holidays`` package knows (Alsace-Moselle: Good Friday an
 and minus its exceptional closures. Everything is returned as UTC epoch-second intervals so
 that daylight-saving days (23 h, 25 h) need no special case downstream.
 
+A member may *need* functions of the site's link (``needs``): a public PC needs ``internet``, a
+kiosk its administrative sites (``site_caf``...). While what it needs is known to be down, the
+member is not usable and its outage is the link's or the administrative site's, an external
+cause (``docs/design.md`` §5, "Attribution").
+
 A site also declares its *members*: the devices (printers, MFPs, scanners) and the agents (PCs)
 that belong to it, with their names as people say them (article included: « le copieur de
 l'accueil ») and, when they joined or left, ``since``/``until``. A member listed only in a
@@ -28,8 +33,9 @@ import msgspec
 from agent.contract.messages import IDENT_PATTERN
 from agent.shared.config import Section, load_toml
 from collector.intervals import Interval, merge, subtract
+from collector.lieu import Lieu
 
-ServiceName = Literal["postes", "impression", "numerisation", "wifi", "internet"]
+ServiceName = Literal["postes", "impression", "numerisation", "wifi", "internet", "bornes"]
 #: What a device offers: ``print``, ``scan``; ``wifi`` (an access point); on the agent's link
 #: probes (``kind = "link"``), ``internet``, ``wifi_logging`` and one ``site_<name>`` per
 #: administrative site (e.g. ``site_caf``).
@@ -44,10 +50,23 @@ SERVICE_LABELS: Final[dict[str, str]] = {
     "numerisation": "numérisation",
     "wifi": "wifi public",
     "internet": "accès internet",
+    "bornes": "bornes et sites administratifs",
 }
 #: The function a service needs of its devices when ``sites.toml`` does not say.
 SERVICE_FUNCTIONS: Final[dict[str, str | None]] = {
     "postes": None, "impression": "print", "numerisation": "scan", "wifi": "wifi", "internet": "internet",
+    "bornes": None,
+}  # fmt: skip
+#: The function of an administrative site (``site_caf``), as the agent's probes name them.
+SITE_FUNCTION_PREFIX: Final = "site_"
+#: How people name the usual administrative sites (``site_<name>`` → « la CAF »); ``sites.toml``'s
+#: ``[administrative_sites]`` adds others or says otherwise.
+ADMINISTRATIVE_SITES: Final[dict[str, str]] = {
+    "caf": "la CAF", "ameli": "l'Assurance maladie (ameli.fr)", "impots": "impots.gouv.fr",
+    "france_travail": "France Travail", "francetravail": "France Travail", "pole_emploi": "France Travail",
+    "ants": "l'ANTS", "service_public": "service-public.fr", "msa": "la MSA",
+    "lassuranceretraite": "l'Assurance retraite", "info_retraite": "info-retraite.fr",
+    "mesdroitssociaux": "mes droits sociaux", "franceconnect": "FranceConnect",
 }  # fmt: skip
 Ident = Annotated[str, msgspec.Meta(pattern=IDENT_PATTERN)]
 Moment = Annotated[str, msgspec.Meta(min_length=10, max_length=32)]
@@ -104,6 +123,9 @@ class Member(Section, frozen=True, kw_only=True):
     name: Annotated[str, msgspec.Meta(max_length=128)] | None = None
     since: Moment | None = None
     until: Moment | None = None
+    #: Functions of the site's link this member cannot work without: ``internet`` is required;
+    #: ``site_*`` functions are alternatives (a kiosk is usable while one of its sites answers).
+    needs: Annotated[tuple[Function, ...], msgspec.Meta(max_length=48)] = ()
 
     def __post_init__(self) -> None:
         """Dates are valid and in order."""
@@ -135,6 +157,8 @@ class Service(Section, frozen=True, kw_only=True):
     min_usable: Annotated[int, msgspec.Meta(ge=1, le=1000)] = 1
     label: Annotated[str, msgspec.Meta(max_length=128)] | None = None
     function: Function | None = None
+    #: Functions of the site's link every member of this service needs (see ``Member.needs``).
+    needs: Annotated[tuple[Function, ...], msgspec.Meta(max_length=48)] = ()
 
     def __post_init__(self) -> None:
         """A service has members, and no more required than it has."""
@@ -202,9 +226,11 @@ class Site(Section, frozen=True, kw_only=True):
     devices: dict[Ident, Device] = msgspec.field(default_factory=dict)
     agents: dict[Ident, Member] = msgspec.field(default_factory=dict)
     services: dict[ServiceName, Service] = msgspec.field(default_factory=dict)
+    #: The site as a place of digital mediation (address, SIRET...), for the open-data export.
+    lieu: Lieu | None = None
 
     def __post_init__(self) -> None:
-        """Check the time zone, the opening hours, the holidays and the services' members."""
+        """Check the time zone, the opening hours, the holidays, the services' members and needs."""
         try:
             ZoneInfo(self.timezone)
         except (ZoneInfoNotFoundError, ValueError):
@@ -238,6 +264,26 @@ class Site(Section, frozen=True, kw_only=True):
                         f"not {needed!r} (declare it in [sites.<id>.devices.{device}] functions)"
                     )
                     raise ValueError(msg)
+        self._check_needs()
+
+    def _check_needs(self) -> None:
+        """Every needed function is offered by a declared device that needs nothing itself."""
+        wanted = [(f"services.{n}", s.needs) for n, s in self.services.items()]
+        wanted += [(f"devices.{d}", m.needs) for d, m in self.devices.items()]
+        wanted += [(f"agents.{a}", m.needs) for a, m in self.agents.items()]
+        for where, needs in wanted:
+            for function in needs:
+                providers = self.providers(function)
+                if not providers:
+                    msg = (
+                        f"{where}: needs {function!r}, which no device of the site offers (add it to the "
+                        "link device's functions, e.g. [sites.<id>.devices.internet] functions)"
+                    )
+                    raise ValueError(msg)
+                for provider in providers:
+                    if self.devices[provider].needs:
+                        msg = f"devices.{provider}: offers {function!r}, which others need, so it cannot need anything"
+                        raise ValueError(msg)
 
     @property
     def tz(self) -> ZoneInfo:
@@ -281,12 +327,40 @@ class Site(Section, frozen=True, kw_only=True):
         """Return ``(name, service)`` pairs, typed as plain strings."""
         yield from self.services.items()
 
+    def providers(self, function: str) -> list[str]:
+        """Return the declared devices that offer ``function``, sorted."""
+        return sorted(d for d, device in self.devices.items() if function in device.functions)
+
+    def needs_of(self, service: str, kind: str, member: str) -> tuple[str, ...]:
+        """Return what a member needs in a service: the service's ``needs``, then its own."""
+        declared = self.services[service].needs if service in self.services else ()
+        own = self.member(kind, member).needs
+        return tuple(dict.fromkeys((*declared, *own)))
+
+    def needed_functions(self, device: str) -> set[str]:
+        """Return the functions of ``device`` some member needs (its history is kept for them)."""
+        offered = set(self.devices[device].functions) if device in self.devices else set()
+        needs = {f for s in self.services.values() for f in s.needs}
+        needs |= {f for m in (*self.devices.values(), *self.agents.values()) for f in m.needs}
+        return offered & needs
+
 
 class SitesFile(Section, frozen=True, kw_only=True):
     """The whole ``sites.toml``."""
 
     sites: dict[Ident, Site] = msgspec.field(default_factory=dict)
     contacts: Contacts = msgspec.field(default_factory=Contacts)
+    #: How people name administrative sites, by the name in their function (``caf = "la CAF"``
+    #: for ``site_caf``), article included; :data:`ADMINISTRATIVE_SITES` by default.
+    administrative_sites: dict[
+        Annotated[str, msgspec.Meta(pattern=r"^[a-z][a-z0-9_]{0,42}$")],
+        Annotated[str, msgspec.Meta(min_length=1, max_length=128)],
+    ] = msgspec.field(default_factory=dict)
+
+    def administrative_site(self, function: str) -> str:
+        """Return how people name the administrative site of ``function`` (« la CAF »)."""
+        name = function.removeprefix(SITE_FUNCTION_PREFIX)
+        return self.administrative_sites.get(name) or ADMINISTRATIVE_SITES.get(name) or f"le site « {name} »"
 
     def contact(self, site_id: str, team: str) -> str | None:
         """Return whom a site calls for ``team`` (``technicien``): the site's own, else the default."""

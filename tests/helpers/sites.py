@@ -36,6 +36,19 @@ def _table_lines(values: Mapping[str, str]) -> list[str]:
     return [f"{k} = {_string(v)}" for k, v in values.items()]
 
 
+def _value(value: object) -> str:
+    """Return a TOML value: strings, numbers, booleans and lists of them."""
+    if isinstance(value, str):
+        return _string(value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, Iterable):
+        return "[" + ", ".join(_value(v) for v in value) + "]"
+    raise TypeError(f"cannot write {value!r} in TOML")
+
+
 def _inline_table(values: Mapping[str, str | None]) -> str:
     return "{ " + ", ".join(f"{k} = {_string(v)}" for k, v in values.items() if v is not None) + " }"
 
@@ -49,10 +62,13 @@ class ServiceSpec:
     min_usable: int | None = None
     label: str | None = None
     function: str | None = None
+    needs: tuple[str, ...] = ()
 
     def lines(self) -> list[str]:
         """Return the service table's ``key = value`` lines."""
         out = []
+        if self.needs:
+            out.append(f"needs = {_array(self.needs)}")
         if self.function is not None:
             out.append(f"function = {_string(self.function)}")
         if self.devices:
@@ -74,6 +90,7 @@ class MemberSpec:
     functions: tuple[str, ...] = ()
     since: str | None = None
     until: str | None = None
+    needs: tuple[str, ...] = ()
 
     def lines(self) -> list[str]:
         """Return the member table's ``key = value`` lines."""
@@ -84,6 +101,8 @@ class MemberSpec:
         ]
         if self.functions:
             out.append(f"functions = {_array(self.functions)}")
+        if self.needs:
+            out.append(f"needs = {_array(self.needs)}")
         return out
 
 
@@ -121,6 +140,8 @@ class SiteSpec:
     contacts: Mapping[str, str] = field(default_factory=dict)
     target: float | None = None
     order_lead_days: int | None = None
+    #: The ``[sites.<id>.lieu]`` table (the national schema's keys: pivot, adresse, code_postal…).
+    lieu: Mapping[str, object] | None = None
 
     def replace(self, **changes: Any) -> SiteSpec:
         """Return a copy with some fields changed (e.g. a broken variant for a validation test)."""
@@ -152,6 +173,8 @@ class SiteSpec:
             lines += [f"[sites.{self.id}.agents.{agent_id}]", *agent.lines()]
         for name, svc in self.services.items():
             lines += [f"[sites.{self.id}.services.{name}]", *svc.lines()]
+        if self.lieu is not None:
+            lines += [f"[sites.{self.id}.lieu]", *(f"{k} = {_value(v)}" for k, v in self.lieu.items())]
         return "\n".join(lines) + "\n"
 
 
@@ -162,9 +185,13 @@ def service(
     min_usable: int | None = None,
     label: str | None = None,
     function: str | None = None,
+    needs: Iterable[str] = (),
 ) -> ServiceSpec:
-    """A service of ``devices`` (printer and scanner ids) and ``pcs`` (agent ids)."""
-    return ServiceSpec(tuple(devices), tuple(pcs), min_usable, label, function)
+    """A service of ``devices`` (printer and scanner ids) and ``pcs`` (agent ids).
+
+    ``needs``: functions of the site's link every member needs (``["internet"]``).
+    """
+    return ServiceSpec(tuple(devices), tuple(pcs), min_usable, label, function, tuple(needs))
 
 
 def member(
@@ -173,9 +200,13 @@ def member(
     functions: Iterable[str] = (),
     since: str | None = None,
     until: str | None = None,
+    needs: Iterable[str] = (),
 ) -> MemberSpec:
-    """A device or agent declaration: ``functions`` for devices (``print``, ``scan``)."""
-    return MemberSpec(name, tuple(functions), since, until)
+    """A device or agent declaration: ``functions`` for devices (``print``, ``scan``, ``internet``…).
+
+    ``needs``: functions of the site's link the member needs (a kiosk's ``["site_caf"]``).
+    """
+    return MemberSpec(name, tuple(functions), since, until, tuple(needs))
 
 
 def closure(start: str, end: str, reason: str | None = None) -> WindowSpec:
@@ -204,22 +235,31 @@ def site(
     contacts: Mapping[str, str] | None = None,
     target: float | None = None,
     order_lead_days: int | None = None,
+    lieu: Mapping[str, object] | None = None,
 ) -> SiteSpec:
     """A site ``site_id`` open ``opening_hours`` (OpenStreetMap syntax) offering ``services``.
 
     ``contacts``: the site's own ``[sites.<id>.contacts]`` (``{"technicien": "Jean Dupont, 02 99 …"}``).
     ``target``: the availability the site aims at, 0–1 (the collector's default when ``None``).
     ``order_lead_days``: days to get a toner cartridge once ordered (the collector's default, 10, when ``None``).
+    ``lieu``: the site as a place of digital mediation (``{"pivot": "…", "adresse": "…"}``).
     """
     return SiteSpec(site_id, name, opening_hours, contact, timezone, holidays_subdivision, tuple(closures),
                     tuple(maintenance), dict(services or {}), dict(devices or {}), dict(agents or {}),
-                    dict(contacts or {}), target, order_lead_days)  # fmt: skip
+                    dict(contacts or {}), target, order_lead_days, dict(lieu) if lieu is not None else None)  # fmt: skip
 
 
-def sites_toml(*sites: SiteSpec, contacts: Mapping[str, str] | None = None) -> str:
+def sites_toml(
+    *sites: SiteSpec,
+    contacts: Mapping[str, str] | None = None,
+    administrative_sites: Mapping[str, str] | None = None,
+) -> str:
     """Return the text of a ``sites.toml`` holding ``sites``, in order.
 
     ``contacts``: the top-level ``[contacts]`` table, every site's defaults.
+    ``administrative_sites``: how people name administrative sites (``{"caf": "la CAF"}``).
     """
     head = ["[contacts]\n" + "\n".join(_table_lines(contacts)) + "\n"] if contacts else []
+    if administrative_sites:
+        head.append("[administrative_sites]\n" + "\n".join(_table_lines(administrative_sites)) + "\n")
     return "\n".join([*head, *(s.toml() for s in sites)])
