@@ -28,6 +28,7 @@ from agent.exceptions import BrokerError
 from agent.host import HostSampler
 from agent.outbox import Outbox
 from agent.publisher import Session
+from agent.recovery import check_outbox
 
 if TYPE_CHECKING:
     from agent.lockdown.monitor import LockdownMonitor
@@ -108,7 +109,8 @@ def _lockdown_monitor(config: AgentConfig, deliver: Callable[[LockdownBody], Non
 
 
 def open_outbox(config: AgentConfig) -> Outbox:
-    """Open the durable outbox in the configured state folder."""
+    """Open the durable outbox in the configured state folder (checked first: a damaged file stops the agent)."""
+    check_outbox(config.state_dir / OUTBOX_FILE)
     return Outbox(config.state_dir / OUTBOX_FILE, max_messages=config.outbox.max_messages)
 
 

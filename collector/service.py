@@ -22,6 +22,7 @@ from collector.config import CollectorConfig, parse_listen
 from collector.exporter import FleetCollector
 from collector.history import History
 from collector.ingest import Accepted, Ingestor, Limits
+from collector.recovery import open_history
 from collector.sites import load_sites
 from collector.state import FleetState
 from collector.supplies import supply_settings
@@ -172,7 +173,7 @@ class CollectorService:
         self.tracker_loop: TrackerLoop | None = None
         if config.sites.file is not None:
             sites = load_sites(config.sites.file)
-            self.history = History(config.history.file)
+            self.history = open_history(config.history.file)  # CorruptDatabase: exit 3 (cli)
             self.tracker = Tracker(
                 sites, self.state, self.history, stale_after=config.collector.stale_after, now=clock(),
                 supplies=supply_settings(config.supplies),
