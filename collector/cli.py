@@ -1,6 +1,7 @@
 """``esc-collector`` command line.
 
-Exit codes: 0 success; 1 runtime failure; 2 configuration or usage error.
+Exit codes: 0 success; 1 runtime failure; 2 configuration or usage error; 3 a damaged or
+unreadable history (``esc-collector history recover``; systemd does not restart on it).
 """
 
 from __future__ import annotations
@@ -94,8 +95,12 @@ def run(
 
     signal.signal(signal.SIGTERM, _on_signal)
     signal.signal(signal.SIGINT, _on_signal)
+    from agent.shared.salvage import EXIT_CORRUPT, CorruptDatabase  # noqa: PLC0415
+
     try:
         service = CollectorService(cfg)
+    except CorruptDatabase as err:
+        _fail(str(err), EXIT_CORRUPT)
     except OSError as err:
         _fail(f"cannot listen on {cfg.collector.listen}: {err.strerror}", 1)
     except ConfigError as err:
@@ -107,6 +112,30 @@ def run(
             pass
     finally:
         service.stop()
+
+
+history_app = typer.Typer(help="The history database (history.sqlite3).", no_args_is_help=True)
+app.add_typer(history_app, name="history")
+
+
+@history_app.command("recover")
+def history_recover(
+    config: ConfigOption = None,
+) -> None:
+    """Save what can be read of a damaged history into a new file; the damaged one is kept, renamed.
+
+    Stop the collector first (systemctl stop esc-collector).
+    """
+    from collector.recovery import recover_history  # noqa: PLC0415
+
+    cfg = _load(config)
+    try:
+        report = recover_history(cfg.history.file)
+    except FileNotFoundError:
+        _fail(f"no history at {cfg.history.file}", 1)
+    except (RuntimeError, OSError) as err:
+        _fail(f"cannot recover {cfg.history.file}: {err}", 1)
+    typer.echo(report.summary())
 
 
 sites_app = typer.Typer(help="Sites, opening hours and services (sites.toml).", no_args_is_help=True)
@@ -259,7 +288,6 @@ def report(
     config: ConfigOption = None,
 ) -> None:
     """Write the coordinator's availability report (in French) from the history."""
-    from collector.history import History  # noqa: PLC0415
     from collector.report import render  # noqa: PLC0415
     from collector.report.build import build_report  # noqa: PLC0415
 
@@ -274,7 +302,13 @@ def report(
         _fail(f"--site {site}: not in {cfg.sites.file}", 2)
     if not cfg.history.file.exists():
         _fail(f"no history at {cfg.history.file}: has the collector run with this configuration?", 1)
-    history = History(cfg.history.file)
+    from agent.shared.salvage import EXIT_CORRUPT, CorruptDatabase  # noqa: PLC0415
+    from collector.recovery import open_history  # noqa: PLC0415
+
+    try:
+        history = open_history(cfg.history.file)
+    except CorruptDatabase as err:
+        _fail(str(err), EXIT_CORRUPT)
     count = 1 if site else len(sites.sites)
     from rich.progress import Progress  # noqa: PLC0415 - shipped with typer
 
