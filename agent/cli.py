@@ -1,7 +1,8 @@
 """``esc-agent`` command line.
 
 Exit codes: 0 success; 1 runtime failure (broker unreachable or refusing us);
-2 configuration or usage error (one message naming the file, key and problem).
+2 configuration or usage error (one message naming the file, key and problem);
+3 a damaged or unreadable outbox (``esc-agent outbox recover``; systemd does not restart on it).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from agent.config import ENV_CONFIG, AgentConfig, ConfigError, load_agent_config
 from agent.exceptions import AgentError
 from agent.probes.cli import network_app, probes_app
 from agent.shared.cli import run_app
+from agent.shared.salvage import EXIT_CORRUPT, CorruptDatabase
 
 app = typer.Typer(
     name="esc-agent",
@@ -75,6 +77,8 @@ def run(config: ConfigOption = None, broker: BrokerOption = None, verbose: Verbo
         run_forever(cfg)
     except ConfigError as err:
         _fail(str(err), 2)
+    except CorruptDatabase as err:
+        _fail(str(err), EXIT_CORRUPT)
     except AgentError as err:
         _fail(str(err), 1)
 
@@ -92,6 +96,8 @@ def once(config: ConfigOption = None, broker: BrokerOption = None, verbose: Verb
         sent = run_once(cfg)
     except ConfigError as err:
         _fail(str(err), 2)
+    except CorruptDatabase as err:
+        _fail(str(err), EXIT_CORRUPT)
     except AgentError as err:
         _fail(str(err), 1)
     typer.echo(f"published {sent} message(s) to {cfg.broker.address}")
@@ -103,6 +109,31 @@ def schema() -> None:
     from agent.contract.messages import json_schemas  # noqa: PLC0415
 
     typer.echo(json.dumps(json_schemas(), indent=2, sort_keys=True))
+
+
+outbox_app = typer.Typer(help="The durable outbox (outbox.sqlite3 in the state folder).", no_args_is_help=True)
+app.add_typer(outbox_app, name="outbox")
+
+
+@outbox_app.command("recover")
+def outbox_recover(
+    config: ConfigOption = None,
+) -> None:
+    """Save what can be read of a damaged outbox into a new file; the damaged one is kept, renamed.
+
+    Stop the agent first. The agent then starts a new epoch (the collector accepts it).
+    """
+    from agent.recovery import recover_outbox  # noqa: PLC0415
+    from agent.runner import OUTBOX_FILE  # noqa: PLC0415
+
+    path = _load(config, None).state_dir / OUTBOX_FILE
+    try:
+        report = recover_outbox(path)
+    except FileNotFoundError:
+        _fail(f"no outbox at {path}", 1)
+    except (RuntimeError, OSError) as err:
+        _fail(f"cannot recover {path}: {err}", 1)
+    typer.echo(report.summary())
 
 
 printer_app = typer.Typer(help="Printers and MFPs over SNMP.", no_args_is_help=True)
