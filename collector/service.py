@@ -239,7 +239,7 @@ class CollectorService:
             self.pages = StatusPages(
                 tracker_ref.sites, self.state, self.history,
                 service_states=lambda: dict(tracker_ref.snapshot(clock())[1]),
-                stale_after=config.collector.stale_after, clock=clock,
+                stale_after=config.collector.stale_after, clock=clock, supplies=tracker_ref.supplies,
             )  # fmt: skip
         self.subscriber = Subscriber(config, self.ingestor, history=self.history)
         host, port = parse_listen(config.collector.listen)

@@ -10,6 +10,9 @@
   (``[contacts]`` of ``sites.toml``); while the site is closed they wait « à la réouverture »,
   except security (a kiosk whose lockdown is broken), which stays urgent;
 * the members nobody has heard from, and since when (« pas de nouvelles depuis 14:05 »);
+* the supplies of each printer, their level and how long they last (« encore ~12 jours »,
+  ``collector.forecast``), and « Commander maintenant » among the things to do while a toner's
+  order notice is out (``collector.supplies``: once per cartridge, during opening hours);
 * each service's state now and its availability today and this month during opening hours
   (``collector.figures``: « non mesuré » is time no observation covered, never 0 %);
 * « mis à jour à 14:07 » in the site's time zone.
@@ -31,11 +34,13 @@ from typing import Final, Literal
 from agent.contract import french
 from agent.contract.messages import DeviceBody, Reason
 from agent.contract.reasons import describe, is_known
+from collector import forecast as fc
 from collector.figures import Coverage, Timelines, service_figures
 from collector.history import History
 from collector.members import device_now, pc_now
 from collector.sites import SERVICE_LABELS, Calendar, Site, SitesFile
 from collector.state import FleetState
+from collector.supplies import SupplyBook, SupplyState
 
 #: Causes that cannot wait for the site to reopen (security).
 URGENT_WHILE_CLOSED: Final = frozenset({"lockdown"})
@@ -104,6 +109,16 @@ class MemberLine:
     tone: Tone
 
 
+@dataclass(frozen=True)
+class SupplyLine:
+    """A toner or a waste box of a printer: its level and how long it lasts."""
+
+    device: str  # « l'imprimante de l'accueil »
+    supply: str  # « toner noir (CF410A) », « bac de toner usagé »
+    level: str  # « 34 % », « niveau non chiffré »
+    remaining: str  # « encore ~12 jours », « pas encore assez d'historique pour prévoir »
+
+
 @dataclass
 class SiteView:
     """Everything the page of one site shows."""
@@ -119,6 +134,7 @@ class SiteView:
     services: list[ServiceLine] = field(default_factory=list)
     members: list[MemberLine] = field(default_factory=list)
     service_states: list[tuple[str, str]] = field(default_factory=list)  # (label, up|down|unknown)
+    supplies: list[SupplyLine] = field(default_factory=list)
 
     @property
     def todo_count(self) -> int:
@@ -226,6 +242,50 @@ def todo(reason: Reason, body: DeviceBody | None, name: str, *, technician: str 
     )
 
 
+# --------------------------------------------------------------------------- supplies
+
+
+def supply_words(state: SupplyState) -> str:
+    """Return a supply as people name it: « toner noir (CF410A) », « bac de toner usagé », or its description."""
+    reference = f" ({state.reference})" if state.reference else ""
+    if state.role == "toner":
+        colour = french.colour(state.colour)
+        return f"toner{' ' + colour if colour else ''}{reference}"
+    if state.role == "waste":
+        return "bac de toner usagé"
+    return state.description
+
+
+def supply_line(state: SupplyState, name: str, now: float) -> SupplyLine:
+    """Return the status page's line of one supply of the printer ``name``."""
+    if state.level is None:
+        level = "niveau non chiffré"
+    else:
+        shown = 100 - state.level if state.role == "waste" else state.level  # a waste box: how full
+        level = french.percent(shown, 0) + (" (approximatif)" if state.precision == "coarse" else "")
+        if state.role == "waste":
+            level += " plein"
+    result = state.forecast or fc.Forecast("not_enough_history", state.precision)
+    return SupplyLine(
+        french.with_article(name), supply_words(state), level, fc.remaining_fr(result, now, role=state.role)
+    )
+
+
+def order_todo(state: SupplyState, name: str) -> Todo:
+    """Return the « Commander maintenant » to-do of a toner whose order notice is out."""
+    values: dict[str, str | None] = {
+        "colour": french.colour(state.colour) or None, "reference": state.reference or None,
+        "device": french.with_article(name), "of_device": french.of(name), "empty_in": state.empty_in(),
+    }  # fmt: skip
+    return Todo(
+        title=french.render(fc.ORDER_TITLE, values),
+        where=french.with_article(name),
+        action=french.render(fc.ORDER_ACTION, values),
+        severity="degraded",
+        code="supply_order",
+    )
+
+
 # --------------------------------------------------------------------------- the view
 
 
@@ -288,8 +348,12 @@ def site_view(
     now: float,
     stale_after: float,
     figures: bool = True,
+    supplies: SupplyBook | None = None,
 ) -> SiteView:
-    """Build the view of one site at ``now`` (``figures=False`` skips the availability figures)."""
+    """Build the view of one site at ``now`` (``figures=False`` skips the availability figures).
+
+    ``supplies``: the collector's supplies (their forecasts and order notices), if it keeps them.
+    """
     site = sites.sites[site_id]
     calendar = Calendar(site)
     tz = calendar.tz
@@ -350,6 +414,13 @@ def site_view(
                 row = describe(code)
                 reason = Reason(code=code, label=row.title, severity=row.severity)
                 todos.append(todo(reason, None, name, technician=technician))
+    for state in supplies.supplies(site_id) if supplies is not None else ():
+        if state.role not in ("toner", "waste") or not _alive(site, "device", state.device, now):
+            continue
+        name = _device_name(site, fleet, site_id, state.device)
+        view.supplies.append(supply_line(state, name, now))
+        if state.order_out(now):
+            todos.append(order_todo(state, name))
     todos.sort(key=lambda t: (not t.urgent, _SEVERITY_ORDER.get(t.severity, 2), t.where, t.title))
     view.now = [t for t in todos if is_open or t.urgent]
     view.later = [t for t in todos if not (is_open or t.urgent)]
@@ -402,7 +473,7 @@ class StatusPages:
 
     def __init__(self, sites: SitesFile, fleet: FleetState, history: History | None, *,
                  service_states: Callable[[], Mapping[tuple[str, str], str]], stale_after: float,
-                 clock: Callable[[], float]) -> None:  # fmt: skip
+                 clock: Callable[[], float], supplies: SupplyBook | None = None) -> None:  # fmt: skip
         """Bind to the live state."""
         self.sites = sites
         self.fleet = fleet
@@ -410,10 +481,12 @@ class StatusPages:
         self.service_states = service_states
         self.stale_after = stale_after
         self.clock = clock
+        self.supplies = supplies
 
     def _view(self, site_id: str, now: float, *, figures: bool = True) -> SiteView:
         return site_view(site_id, self.sites, self.fleet, self.history, service_states=self.service_states(),
-                         now=now, stale_after=self.stale_after, figures=figures)  # fmt: skip
+                         now=now, stale_after=self.stale_after, figures=figures,
+                         supplies=self.supplies)  # fmt: skip
 
     def index(self, *, refresh: bool = False) -> str:
         """Return the list of sites."""
