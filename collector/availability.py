@@ -21,7 +21,20 @@ The rules (docs/design.md §5), so that every number can be recomputed by hand:
   it, even while the site is closed;
 * an outage shorter (in open time) than the blip threshold is ignored: its time counts as up
   and it is counted apart (``blips``), so one missed poll is never an interruption;
-* MTTR = total outage open time ÷ number of outages.
+* MTTR = total outage open time ÷ number of outages;
+* **attribution**: a member may *need* other members' functions (a public PC the site's
+  ``internet``, a kiosk its administrative sites: :func:`with_needs`). While a requirement is
+  known to be down the member is down too, whatever its own state, and its causes are the
+  requirement's (« accès internet », « site de la CAF injoignable »); a requirement that is
+  unknown or absent changes nothing. A requirement lists alternatives: it is up while one of
+  them is usable, down while every one that exists is down;
+* a cause is *external* when the structure cannot act on it (``external`` in
+  ``agent.contract.reasons.CAUSES``; ``site:<name>`` is an administrative site). Down time is
+  external when the service would still be down had every internal problem been solved: at
+  least one member is down for an external cause, and the members down for internal causes,
+  counted usable, would still be too few. External seconds are counted apart in each outage
+  (``Outage.external_seconds``, ``Figures.external_seconds``) and the outage's first causes are
+  then the external ones; they are part of the down time, never taken out of the ratio.
 """
 
 from __future__ import annotations
@@ -32,7 +45,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-from agent.contract.reasons import causes_of
+from agent.contract.reasons import CAUSES, causes_of, describe
 from collector.intervals import Interval, Measure, intersect, merge, subtract, total
 
 MemberState = Literal["ok", "degraded", "down", "unknown", "absent"]
@@ -47,6 +60,8 @@ class Transition:
     ts: float
     state: MemberState
     reasons: tuple[str, ...] = ()
+    #: Causes that override the reasons' own (a member down because of what it needs).
+    causes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +72,8 @@ class Segment:
     end: float
     state: Usability
     causes: tuple[str, ...] = ()
+    #: Down only because of causes outside the structure's reach (see the module docstring).
+    external: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +85,8 @@ class Outage:
     open_seconds: float
     causes: tuple[str, ...]
     ongoing: bool = False
+    #: The part of ``open_seconds`` down for external causes only.
+    external_seconds: float = 0.0
 
 
 @dataclass
@@ -116,6 +135,49 @@ class Figures:
     def mttr(self) -> float | None:
         """Return the mean time to repair, in open seconds."""
         return self.outage_seconds / len(self.outages) if self.outages else None
+
+    @property
+    def external_seconds(self) -> float:
+        """Return the open time lost to outages for external causes (« dont indisponibilités extérieures »)."""
+        return sum(o.external_seconds for o in self.outages)
+
+    @property
+    def internal_seconds(self) -> float:
+        """Return the open time lost to outages the structure could act on."""
+        return self.outage_seconds - self.external_seconds
+
+    @property
+    def external_causes(self) -> list[tuple[str, float, int]]:
+        """Return the external causes among :attr:`causes` (cause, open seconds, outages)."""
+        return [item for item in self.causes if is_external(item[0])]
+
+
+def is_external(cause: str) -> bool:
+    """Return whether a cause is outside the structure's reach (``internet``, ``site``, ``site:caf``)."""
+    family = CAUSES.get(cause.split(":", 1)[0])
+    return family is not None and family.external
+
+
+def transition_causes(item: Transition) -> tuple[str, ...]:
+    """Return the causes of a down transition: its own, else its reasons', else ``unknown``."""
+    return item.causes or causes_of(item.reasons) or ("unknown",)
+
+
+def is_external_down(item: Transition) -> bool:
+    """Return whether a transition is down for an external cause (fixing the rest would not help)."""
+    if usability(item.state) != "down":
+        return False
+    if item.causes:
+        return any(is_external(c) for c in item.causes)
+    return any(
+        is_external(describe(code).cause) for code in item.reasons if describe(code).severity == "down"
+    )
+
+
+def external_first(causes: Iterable[str]) -> tuple[str, ...]:
+    """Return causes with the external ones first (each group in its order)."""
+    listed = list(causes)
+    return tuple([c for c in listed if is_external(c)] + [c for c in listed if not is_external(c)])
 
 
 def usability(state: MemberState) -> Usability:
@@ -212,8 +274,76 @@ def down_causes(current: Iterable[Transition]) -> tuple[str, ...]:
     out: list[str] = []
     for item in current:
         if usability(item.state) == "down":
-            out.extend(c for c in (causes_of(item.reasons) or ("unknown",)) if c not in out)
+            out.extend(c for c in transition_causes(item) if c not in out)
     return tuple(out)
+
+
+Requirement = Sequence[Sequence[Transition]]
+
+
+def _state_of(timeline: Sequence[Transition], times: Sequence[float], moment: float) -> Transition | None:
+    index = _bisect_right(times, moment) - 1
+    return timeline[index] if index >= 0 else None
+
+
+def requirement_state(alternatives: Iterable[Transition | None]) -> tuple[Usability, tuple[Transition, ...]]:
+    """Return a requirement's state from its alternatives' (up while one is usable) and the down ones."""
+    present = [a for a in alternatives if a is not None and a.state != "absent"]
+    if not present:
+        return "absent", ()
+    kinds = [usability(a.state) for a in present]
+    if "up" in kinds:
+        return "up", ()
+    if all(kind == "down" for kind in kinds):
+        return "down", tuple(present)
+    return "unknown", ()
+
+
+def needs_state(
+    own: Transition, requirements: Sequence[Sequence[Transition | None]]
+) -> tuple[MemberState, tuple[str, ...], tuple[str, ...]]:
+    """Return a member's (state, reasons, causes) at one instant, given what it needs then.
+
+    Args:
+        own: the member's own transition in force.
+        requirements: for each requirement, the transitions in force of its alternatives
+            (``None`` where an alternative has none yet).
+    """
+    if own.state == "absent":
+        return "absent", (), ()
+    for alternatives in requirements:
+        state, down = requirement_state(alternatives)
+        if state == "down":
+            reasons = tuple(dict.fromkeys(r for item in down for r in item.reasons))
+            causes = tuple(dict.fromkeys(c for item in down for c in transition_causes(item)))
+            return "down", reasons, causes
+    return own.state, own.reasons, own.causes
+
+
+def with_needs(own: Sequence[Transition], requirements: Sequence[Requirement]) -> list[Transition]:
+    """Return a member's timeline once what it needs is applied (:func:`needs_state` at every change).
+
+    Args:
+        own: the member's effective timeline (:func:`observed_timeline`).
+        requirements: for each requirement, the effective timelines of its alternatives (e.g.
+            ``[[internet]]`` for the link, ``[[site_caf, site_ameli]]`` for a kiosk's sites).
+    """
+    if not requirements or not own:
+        return list(own)
+    own_times = [t.ts for t in own]
+    lists = [[(list(alt), [t.ts for t in alt]) for alt in requirement] for requirement in requirements]
+    points = sorted(
+        {t.ts for t in own} | {t.ts for req in lists for alt, _ in req for t in alt if t.ts >= own[0].ts}
+    )
+    out: list[Transition] = []
+    for moment in points:
+        current = _state_of(own, own_times, moment)
+        if current is None:
+            continue
+        state = needs_state(current, [[_state_of(alt, times, moment) for alt, times in req] for req in lists])
+        if not out or (out[-1].state, out[-1].reasons, out[-1].causes) != state:
+            out.append(Transition(moment, *state))
+    return out
 
 
 def _state_at(timeline: Sequence[Transition], index: int) -> Transition | None:
@@ -228,8 +358,10 @@ def member_segments(timeline: Sequence[Transition], start: float, end: float) ->
         seg_end = min(timeline[i + 1].ts if i + 1 < len(timeline) else end, end)
         if seg_end > seg_start and item.state != "absent":
             usable = usability(item.state)
-            causes = (causes_of(item.reasons) or ("unknown",)) if usable == "down" else ()
-            segments.append(Segment(seg_start, seg_end, usable, causes))
+            causes = transition_causes(item) if usable == "down" else ()
+            external = is_external_down(item)
+            segments.append(Segment(seg_start, seg_end, usable, external_first(causes) if external else causes,
+                                    external))  # fmt: skip
     return segments
 
 
@@ -251,45 +383,53 @@ def service_segments(
     events.sort(key=operator.itemgetter(0))
     current: list[Transition | None] = [None] * len(members)
     down: dict[int, None] = {}  # members down now, in the order they went down
-    counts = {"up": 0, "down": 0, "unknown": 0, "absent": 0}
+    counts = {"up": 0, "down": 0, "unknown": 0, "absent": 0, "external": 0}
     segments: list[Segment] = []
 
     def apply(index: int, item: Transition) -> None:
         previous = current[index]
         if previous is not None:
             counts[usability(previous.state)] -= 1
+            counts["external"] -= is_external_down(previous)
         current[index] = item
         kind = usability(item.state)
         counts[kind] += 1
+        counts["external"] += is_external_down(item)
         if kind == "down":
             down.pop(index, None)
             down[index] = None
         else:
             down.pop(index, None)
 
-    def state_now() -> tuple[Usability, tuple[str, ...]]:
+    def state_now() -> tuple[Usability, tuple[str, ...], bool]:
         present = counts["up"] + counts["down"] + counts["unknown"]
         if present == 0:
-            return "unknown", ()
+            return "unknown", (), False
         if counts["up"] >= min_usable:
-            return "up", ()
+            return "up", (), False
         if counts["up"] + counts["unknown"] < min_usable:
-            return "down", down_causes(c for i in down if (c := current[i]) is not None)
-        return "unknown", ()
+            causes = down_causes(c for i in down if (c := current[i]) is not None)
+            # Every internal problem solved: the members down for internal causes become usable.
+            fixed = counts["up"] + counts["down"] - counts["external"] + counts["unknown"]
+            if counts["external"] and fixed < min_usable:
+                return "down", external_first(causes), True
+            return "down", tuple(sorted(causes, key=is_external)), False
+        return "unknown", (), False
 
     def emit(seg_start: float, seg_end: float) -> None:
         if seg_end <= seg_start:
             return
-        state, causes = state_now()
+        state, causes, external = state_now()
         if (
             segments
             and segments[-1].state == state
             and segments[-1].causes == causes
+            and segments[-1].external == external
             and segments[-1].end == seg_start
         ):
-            segments[-1] = Segment(segments[-1].start, seg_end, state, causes)
+            segments[-1] = Segment(segments[-1].start, seg_end, state, causes, external)
         else:
-            segments.append(Segment(seg_start, seg_end, state, causes))
+            segments.append(Segment(seg_start, seg_end, state, causes, external))
 
     position = 0
     while position < len(events) and events[position][0] <= start:
@@ -353,8 +493,9 @@ def compute(
         nonlocal current
         if current is not None and float(current["open"]) > 0:  # type: ignore[arg-type]
             outages.append(
-                Outage(float(current["start"]), at, float(current["open"]), current["causes"], ongoing)  # type: ignore[arg-type]
-            )
+                Outage(float(current["start"]), at, float(current["open"]), current["causes"],  # type: ignore[arg-type]
+                       ongoing, float(current["external"]))  # type: ignore[arg-type]
+            )  # fmt: skip
         current = None
 
     measured = counted_time.between_many([s.start for s in segments], [s.end for s in segments])
@@ -367,8 +508,10 @@ def compute(
         else:
             figures.down_seconds += counted_here
             if current is None:
-                current = {"start": seg.start, "open": 0.0, "causes": seg.causes}
+                current = {"start": seg.start, "open": 0.0, "causes": seg.causes, "external": 0.0}
             current["open"] = float(current["open"]) + counted_here  # type: ignore[arg-type]
+            if seg.external:
+                current["external"] = float(current["external"]) + counted_here  # type: ignore[arg-type]
             merged_causes = tuple(dict.fromkeys((*current["causes"], *seg.causes)))  # type: ignore[misc]
             current["causes"] = merged_causes
             if counted_here:

@@ -4,25 +4,143 @@ history timelines + coverage runs + the site's calendar and members' lives + the
 → :class:`~collector.availability.Figures`. A device is judged by the function its service needs
 (its ``function`` timeline; histories written before per-function states fall back on the device
 as a whole).
+
+A member that *needs* functions of the site's link (``needs`` in ``sites.toml``) is judged with
+them (:func:`collector.availability.with_needs`): the ``internet`` function of the devices that
+offer it is one requirement each; the ``site_*`` functions it needs are one requirement whose
+alternatives are every administrative site (a kiosk works while one of its sites answers). An
+administrative site's outage is caused by ``site:<name>`` (« site de la CAF injoignable »), its
+link's by ``internet`` (the agent blames the link first).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
+from agent.contract.reasons import cause_label
 from collector.availability import (
     Figures,
+    Requirement,
     Transition,
     compute,
     member_segments,
     observed_timeline,
     service_segments,
+    transition_causes,
+    with_needs,
 )
 from collector.intervals import Interval, Measure
-from collector.sites import Calendar, Site
+from collector.sites import ADMINISTRATIVE_SITES, SITE_FUNCTION_PREFIX, Calendar, Site
 
 Timelines = Mapping[tuple[str, str, str], Sequence[Transition]]
 Coverage = Mapping[tuple[str, str], Sequence[Interval]]
+
+
+#: The cause of an administrative site's own outage: ``site:<name>`` (``site:caf``).
+SITE_CAUSE = "site"
+
+
+def site_cause(function: str) -> str:
+    """Return the cause key of an administrative site's function (``site_caf`` → ``site:caf``)."""
+    return f"{SITE_CAUSE}:{function.removeprefix(SITE_FUNCTION_PREFIX)}"
+
+
+def cause_text(cause: str, names: Callable[[str], str] | None = None) -> str:
+    """Return a cause as the coordinator reads it: « accès internet », « site de la CAF injoignable ».
+
+    Args:
+        cause: a cause family (``internet``) or an administrative site's (``site:caf``).
+        names: how people name an administrative site, by function (``SitesFile.administrative_site``).
+    """
+    family, _, name = cause.partition(":")
+    if family != SITE_CAUSE or not name:
+        return cause_label(cause)
+    label = names(SITE_FUNCTION_PREFIX + name) if names else ADMINISTRATIVE_SITES.get(name, name)
+    return f"site {_of(label)} injoignable"
+
+
+def _of(label: str) -> str:
+    """Return « de la CAF », « de l'ANTS », « d'impots.gouv.fr », « de France Travail »."""
+    lower = label.lower()
+    if lower.startswith(("le ", "la ", "les ", "l'")):
+        from agent.contract import french  # noqa: PLC0415 - tiny
+
+        return french.of(label)
+    return f"d'{label}" if lower[:1] in "aeiouyéèêàh" else f"de {label}"
+
+
+def _site_causes(timeline: list[Transition], function: str) -> list[Transition]:
+    """Name the administrative site in its own outages' causes (``site`` → ``site:caf``)."""
+    out = []
+    for item in timeline:
+        if item.state == "down" and not item.causes:
+            causes = tuple(site_cause(function) if c == SITE_CAUSE else c for c in transition_causes(item))
+            out.append(Transition(item.ts, item.state, item.reasons, causes))
+        else:
+            out.append(item)
+    return out
+
+
+def _observed(
+    site: Site,
+    kind: str,
+    member: str,
+    raw: list[Transition],
+    coverage: Coverage | None,
+    start: float,
+    end: float,
+) -> list[Transition]:
+    # A member exists between its `since` and `until` (unbounded when not given): a declared
+    # member that never reported is unknown — « non mesuré » — not absent, so a 2-of-2 service
+    # whose second PC never spoke is unknown, not down. A member added mid-period says so
+    # with `since`.
+    born, retired = site.member(kind, member).life(site.tz)
+    runs = coverage.get((kind, member), []) if coverage is not None and coverage else None
+    if coverage is not None and coverage and (kind, member) not in coverage:
+        runs = []  # coverage is recorded for this site, and nobody observed this member in the period
+    return observed_timeline(raw, runs, life=(born, retired), start=start, end=end)
+
+
+def function_timeline(
+    site: Site,
+    device: str,
+    function: str,
+    timelines: Timelines,
+    coverage: Coverage | None,
+    start: float,
+    end: float,
+) -> list[Transition]:
+    """Return one device's effective timeline for ``function`` over [start, end) (nothing it needs applied)."""
+    raw = timelines.get(("device", device, function))
+    if raw is None and function:
+        raw = timelines.get(("device", device, ""))
+    timeline = _observed(site, "device", device, list(raw or []), coverage, start, end)
+    return _site_causes(timeline, function) if function.startswith(SITE_FUNCTION_PREFIX) else timeline
+
+
+def requirements(
+    site: Site,
+    needs: Sequence[str],
+    timelines: Timelines,
+    coverage: Coverage | None,
+    start: float,
+    end: float,
+) -> list[Requirement]:
+    """Return what a member needs as requirements of alternative timelines (see the module docstring)."""
+    out: list[Requirement] = []
+    sites: list[list[Transition]] = []
+    for function in needs:
+        alternatives = [
+            function_timeline(site, provider, function, timelines, coverage, start, end)
+            for provider in site.providers(function)
+        ]
+        if function.startswith(SITE_FUNCTION_PREFIX):
+            sites.extend(alternatives)
+        elif alternatives:
+            out.append(alternatives)
+    if sites:
+        out.append(sites)
+    return out
 
 
 def member_timeline(
@@ -38,22 +156,20 @@ def member_timeline(
     """Return one member's effective timeline for a service over [start, end).
 
     ``coverage`` is the history's observed runs of the site; a member absent from it (data
-    seeded or imported without coverage) keeps its transitions as they are.
+    seeded or imported without coverage) keeps its transitions as they are. What the member
+    needs (``needs`` of the service and of the member) is applied.
     """
     function = (site.function_of(service) or "") if kind == "device" else ""
     raw = timelines.get((kind, member, function))
     if raw is None and function:
         raw = timelines.get((kind, member, ""))
-    raw = list(raw or [])
-    # A member exists between its `since` and `until` (unbounded when not given): a declared
-    # member that never reported is unknown — « non mesuré » — not absent, so a 2-of-2 service
-    # whose second PC never spoke is unknown, not down. A member added mid-period says so
-    # with `since`.
-    born, retired = site.member(kind, member).life(site.tz)
-    runs = coverage.get((kind, member), []) if coverage is not None and coverage else None
-    if coverage is not None and coverage and (kind, member) not in coverage:
-        runs = []  # coverage is recorded for this site, and nobody observed this member in the period
-    return observed_timeline(raw, runs, life=(born, retired), start=start, end=end)
+    own = _observed(site, kind, member, list(raw or []), coverage, start, end)
+    if function.startswith(SITE_FUNCTION_PREFIX):
+        own = _site_causes(own, function)
+    needs = site.needs_of(service, kind, member)
+    if not needs:
+        return own
+    return with_needs(own, requirements(site, needs, timelines, coverage, start, end))
 
 
 def service_figures(

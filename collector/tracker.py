@@ -24,7 +24,7 @@ import threading
 from collections.abc import Callable
 
 from agent.contract.messages import DeviceMessage, HostMessage, LockdownMessage, StatusMessage
-from collector.availability import MemberState, Usability, service_state
+from collector.availability import MemberState, Transition, Usability, needs_state, service_state
 from collector.history import History
 from collector.ingest import Accepted
 from collector.intervals import intersect, subtract, total
@@ -98,7 +98,7 @@ class Tracker:
             (site.function_of(name) or "")
             for name, service in site.service_items()
             if device in service.devices
-        }
+        } | site.needed_functions(device)  # the link's functions members need (docs/design.md §5)
         for function in sorted(functions):
             state = body.function_state(function) if function else body.state
             reasons = tuple(
@@ -201,11 +201,34 @@ class Tracker:
         for service_name, service in site.service_items():
             function = site.function_of(service_name)
             states = [
-                self.member_state(site_id, kind, member, now, function if kind == "device" else None)[0]
+                self._needing_state(site, site_id, service_name, kind, member, now, function)
                 for kind, member in service.members
             ]
             self.services[(site_id, service_name)] = service_state(states, service.min_usable)
         self.last_eval[site_id] = now
+
+    def _needing_state(
+        self, site: Site, site_id: str, service: str, kind: str, member: str, now: float, function: str | None
+    ) -> MemberState:
+        """Return a member's state now, down while something it needs is down (the report's rule)."""
+        own = self.member_state(site_id, kind, member, now, function if kind == "device" else None)
+        needs = site.needs_of(service, kind, member)
+        if not needs or own[0] == "absent":
+            return own[0]
+        required: list[list[Transition | None]] = []
+        sites: list[Transition | None] = []
+        for needed in needs:
+            alternatives: list[Transition | None] = [
+                Transition(now, *self.member_state(site_id, "device", provider, now, needed))
+                for provider in site.providers(needed)
+            ]
+            if needed.startswith("site_"):
+                sites.extend(alternatives)
+            else:
+                required.append(alternatives)
+        if sites:
+            required.append(sites)
+        return needs_state(Transition(now, *own), required)[0]
 
     def _add(self, site: str, service: str, name: str, seconds: float) -> None:
         for counter in COUNTER_NAMES:  # every series exists from the start, at zero
