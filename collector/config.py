@@ -8,7 +8,7 @@ from typing import Annotated
 
 import msgspec
 
-from agent.contract.messages import MAX_PAYLOAD_BYTES
+from agent.contract.messages import IDENT_PATTERN, MAX_PAYLOAD_BYTES, subscription
 from agent.shared.broker import BrokerSettings, with_url
 from agent.shared.config import ConfigError, Section, load_toml
 
@@ -77,9 +77,20 @@ class HistorySection(Section, frozen=True, kw_only=True):
 
 
 class SitesSection(Section, frozen=True, kw_only=True):
-    """``[sites]``: the sites file."""
+    """``[sites]``: the sites file, and the sites this collector holds when it is one shard of several."""
 
     file: Path | None = None
+    #: Only these sites of the file (``docs/scaling.md``): the collector subscribes to their topics
+    #: alone (``esc/v1/<site>/#``) and tracks, exports and pages them alone. Empty: every site.
+    only: Annotated[
+        tuple[Annotated[str, msgspec.Meta(pattern=IDENT_PATTERN)], ...], msgspec.Meta(max_length=10_000)
+    ] = ()
+
+    def __post_init__(self) -> None:
+        """Refuse a site named twice."""
+        twice = sorted({site for site in self.only if self.only.count(site) > 1})
+        if twice:
+            raise ValueError(f"only: {', '.join(twice)} listed more than once")
 
 
 class AvailabilitySection(Section, frozen=True, kw_only=True):
@@ -172,6 +183,19 @@ class CollectorConfig(Section, frozen=True, kw_only=True):
     supplies: SuppliesSection = msgspec.field(default_factory=SuppliesSection)
     http: HttpSection = msgspec.field(default_factory=HttpSection)
 
+    def __post_init__(self) -> None:
+        """Refuse topic filters of one's own next to ``[sites] only`` (which sets them)."""
+        if self.sites.only and self.broker.topics != BrokerSection().topics:
+            msg = "broker.topics: [sites] only subscribes to the sites' own topics: set one or the other"
+            raise ValueError(msg)
+
+    @property
+    def subscriptions(self) -> tuple[str, ...]:
+        """Return the topic filters to subscribe to: each site's of ``[sites] only``, else ``[broker] topics``."""
+        if self.sites.only:
+            return tuple(subscription(site) for site in self.sites.only)
+        return self.broker.topics
+
     def with_overrides(self, *, broker: str | None = None, listen: str | None = None) -> CollectorConfig:
         """Return a copy with the ``--broker`` and ``--listen`` options applied."""
         config = self
@@ -199,7 +223,9 @@ def load_collector_config(path: Path | None) -> CollectorConfig:
     # Relative paths in the file are relative to the file, not to the working directory.
     base = path.resolve().parent
     if config.sites.file is not None and not config.sites.file.is_absolute():
-        config = msgspec.structs.replace(config, sites=SitesSection(file=base / config.sites.file))
+        config = msgspec.structs.replace(
+            config, sites=msgspec.structs.replace(config.sites, file=base / config.sites.file)
+        )
     if config.history.path is not None and not config.history.path.is_absolute():
         history = msgspec.structs.replace(config.history, path=base / config.history.path)
         config = msgspec.structs.replace(config, history=history)

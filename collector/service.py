@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import sqlite3
 import sys
@@ -18,7 +19,7 @@ from prometheus_client import CollectorRegistry
 
 from agent.contract.messages import StatusMessage
 from agent.shared.broker import ConnectionLog
-from collector.config import CollectorConfig, parse_listen
+from collector.config import CollectorConfig, ConfigError, parse_listen
 from collector.exporter import FleetCollector
 from collector.history import History
 from collector.ingest import Accepted, Ingestor, Limits
@@ -36,6 +37,8 @@ if TYPE_CHECKING:
     import paho.mqtt.client as mqtt
 
 _LOGGER = logging.getLogger(__name__)
+#: History metadata: the topic filters the collector's persistent session was subscribed to.
+SUBSCRIPTIONS_KEY = "mqtt_subscriptions"
 
 
 class Subscriber:
@@ -77,9 +80,29 @@ class Subscriber:
             self._connection.refused(reason)
             return
         self._connection.connected(f"session present: {flags.session_present}")
-        client.subscribe([(topic, 1) for topic in self.config.broker.topics])
+        wanted = self.config.subscriptions
+        client.subscribe([(topic, 1) for topic in wanted])
+        self._forget_old_subscriptions(client, wanted)
         with self.state.lock:
             self.state.mqtt_connected = True
+
+    def _forget_old_subscriptions(self, client: mqtt.Client, wanted: tuple[str, ...]) -> None:
+        """Unsubscribe from the filters an earlier run subscribed to and this one does not want.
+
+        The persistent session keeps its subscriptions across runs: a shard whose ``[sites] only``
+        lost a site would otherwise still receive (and drop) that site's messages.
+        """
+        if self.history is None:
+            return
+        try:
+            before = json.loads(self.history.get_meta(SUBSCRIPTIONS_KEY) or "[]")
+            stale = sorted(set(before) - set(wanted))
+            if stale:
+                client.unsubscribe(stale)
+                _LOGGER.info("unsubscribed from %s (no longer in this collector's sites)", ", ".join(stale))
+            self.history.set_meta(SUBSCRIPTIONS_KEY, json.dumps(sorted(wanted)))
+        except (sqlite3.Error, OSError, ValueError, TypeError) as err:
+            _LOGGER.warning("cannot compare the subscriptions with the previous run's: %s", err)
 
     def _on_disconnect(self, _c: mqtt.Client, _ud: Any, _flags: Any, reason: Any, _props: Any) -> None:
         if self._stopping.is_set() or self._blocked.is_set():
@@ -173,6 +196,10 @@ class CollectorService:
         self.tracker_loop: TrackerLoop | None = None
         if config.sites.file is not None:
             sites = load_sites(config.sites.file)
+            try:
+                sites = sites.restrict(config.sites.only)  # one shard of a region: its sites alone
+            except ValueError as err:
+                raise ConfigError(f"{config.sites.file}: [sites] only: {err}") from None
             self.history = open_history(config.history.file)  # CorruptDatabase: exit 3 (cli)
             self.tracker = Tracker(
                 sites, self.state, self.history, stale_after=config.collector.stale_after, now=clock(),

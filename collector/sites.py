@@ -23,7 +23,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Annotated, Final, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -368,6 +368,20 @@ class SitesFile(Section, frozen=True, kw_only=True):
         own: str | None = getattr(site.contacts, team, None) if site is not None else None
         default: str | None = getattr(self.contacts, team, None)
         return own or default
+
+    def restrict(self, only: Iterable[str]) -> SitesFile:
+        """Return the file narrowed to the sites ``only`` names (one shard of a region); all when empty.
+
+        Raises:
+            ValueError: naming a site the file does not declare.
+        """
+        wanted = set(only)
+        if not wanted:
+            return self
+        missing = sorted(wanted - set(self.sites))
+        if missing:
+            raise ValueError(f"{', '.join(missing)}: not declared in the sites file")
+        return msgspec.structs.replace(self, sites={k: v for k, v in self.sites.items() if k in wanted})
 
 
 def load_sites(path: Path) -> SitesFile:

@@ -63,17 +63,20 @@ def start_collector(
     extra: str = "",
     sites: str | None = None,
     port: int | None = None,
+    only: tuple[str, ...] = (),
 ) -> CollectorProc:
     """Start ``esc-collector run`` against ``broker``; the caller stops it.
 
     With ``sites`` (the text of a sites.toml, see :mod:`helpers.sites`), the collector tracks
-    availability, keeps its history in ``folder`` and evaluates every second.
+    availability, keeps its history in ``folder`` and evaluates every second; ``only`` makes it one
+    shard holding those sites (``[sites] only``).
     """
     folder.mkdir(parents=True, exist_ok=True)
     config = folder / "collector.toml"
     if sites is not None:
         (folder / "sites.toml").write_text(sites)
-        extra += '[sites]\nfile = "sites.toml"\n[history]\npath = "history.sqlite3"\n[availability]\nevaluate_every = 1\n'
+        only_line = "only = [" + ", ".join(f'"{site}"' for site in only) + "]\n" if only else ""
+        extra += f'[sites]\nfile = "sites.toml"\n{only_line}[history]\npath = "history.sqlite3"\n[availability]\nevaluate_every = 1\n'
     config.write_text(
         f'[collector]\nname = "test-{folder.name}"\nstale_after = {stale_after}\n'
         f'[broker]\nurl = "mqtt://127.0.0.1:1"\nkeepalive = 5\n{extra}'
