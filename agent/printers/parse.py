@@ -125,6 +125,12 @@ class Thresholds:
 class _Reader:
     raw: Raw
     problems: list[str] = field(default_factory=list)
+    incomplete: bool = False  # a table cut: the status cannot be judged whole
+
+    def cut(self, problem: str) -> None:
+        """Note that part of the device's tables is missing (the state becomes unknown)."""
+        self.problems.insert(0, problem)
+        self.incomplete = True
 
     def column(self, oid: str) -> dict[str, RawValue]:
         """Return ``{row index: value}`` of one table column."""
@@ -275,7 +281,7 @@ def _supplies(
     colour_names = r.column(mib.PRT_COLORANT_VALUE)
     indexes = sorted(set(levels) | set(descriptions) | set(types), key=_index_key)
     if len(indexes) > MAX_ROWS:
-        r.problems.append(f"supplies: {len(indexes)} rows, only the first {MAX_ROWS} kept")
+        r.cut(f"supplies: {len(indexes)} rows, only the first {MAX_ROWS} kept")
     rows: list[SupplyRow] = []
     extra: dict[str, tuple[str, int | None, int | None]] = {}  # index -> type name, class, unit
     for index in indexes[:MAX_ROWS]:
@@ -365,7 +371,10 @@ def _inputs(r: _Reader, t: Thresholds) -> list[PaperInput]:
     levels = r.column(mib.PRT_INPUT_LEVEL)
     types = r.column(mib.PRT_INPUT_TYPE)
     media = r.column(mib.PRT_INPUT_MEDIA_NAME)
-    indexes = sorted(set(levels) | set(names) | set(maxima), key=_index_key)[:MAX_ROWS]
+    indexes = sorted(set(levels) | set(names) | set(maxima), key=_index_key)
+    if len(indexes) > MAX_ROWS:
+        r.cut(f"trays: {len(indexes)} rows, only the first {MAX_ROWS} kept")
+        indexes = indexes[:MAX_ROWS]
     out = []
     for index in indexes:
         level = r.integer(levels.get(index), f"tray {index} level")
@@ -418,6 +427,8 @@ def _alerts(r: _Reader) -> list[PrinterAlert]:
     locations = r.column(mib.PRT_ALERT_LOCATION)
     descriptions = r.column(mib.PRT_ALERT_DESCRIPTION)
     out = []
+    if len(codes) > MAX_ROWS:
+        r.cut(f"alerts: {len(codes)} rows, only the first {MAX_ROWS} kept")
     for index in sorted(codes, key=_index_key)[:MAX_ROWS]:
         code = r.integer(codes[index], f"alert {index} code")
         if code is None:
@@ -488,6 +499,10 @@ def parse_printer(
     """
     t = thresholds or Thresholds()
     r = _Reader(raw)
+    walk_cut = raw.get(mib.WALK_TRUNCATED)
+    if walk_cut is not None:
+        text = walk_cut.decode(errors="replace") if isinstance(walk_cut, bytes) else str(walk_cut)
+        r.cut(f"SNMP walk incomplete: {text}")
     describe_fn: Callable[[RawValue], str | None] = (
         vendor.supply_description
         if vendor is not None and vendor.supply_description is not None
@@ -523,7 +538,9 @@ def parse_printer(
         page_count=page_count if page_count is not None and page_count >= 0 else None,
         problems=(),
     )
-    result: PrinterStatus = replace(status, problems=tuple(p[:200] for p in r.problems[:32]))
+    result: PrinterStatus = replace(
+        status, problems=tuple(p[:200] for p in r.problems[:32]), incomplete=r.incomplete
+    )
     return result
 
 
