@@ -308,6 +308,9 @@ class PrinterStatus(Body, frozen=True, kw_only=True):
     scanner_units: Annotated[tuple[SubUnit, ...], msgspec.Meta(max_length=16)] = ()
     page_count: Annotated[int, msgspec.Meta(ge=0, le=2**53)] | None = None
     problems: Annotated[tuple[Text200, ...], msgspec.Meta(max_length=32)] = ()
+    #: The reading is partial (a table longer than the bounds, a walk cut midway): ``problems``
+    #: says what; the device's state is then ``unknown``, never ``ok`` on what little was read.
+    incomplete: bool = False
 
 
 class ScannerStatus(Body, frozen=True, kw_only=True):
