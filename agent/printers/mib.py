@@ -89,6 +89,10 @@ POLL_COLUMNS: tuple[str, ...] = (
 #: Every OID prefix one poll reads (scalars and columns): a poll returns exactly the device's
 #: varbinds under these.
 WALK_SUBTREES: tuple[str, ...] = POLL_SCALARS + POLL_COLUMNS
+#: Key the poller adds to a device's varbinds when its walk was cut (a column past the row bound,
+#: the request bound, a timeout midway): not an OID; its value says what was cut. The parser
+#: then marks the reading incomplete and the state rules make the device's state unknown.
+WALK_TRUNCATED = "walk-truncated"
 
 # ---------------------------------------------------------------- vendor columns
 # Walked only for the devices whose vendor override lists them (``VendorOverride.columns`` in

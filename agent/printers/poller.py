@@ -245,6 +245,8 @@ class ColumnWalk:
         #: Whether non-repeaters come on top of ``max_varbinds`` (as with pysnmp's agents) or count in it.
         self.free_non_repeaters = True
         self.truncated: list[str] = []
+        #: Why the walk stopped before its end (the request bound, a time-out), if it did.
+        self.cut: str | None = None
         self.requests = 0
         self.varbinds = 0
 
@@ -515,7 +517,7 @@ class SnmpSession:
         known = self._vendor_columns.get(target, ())
         walk = self._new_walk(target, (*columns, *known), scalars)
         if not await self._drive(peer, target, walk, answered=False):
-            return walk.raw
+            return self._marked(walk.raw, walk)
         raw = walk.raw
         rows = walk.rows()
         wanted = vendor_columns(raw.get(mib.SYS_OBJECT_ID))
@@ -526,9 +528,17 @@ class SnmpSession:
             complete = await self._drive(peer, target, extra, answered=True)
             raw.update(extra.raw)
             if not complete:
-                return raw
+                return self._marked(raw, walk, extra)
             rows |= extra.rows()
         self._expected[target] = rows
+        return self._marked(raw, walk, *([extra] if missing else []))
+
+    def _marked(self, raw: dict[str, RawValue], *walks: ColumnWalk) -> dict[str, RawValue]:
+        """Add :data:`mib.WALK_TRUNCATED` to ``raw`` when a walk was cut, saying where (never silent)."""
+        cuts = [f"{oid}: more than {self.max_rows} rows" for w in walks for oid in w.truncated]
+        cuts += [w.cut for w in walks if w.cut]
+        if cuts and raw:
+            raw[mib.WALK_TRUNCATED] = "; ".join(cuts)[:400]
         return raw
 
     def _new_walk(self, target: SnmpTarget, columns: Iterable[str], scalars: Iterable[str]) -> ColumnWalk:
@@ -553,12 +563,14 @@ class SnmpSession:
             for request in walk.plan():
                 if walk.requests >= self.max_requests:
                     _LOGGER.warning("%r: more than %d requests in one poll, cut", target, self.max_requests)
+                    walk.cut = f"more than {self.max_requests} requests"
                     return False
                 indication, status, varbinds = await self._send(peer, request)
                 if indication:
                     if not answered:
                         raise SnmpError(f"{target.host}:{target.port}: {indication}")
                     _LOGGER.warning("%r: %s, poll cut", target, indication)
+                    walk.cut = f"cut midway: {indication}"
                     return False
                 answered = True
                 if status:
