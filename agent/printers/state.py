@@ -348,6 +348,11 @@ def derive(
     if status is None:
         unknown = tuple(FunctionState(function=f, state="unknown") for f in offered)
         return Derived("unknown", (), french.STATE_LABELS["unknown"], unknown)
+    if isinstance(status, PrinterStatus) and status.incomplete:
+        # Tables cut (more rows than the bounds, a walk stopped midway): judging on the part read
+        # could say "ok" with a toner empty in the rest. Its problems say what was cut.
+        unknown = tuple(FunctionState(function=f, state="unknown") for f in offered)
+        return Derived("unknown", (), f"{french.STATE_LABELS['unknown']} : lecture incomplète", unknown)
     if isinstance(status, ScannerStatus):
         return combine(scanner_reasons(status), offered)
     return combine(printer_reasons(status, options), offered)
