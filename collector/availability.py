@@ -147,6 +147,12 @@ class Figures:
         return self.outage_seconds - self.external_seconds
 
     @property
+    def availability_without_external(self) -> float | None:
+        """Return the availability had the external outages not happened: (up + external) ÷ measured."""
+        measured = self.measured_seconds
+        return (self.up_seconds + self.external_seconds) / measured if measured > 1e-9 else None
+
+    @property
     def external_causes(self) -> list[tuple[str, float, int]]:
         """Return the external causes among :attr:`causes` (cause, open seconds, outages)."""
         return [item for item in self.causes if is_external(item[0])]

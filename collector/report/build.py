@@ -8,6 +8,11 @@ previous one (:func:`previous_period`), so that the report can put the previous 
 each one. A member (device or PC) is reported over its own life only (``since``/``until`` in
 ``sites.toml``, else from its first recorded state): the engine leaves the time it did not
 exist out of its figures, and a member that did not exist during the period is not listed.
+
+Outages the structure cannot act on (the internet link, an administrative site: ``external``
+causes, ``docs/design.md`` §5 "Attribution") stay in the figures and are counted apart
+(``Figures.external_seconds``); an administrative site is named as the sites file says
+(:meth:`SiteReport.cause_text`).
 """
 
 from __future__ import annotations
@@ -19,13 +24,30 @@ from typing import Literal
 
 from agent.contract import french
 from collector.availability import Figures, Transition
-from collector.figures import Coverage, Timelines, member_figures, member_timeline, service_figures
+from collector.figures import (
+    Coverage,
+    Timelines,
+    cause_text,
+    member_figures,
+    member_timeline,
+    service_figures,
+)
 from collector.history import History
 from collector.intervals import Interval, Measure
-from collector.sites import DEFAULT_TARGET, SERVICE_LABELS, Calendar, Site, SitesFile
+from collector.sites import (
+    ADMINISTRATIVE_SITES,
+    DEFAULT_TARGET,
+    SERVICE_LABELS,
+    SITE_FUNCTION_PREFIX,
+    Calendar,
+    Site,
+    SitesFile,
+)
 
 #: The socle serviciel: the services a site may promise, in report order.
-SOCLE = ("postes", "impression", "numerisation", "wifi")
+SOCLE = ("postes", "impression", "numerisation", "wifi", "bornes")
+#: The services a site's part of the report shows: the socle, then the link they depend on.
+REPORT_SERVICES = (*SOCLE, "internet")
 
 
 @dataclass
@@ -88,10 +110,20 @@ class SiteReport:
     changes: list[MembershipChange] = field(default_factory=list)
     #: The site's open time over the period (for the timeline chart).
     opened: list[Interval] = field(default_factory=list)
+    #: How people name its administrative sites, by function (``site_caf`` → « la CAF »).
+    administrative: dict[str, str] = field(default_factory=dict)
 
     def service(self, name: str) -> ServiceReport | None:
         """Return a service's report, if the site offers it."""
         return next((s for s in self.services if s.name == name), None)
+
+    def cause_text(self, cause: str) -> str:
+        """Return a cause as the coordinator reads it (« site de la CAF injoignable »)."""
+        return cause_text(cause, self._site_name)
+
+    def _site_name(self, function: str) -> str:
+        name = function.removeprefix(SITE_FUNCTION_PREFIX)
+        return self.administrative.get(function) or ADMINISTRATIVE_SITES.get(name, name)
 
 
 @dataclass
@@ -177,12 +209,19 @@ class _Span:
                    history.coverage(site_id, start, end))  # fmt: skip
 
 
+def administrative_names(sites: SitesFile, site: Site) -> dict[str, str]:
+    """Return how people name each administrative site a site's devices probe, by function."""
+    functions = {f for d in site.devices.values() for f in d.functions if f.startswith(SITE_FUNCTION_PREFIX)}
+    return {f: sites.administrative_site(f) for f in sorted(functions)}
+
+
 def _site_report(
     history: History,
     site_id: str,
     site: Site,
     periods: tuple[tuple[dt.date, dt.date], tuple[dt.date, dt.date]],
     blip_seconds: float,
+    administrative: dict[str, str] | None = None,
 ) -> SiteReport:
     (first, last), (previous_first, previous_last) = periods
     calendar = Calendar(site)
@@ -192,8 +231,9 @@ def _site_report(
         site_id, site.name, site.timezone, now.start, now.end, sum(e - s for s, e in now.opened),
         target=site.target, previous_open_seconds=sum(e - s for s, e in before.opened),
         changes=membership_changes(site, now.start, now.end), opened=now.opened,
+        administrative=dict(administrative or {}),
     )  # fmt: skip
-    for name in SOCLE:
+    for name in REPORT_SERVICES:
         service = site.services.get(name)  # type: ignore[call-overload]
         if service is None:
             continue
@@ -259,6 +299,13 @@ def build_report(
         if progress:
             progress(site_id)
         report.sites.append(
-            _site_report(history, site_id, site, ((first_day, last_day), previous), blip_seconds)
+            _site_report(
+                history,
+                site_id,
+                site,
+                ((first_day, last_day), previous),
+                blip_seconds,
+                administrative_names(sites, site),
+            )
         )
     return report

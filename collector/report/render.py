@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 
 from agent.contract import french
 from agent.contract.reasons import cause_label
-from collector.availability import Figures
+from collector.availability import Figures, is_external
 from collector.report import wording
 from collector.report.build import SOCLE, MemberReport, Report, ServiceReport, SiteReport
 from collector.sites import SERVICE_LABELS
@@ -39,11 +39,12 @@ def _unbroken(text: str) -> str:
     return text.replace(" ", "\u00a0")
 
 
-def causes_fr(figures: Figures, limit: int = 3) -> str:
-    """Return the main causes: « bourrage papier : 2 fois, 2 h 30 ; toner ou encre vide : 1 fois, 45 min »."""
-    parts = [
-        f"{cause_label(c)} : {n}\u00a0fois, {_unbroken(duration_fr(s))}" for c, s, n in figures.causes[:limit]
-    ]
+def causes_fr(figures: Figures, label: Callable[[str], str] = cause_label, limit: int = 3) -> str:
+    """Return the main causes: « bourrage papier : 2 fois, 2 h 30 ; toner ou encre vide : 1 fois, 45 min ».
+
+    ``label`` names a cause (a site's report names its administrative sites: ``SiteReport.cause_text``).
+    """
+    parts = [f"{label(c)} : {n}\u00a0fois, {_unbroken(duration_fr(s))}" for c, s, n in figures.causes[:limit]]
     return " ; ".join(parts) or "—"
 
 
@@ -101,8 +102,8 @@ def _percent_number(value: float | None, figures: Figures | None = None) -> str:
     return f"{value * 100:.3f}".rstrip("0").rstrip(".").replace(".", ",")
 
 
-def _csv_causes(figures: Figures) -> str:
-    return ", ".join(cause_label(c) for c, _s, _n in figures.causes)
+def _csv_causes(figures: Figures, site: SiteReport) -> str:
+    return ", ".join(site.cause_text(c) for c, _s, _n in figures.causes)
 
 
 #: (header, value) of each CSV column; a value reads (site, service, member or None).
@@ -145,7 +146,8 @@ CSV_COLUMNS: tuple[tuple[str, Cell], ...] = (
     ("la plus longue (h)", lambda _s, v, m, _p: _hours(_figures(v, m).longest_outage)),
     ("délai moyen de rétablissement (h)", lambda _s, v, m, _p: _hours(_figures(v, m).mttr)),
     ("coupures brèves ignorées", lambda _s, v, m, _p: _figures(v, m).blips),
-    ("causes principales", lambda _s, v, m, _p: _csv_causes(_figures(v, m))),
+    ("dont indisponibilités extérieures (h)", lambda _s, v, m, _p: _hours(_figures(v, m).external_seconds)),
+    ("causes principales", lambda s, v, m, _p: _csv_causes(_figures(v, m), s)),
     ("arrivée le", lambda s, _v, m, _p: _when(s, m.added) if m else ""),
     ("départ le", lambda s, _v, m, _p: _when(s, m.retired) if m else ""),
     ("identifiant ESC", lambda s, _v, _m, _p: s.site_id),
@@ -172,7 +174,7 @@ def render_csv(report: Report) -> str:
     return out.getvalue()
 
 
-def _figures_json(f: Figures, tz: str) -> dict[str, Any]:
+def _figures_json(f: Figures, tz: str, label: Callable[[str], str] = cause_label) -> dict[str, Any]:
     return {
         "open_seconds": f.open_seconds, "measured_seconds": f.measured_seconds, "up_seconds": f.up_seconds,
         "down_seconds": f.down_seconds, "unknown_seconds": f.unknown_seconds,
@@ -180,18 +182,23 @@ def _figures_json(f: Figures, tz: str) -> dict[str, Any]:
         "unknown_ratio": f.unknown_ratio, "outage_seconds": f.outage_seconds,
         "longest_outage_seconds": f.longest_outage, "mttr_seconds": f.mttr, "blips": f.blips,
         "blip_seconds": f.blip_seconds,
-        "causes": [{"cause": c, "label": cause_label(c), "seconds": s, "outages": n} for c, s, n in f.causes],
+        "external_seconds": f.external_seconds, "availability_without_external": f.availability_without_external,
+        "causes": [{"cause": c, "label": label(c), "external": is_external(c), "seconds": s, "outages": n}
+                   for c, s, n in f.causes],
         "outages": [
             {"start": french.local(o.start, tz).strftime("%d/%m/%Y %H:%M"),
              "end": french.local(o.end, tz).strftime("%d/%m/%Y %H:%M"), "start_ts": o.start, "end_ts": o.end,
-             "open_seconds": o.open_seconds, "causes": list(o.causes), "ongoing": o.ongoing}
+             "open_seconds": o.open_seconds, "external_seconds": o.external_seconds, "causes": list(o.causes),
+             "ongoing": o.ongoing}
             for o in f.outages
         ],
     }  # fmt: skip
 
 
-def _previous_json(f: Figures | None, tz: str) -> dict[str, Any] | None:
-    return None if f is None else _figures_json(f, tz)
+def _previous_json(
+    f: Figures | None, tz: str, label: Callable[[str], str] = cause_label
+) -> dict[str, Any] | None:
+    return None if f is None else _figures_json(f, tz, label)
 
 
 def render_json(report: Report) -> str:
@@ -211,10 +218,11 @@ def render_json(report: Report) -> str:
                             for c in s.changes],
                 "services": [
                     {"service": v.name, "label": v.label, "min_usable": v.min_usable, "members": v.member_count,
-                     **_figures_json(v.figures, s.timezone), "previous": _previous_json(v.previous, s.timezone),
+                     **_figures_json(v.figures, s.timezone, s.cause_text),
+                     "previous": _previous_json(v.previous, s.timezone, s.cause_text),
                      "devices": [{"kind": m.kind, "member": m.member, "name": m.name, "added": m.added,
-                                  "retired": m.retired, **_figures_json(m.figures, s.timezone),
-                                  "previous": _previous_json(m.previous, s.timezone)}
+                                  "retired": m.retired, **_figures_json(m.figures, s.timezone, s.cause_text),
+                                  "previous": _previous_json(m.previous, s.timezone, s.cause_text)}
                                  for m in v.members]}
                     for v in s.services
                 ],
@@ -382,7 +390,9 @@ def render_html(report: Report) -> str:
         percent=percent_fr,
         duration=duration_fr,
         causes=causes_fr,
-        cause_labels=lambda causes: ", ".join(cause_label(c) for c in causes) or "—",
+        cause_labels=lambda causes, label=cause_label: ", ".join(label(c) for c in causes) or "—",
+        external=wording.external,
+        precise=wording.precise_ratio,
         availability=wording.availability,
         unmeasured=wording.unmeasured,
         rule=wording.rule,

@@ -10,17 +10,20 @@ CSV, so a figure is written the same way everywhere:
   when there is none, « sans objet » without open time — never « 0 % »;
 * the k-of-n rule: « au moins 1 des 3 imprimantes »;
 * the target: green when reached, orange up to :data:`WARN_MARGIN` below, red further below,
-  grey when not measured; each level also has a symbol, so the colour is never the only sign.
+  grey when not measured; each level also has a symbol, so the colour is never the only sign;
+* outages the structure cannot act on: « dont indisponibilités extérieures : 3 h 10 (accès
+  internet) », in the services table and in the summary sentence.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Final, Literal
 
 from agent.contract import french
+from agent.contract.reasons import cause_label
 from collector.availability import Figures
 from collector.report.build import ServiceReport, SiteReport
 
@@ -52,6 +55,8 @@ SUBJECTS: Final[dict[str, tuple[str, Form]]] = {
     "impression": ("l'impression", "f"),
     "numerisation": ("la numérisation", "f"),
     "wifi": ("le wifi public", "m"),
+    "bornes": ("les bornes et sites administratifs", "fp"),
+    "internet": ("l'accès internet", "m"),
 }
 #: What a service's members are called (singular, plural), for « au moins 1 des 3 imprimantes ».
 MEMBER_NOUNS: Final[dict[str, tuple[str, str]]] = {
@@ -59,6 +64,8 @@ MEMBER_NOUNS: Final[dict[str, tuple[str, str]]] = {
     "impression": ("imprimante", "imprimantes"),
     "numerisation": ("appareil de numérisation", "appareils de numérisation"),
     "wifi": ("borne wifi", "bornes wifi"),
+    "bornes": ("borne", "bornes"),
+    "internet": ("accès internet", "accès internet"),
 }
 _ENDINGS: Final[dict[Form, str]] = {"m": "", "f": "e", "mp": "s", "fp": "es"}
 #: French punctuation: a no-break space before « : » and a narrow one before « ; », so that a line
@@ -113,6 +120,16 @@ def unmeasured(figures: Figures | None) -> str:
     return (
         f"{french.duration(figures.unknown_seconds)} ({share(figures.unknown_seconds, figures.open_seconds)})"
     )
+
+
+def external(figures: Figures | None, label: Callable[[str], str] = cause_label) -> str:
+    """Return the outages the structure could not act on: « 3 h 10 (accès internet) », « aucune »."""
+    if figures is None:
+        return "—"
+    if figures.external_seconds <= 0:
+        return "aucune"
+    causes = ", ".join(label(c) for c, _s, _n in figures.external_causes)
+    return f"{french.duration(figures.external_seconds)} ({causes})"
 
 
 def level(figures: Figures | None, target: float) -> Level:
@@ -239,4 +256,9 @@ def summary(site: SiteReport, first: dt.date, last: dt.date, previous_label: str
         ]
         if gaps:
             clauses.append(f"temps non mesuré{COLON}" + _join(gaps))
+        hit = [s for s in measured if s.figures.external_seconds > 0 and s.name != "internet"]
+        if hit:
+            causes = dict.fromkeys(site.cause_text(c) for s in hit for c, _s, _n in s.figures.external_causes)
+            outside = [f"{french.duration(s.figures.external_seconds)} pour {subject(s)[0]}" for s in hit]
+            clauses.append(f"indisponibilités extérieures ({', '.join(causes)}){COLON}" + _join(outside))
     return f"{when}, {site_at(site.name)}, " + SEMICOLON.join(clauses) + "."
