@@ -338,11 +338,16 @@ class Site(Section, frozen=True, kw_only=True):
         return tuple(dict.fromkeys((*declared, *own)))
 
     def needed_functions(self, device: str) -> set[str]:
-        """Return the functions of ``device`` some member needs (its history is kept for them)."""
+        """Return the functions of ``device`` whose history is kept besides its services'.
+
+        Those some member needs, and every link function it offers (``internet``, ``wifi_logging``,
+        ``site_*``): the socle page reports the Wi-Fi's logging and each administrative site.
+        """
         offered = set(self.devices[device].functions) if device in self.devices else set()
         needs = {f for s in self.services.values() for f in s.needs}
         needs |= {f for m in (*self.devices.values(), *self.agents.values()) for f in m.needs}
-        return offered & needs
+        link = {f for f in offered if f in ("internet", "wifi_logging") or f.startswith(SITE_FUNCTION_PREFIX)}
+        return (offered & needs) | link
 
 
 class SitesFile(Section, frozen=True, kw_only=True):
