@@ -1,8 +1,10 @@
 """The collector's WSGI application: ``/metrics``, ``/healthz`` and the status pages.
 
-Pages: ``/`` (the sites), ``/site/<id>`` (one site), ``/accessibilite`` (the accessibility
-statement); ``?actualiser=1`` makes a page reload itself every minute (the reader's choice, RGAA
-13.1); anything else is a French « Page introuvable » (404).
+Pages: ``/`` (the sites), ``/site/<id>`` (one site), ``/site/<id>/socle`` and
+``/site/<id>/socle.json`` (its socle serviciel in the open: promises and real availability last
+month, :mod:`collector.web.socle`), ``/accessibilite`` (the accessibility statement);
+``?actualiser=1`` makes a page reload itself every minute (the reader's choice, RGAA 13.1);
+anything else is a French « Page introuvable » (404).
 
 The HTTP server that runs it lives elsewhere (``collector.service``); this module only maps a
 path to a response, so it can be tested without a socket.
@@ -40,6 +42,22 @@ def make_app(
         )
         return [body.encode()]
 
+    def socle(start_response: StartResponse, path: str, *, refresh: bool) -> Iterable[bytes]:
+        from collector.web.socle import render_socle, socle_view  # noqa: PLC0415
+
+        assert pages is not None
+        site_id, _, leaf = path.removeprefix("/site/").partition("/")
+        if site_id not in pages.sites.sites:
+            return html(start_response, None)
+        view = socle_view(site_id, pages.sites, pages.history, now=pages.clock())
+        if leaf == "socle.json":
+            body = json.dumps(view.json(), ensure_ascii=False, indent=2)
+            start_response(
+                "200 OK", [("Content-Type", "application/json; charset=utf-8"), ("Cache-Control", "no-store")]
+            )
+            return [body.encode()]
+        return html(start_response, render_socle(view, refresh=refresh))
+
     def app(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "/")
         if path == "/metrics":
@@ -63,6 +81,8 @@ def make_app(
         refresh = "actualiser" in parse_qs(environ.get("QUERY_STRING", ""))
         if path == "/":
             return html(start_response, pages.index(refresh=refresh))
+        if path.startswith("/site/") and path.rstrip("/").endswith(("/socle", "/socle.json")):
+            return socle(start_response, path.rstrip("/"), refresh=refresh)
         if path.startswith("/site/"):
             return html(start_response, pages.site(path.removeprefix("/site/").strip("/"), refresh=refresh))
         if path.rstrip("/") == "/accessibilite":
