@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import itertools
 import json
 import logging
 import os
@@ -31,7 +32,7 @@ from zoneinfo import ZoneInfo
 from collector.config import load_collector_config
 from collector.history import History
 from collector.service import CollectorService
-from collector.sites import load_sites
+from collector.sites import Calendar, load_sites
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -287,6 +288,144 @@ def seed_history(
     return history.record_many(rows)
 
 
+#: The demo printers' toners as their recordings show them, to seed a history the live readings
+#: continue: (index, description, colour, level now; ``None``: the printer says « some remaining »).
+DEMO_SUPPLIES: dict[str, tuple[tuple[str, str, str, float | None], ...]] = {
+    "hp-accueil": (("1.1", "Black Cartridge 827A HP CF300A", "black", 92.0),
+                   ("1.2", "Cyan Cartridge 827A HP CF301A", "cyan", 16.0)),
+    "sharp-etage": (("1.4", "Black Toner", "black", 34.0), ("1.1", "Cyan Toner", "cyan", 55.0)),
+    "brother-salle": (("1.1", "Black Toner Cartridge", "black", None),),
+    "konica-bureau": (("1.4", "Toner (Black)", "black", 86.0), ("1.1", "Toner (Cyan)", "cyan", 76.0)),
+}  # fmt: skip
+#: Their serial and page counter now (``None``: the recording has none), and whether the printer
+#: gives its cartridges' nominal yield in pages.
+DEMO_COUNTERS: dict[str, tuple[str, int | None, bool]] = {
+    "hp-accueil": ("", None, True), "sharp-etage": ("6509415X00", 121104, False),
+    "brother-salle": ("", None, True), "konica-bureau": ("AA2M021115700", 33810, True),
+}  # fmt: skip
+
+
+def _open_instants(calendar: Calendar, start: float, end: float) -> list[tuple[float, bool]]:
+    """Return an instant every open hour (and each closing), with whether the time before it was open."""
+    out: list[tuple[float, bool]] = []
+    for s, e in calendar.open_intervals(start, end):
+        out.append((s, False))
+        moment = s + 3600
+        while moment < e:
+            out.append((moment, True))
+            moment += 3600
+        out.append((e, True))
+    return out
+
+
+def seed_maintenance(
+    history: History,
+    site_id: str,
+    start: float,
+    end: float,
+    *,
+    calendar: Calendar,
+    supplies: Mapping[str, Sequence[tuple[str, str, str, float | None]]] | None = None,
+    counters: Mapping[str, tuple[str, int | None, bool]] | None = None,
+    pcs: Sequence[str] = ("accueil-pc1",),
+    lead_days: int = 10,
+) -> int:
+    """Write plausible, reproducible page counters, toner levels, cartridges and session counts.
+
+    Printers print during opening hours only; each toner goes down with the pages and is replaced
+    when nearly empty (a new cartridge), so the report has usage, replacements, real yields and
+    forecasts to show; each cartridge gets its order notice the first open hour its days left fall
+    to ``lead_days``. Levels are computed backwards from each toner's level now (``supplies``), so
+    that live readings continue them without a false cartridge change. Returns the rows written.
+    """
+    import random  # noqa: PLC0415
+
+    from collector.history import Cartridge  # noqa: PLC0415
+
+    supplies = DEMO_SUPPLIES if supplies is None else supplies
+    counters = DEMO_COUNTERS if counters is None else counters
+    instants = _open_instants(calendar, start, end)
+    if len(instants) < 2:
+        return 0
+    open_days = sum(e - s for s, e in calendar.open_intervals(start, end)) / 3600 / ((end - start) / 86_400)
+    level_rows: list[tuple[str, str, str, int, float, float | None, str, int | None]] = []
+    counter_rows: list[tuple[str, str, str, str, float, float, str]] = []
+    written = 0
+    for device, device_supplies in supplies.items():
+        rng = random.Random(f"{site_id}:{device}:maintenance")  # noqa: S311 - demo data
+        serial, pages_now, nominal = counters.get(device, ("", None, False))
+        per_hour = rng.uniform(12, 45)
+        printed = [0.0]
+        for (before, _open), (moment, was_open) in itertools.pairwise(instants):
+            span = (moment - before) / 3600 if was_open else 0.0
+            printed.append(printed[-1] + per_hour * span * rng.uniform(0.5, 1.5))
+        base = (pages_now - int(printed[-1])) if pages_now is not None else rng.randint(5_000, 90_000)
+        pages = [base + int(p) for p in printed]
+        counter_rows += [(site_id, "device", device, "pages", ts, float(v), serial)
+                         for (ts, _o), v in zip(instants, pages, strict=True)]  # fmt: skip
+        for index, description, colour, level_now in device_supplies:
+            yield_pages = rng.choice((6_000, 7_500, 10_000)) * (1 if colour == "black" else 2)
+            per_page = 100 / yield_pages
+            # Backwards from the level now: each step back adds what was used; above 100, the
+            # cartridge before it (nearly empty then) takes over.
+            level = level_now if level_now is not None else rng.uniform(20, 80)
+            factor = rng.uniform(0.9, 1.1)
+            levels = [level]
+            starts = []
+            for i in range(len(instants) - 1, 0, -1):
+                level += (pages[i] - pages[i - 1]) * per_page * factor
+                if level > 99.5:
+                    starts.append(i)
+                    level = rng.uniform(1, 4)
+                    factor = rng.uniform(0.9, 1.1)
+                levels.append(level)
+            levels.reverse()
+            bounds = [0, *sorted(starts), len(instants)]
+            precision = "exact" if level_now is not None else "presence"
+            for seq, (first, last) in enumerate(itertools.pairwise(bounds), start=1):
+                if first >= last:
+                    continue
+                shown = [round(v) for v in levels[first:last]]
+                for i, value in zip(range(first, last), shown, strict=True):
+                    state = (
+                        "ok" if level_now is not None else ("empty" if levels[i] < 1 else "some_remaining")
+                    )
+                    level_rows.append((site_id, device, index, seq, instants[i][0],
+                                       float(value) if level_now is not None else None, state, pages[i]))  # fmt: skip
+                daily = per_page * per_hour * open_days  # points a day at this printer's pace
+                # The notice: the first open hour its days left are down to the lead time.
+                due = [i for i in range(first, min(last, len(instants) - 1))
+                       if levels[i] / daily <= lead_days and instants[i + 1][1] and level_now is not None]  # fmt: skip
+                order = (instants[due[0]][0], levels[due[0]] / daily) if due else None
+                until = None
+                if order is not None:
+                    opened = calendar.open_intervals(order[0], order[0] + 86_400)
+                    until = opened[0][1] if opened else order[0] + 3_600
+                history.start_cartridge(
+                    Cartridge(
+                        site_id, device, index, seq, instants[first][0], "first" if seq == 1 else
+                        ("level" if level_now is not None else "refill"), description, "toner", colour, precision,
+                        float(shown[0]) if level_now is not None else None, pages[first],
+                        yield_pages if nominal else None, serial,
+                        instants[last][0] if last < len(instants) else None,
+                        pages[last] if last < len(instants) else None,
+                        order[0] if order else None, until, order[1] if order else None,
+                    )
+                )  # fmt: skip
+                written += 1
+    for pc in pcs:
+        rng = random.Random(f"{site_id}:{pc}:sessions")  # noqa: S311 - demo data
+        per_hour = rng.uniform(1.0, 3.0)
+        count = 0
+        for (before, _o), (moment, was_open) in itertools.pairwise(instants):
+            if was_open:
+                count += round(per_hour * (moment - before) / 3600 * rng.uniform(0.3, 1.7))
+            counter_rows.append((site_id, "pc", pc, "session_starts", moment, float(count), repr(start)))
+    written += history.record_supplies(level_rows)
+    written += history.record_counters(counter_rows)
+    return written
+
+
 def printers_block(sim_port: int) -> str:
     """Return the demo agent's [[printers]] entries."""
     return (
@@ -400,6 +539,9 @@ def run_demo(
             members = [("device", d) for d, _r, _n in DEMO_PRINTERS] + [("pc", "accueil-pc1")]
             functions = {device: entry.functions for device, entry in site.devices.items()}
             count = seed_history(history, "maurepas", members, start, now - 60, functions=functions)
+            # Page counters, toner levels, cartridges and session counts: the report's usage and consumables.
+            seed_maintenance(history, "maurepas", start, now - 60, calendar=Calendar(site),
+                             lead_days=site.order_lead_days)  # fmt: skip
             history.close()
             first, last = report_month(now, site.tz)
             seeded = {"from": dt.datetime.fromtimestamp(start, site.tz).date().isoformat(),

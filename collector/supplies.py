@@ -236,34 +236,13 @@ class SupplyBook:
         built = self._clocks.get(site_id)
         if built is not None and now - built[0] < fc.DAY:
             return built[1]
-        calendar = self.calendars.get(site_id)
-        if calendar is None:
-            clock = fc.OpenClock.always()
-        else:
-            start, end = now - CLOCK_PAST, now + CLOCK_FUTURE
-            clock = fc.OpenClock(calendar.open_intervals(start, end), start, end)
+        clock = site_clock(self.calendars.get(site_id), now)
         self._clocks[site_id] = (now, clock)
         return clock
 
-    def _expected_pages(self, state: SupplyState) -> float | None:
-        """Return the pages a cartridge of this supply gives: the last replaced one's, else the nominal yield."""
-        done = [
-            c for c in self.history.cartridges(state.site, device=state.device, supply=state.index)
-            if c.seq < state.cartridge.seq and c.pages and c.detected != "first"
-        ]  # fmt: skip
-        if done:
-            return float(done[-1].pages or 0) or None
-        nominal = state.cartridge.nominal_pages
-        return float(nominal) if nominal else None
-
     def _forecast(self, state: SupplyState, now: float) -> fc.Forecast:
-        rows = self.history.supply_readings(state.key, state.cartridge.seq)
-        readings = [fc.Reading(ts, level, pages) for ts, level, _state, pages in rows]
-        return fc.forecast(
-            readings, precision=state.precision, clock=self._clock(state.site, now),
-            settings=self.settings.forecast, expected_pages=self._expected_pages(state),
-            start_pages=state.cartridge.start_pages, fresh=state.cartridge.detected != "first",
-        )  # fmt: skip
+        return cartridge_forecast(self.history, state.cartridge, state.precision,
+                                  clock=self._clock(state.site, now), settings=self.settings.forecast)  # fmt: skip
 
     # ------------------------------------------------------------------ order notices
     def _check_order(self, key: SupplyKey, now: float) -> None:
@@ -308,6 +287,46 @@ class SupplyBook:
     def orders(self, site: str, now: float) -> list[SupplyState]:
         """Return the supplies of a site whose order notice is out at ``now``."""
         return [s for s in self.supplies(site) if s.order_out(now)]
+
+
+def site_clock(calendar: Calendar | None, now: float) -> fc.OpenClock:
+    """Return a site's open-time clock around ``now`` (calendar time for a site without a calendar)."""
+    if calendar is None:
+        return fc.OpenClock.always()
+    start, end = now - CLOCK_PAST, now + CLOCK_FUTURE
+    return fc.OpenClock(calendar.open_intervals(start, end), start, end)
+
+
+def expected_pages(history: History, cartridge: Cartridge) -> float | None:
+    """Return the pages a cartridge of this supply gives: the last wholly seen one's, else the nominal yield."""
+    done = [
+        c for c in history.cartridges(cartridge.site, device=cartridge.device, supply=cartridge.supply)
+        if c.seq < cartridge.seq and c.pages and c.detected != "first"
+    ]  # fmt: skip
+    if done:
+        return float(done[-1].pages or 0) or None
+    return float(cartridge.nominal_pages) if cartridge.nominal_pages else None
+
+
+def cartridge_forecast(
+    history: History,
+    cartridge: Cartridge,
+    precision: fc.Precision | None,
+    *,
+    clock: fc.OpenClock,
+    settings: fc.Settings,
+    until: float | None = None,
+) -> fc.Forecast:
+    """Return a cartridge's forecast from its kept readings (up to ``until``, for a report's period end)."""
+    rows = history.supply_readings(cartridge.key, cartridge.seq)
+    readings = [
+        fc.Reading(ts, level, pages) for ts, level, _state, pages in rows if until is None or ts <= until
+    ]
+    return fc.forecast(
+        readings, precision=precision, clock=clock, settings=settings,
+        expected_pages=expected_pages(history, cartridge), start_pages=cartridge.start_pages,
+        fresh=cartridge.detected != "first",
+    )  # fmt: skip
 
 
 def _moved(before: float | None, after: float | None, precision: fc.Precision | None) -> bool:

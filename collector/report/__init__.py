@@ -13,7 +13,11 @@ before. Each figure of the report has the previous period's beside it.
 d'ouverture (octobre : 97,5 %) ; objectif de 98 % atteint. »), how to read the report (the
 target of each site, ``target`` in ``sites.toml``, and the colours that follow it), the socle
 table, then per site its services, a timeline with real dates, its interruptions and its devices
-and PCs by name, each over its own life, with arrivals and departures. The page is one template
+and PCs by name, each over its own life, with arrivals and departures; then its usage (pages
+printed per printer, sessions opened per PC, each beside the previous period's) and its
+consumables (those replaced in the period with what the one before them printed against its
+nominal yield, the order notices given, each toner's level and forecast at the period's end:
+:mod:`collector.report.maintenance`). The page is one template
 per section (``templates/sections/``, listed in ``render.REPORT_SECTIONS`` and
 ``render.SITE_SECTIONS``). The PDF is the same HTML through WeasyPrint; table rows never split.
 
@@ -34,7 +38,11 @@ device (``appareil``) or PC (``poste``) of that service that existed during the 
 * ``arrivée le``, ``départ le`` (« 16/11/2026 00:00 », the site's time) for a member whose
   ``since``/``until`` falls in the period;
 * ``identifiant ESC``, ``identifiant service``, ``identifiant appareil ou poste``: the ids of
-  ``sites.toml``, to join with the JSON.
+  ``sites.toml``, to join with the JSON;
+* usage, last: ``pages imprimées`` and ``pages imprimées, période précédente`` on the rows of the
+  ``impression`` service (a printer, or the service's printers together), ``sessions ouvertes``
+  and ``sessions ouvertes, période précédente`` on the rows of ``postes`` (a whole number, or
+  « non mesuré »), ``consommables remplacés`` on the rows of ``impression``.
 
 **JSON** (for machines): English keys, durations in seconds, ratios from 0 to 1 (``null`` when
 there is none: no open time or nothing measured), instants as epoch seconds (``*_ts``, ``at``,
@@ -42,7 +50,13 @@ there is none: no open time or nothing measured), instants as epoch seconds (``*
 ``to``, ``previous_from``, ``previous_to`` (ISO dates), ``generated`` (ISO, UTC),
 ``blip_seconds``, ``sites``. Each site: ``site``, ``name``, ``timezone``, ``target``,
 ``open_seconds``, ``previous_open_seconds``, ``changes`` (``kind``, ``member``, ``name``,
-``change``: ``added``/``retired``, ``at``) and ``services``. Each service: ``service``, ``label``,
+``change``: ``added``/``retired``, ``at``), ``maintenance`` and ``services``. ``maintenance``:
+``pages``, ``previous_pages``, ``sessions``, ``previous_sessions`` (``null``: not counted),
+``members`` (``kind``, ``member``, ``name``, ``count``, ``previous``), ``replacements``
+(``device``, ``name``, ``supply``, ``at``, ``detected``, ``replaced_pages``,
+``replaced_nominal_pages``, ``replaced_days``), ``orders`` (``device``, ``name``, ``supply``,
+``at``, ``days_left``) and ``supplies`` (``device``, ``name``, ``supply``, ``role``, ``level``,
+``as_of``, ``status``, ``basis``, ``precision``, ``empty_at``, ``days_left``, ``order_at``). Each service: ``service``, ``label``,
 ``min_usable``, ``members`` (the count the rule uses), its figures, ``previous`` (the same
 figures over the previous period) and ``devices`` (every member, PCs included: ``kind``,
 ``member``, ``name``, ``added``, ``retired``, figures, ``previous`` or ``null`` when it did not

@@ -34,6 +34,7 @@ from collector.figures import (
 )
 from collector.history import History
 from collector.intervals import Interval, Measure
+from collector.report.maintenance import Maintenance, maintenance
 from collector.sites import (
     ADMINISTRATIVE_SITES,
     DEFAULT_TARGET,
@@ -112,6 +113,8 @@ class SiteReport:
     opened: list[Interval] = field(default_factory=list)
     #: How people name its administrative sites, by function (``site_caf`` → « la CAF »).
     administrative: dict[str, str] = field(default_factory=dict)
+    #: Pages printed, sessions opened, consumables replaced and running out (``report/maintenance.py``).
+    maintenance: Maintenance | None = None
 
     def service(self, name: str) -> ServiceReport | None:
         """Return a service's report, if the site offers it."""
@@ -298,14 +301,15 @@ def build_report(
             continue
         if progress:
             progress(site_id)
-        report.sites.append(
-            _site_report(
-                history,
-                site_id,
-                site,
-                ((first_day, last_day), previous),
-                blip_seconds,
-                administrative_names(sites, site),
-            )
+        site_report = _site_report(
+            history,
+            site_id,
+            site,
+            ((first_day, last_day), previous),
+            blip_seconds,
+            administrative_names(sites, site),
         )
+        spans = ((site_report.start, site_report.end), period_of(site, *previous))
+        site_report.maintenance = maintenance(history, site_id, site, spans, as_of=moment.timestamp())
+        report.sites.append(site_report)
     return report

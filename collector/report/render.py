@@ -21,14 +21,14 @@ from zoneinfo import ZoneInfo
 from agent.contract import french
 from agent.contract.reasons import cause_label
 from collector.availability import Figures, is_external
-from collector.report import wording
+from collector.report import maintenance, wording
 from collector.report.build import SOCLE, MemberReport, Report, ServiceReport, SiteReport
 from collector.sites import SERVICE_LABELS
 
 #: The report's sections, in order: one template each in ``templates/sections/``. A new section is
 #: a template there and its name here (the site sections see ``site``, the others ``report``).
 REPORT_SECTIONS = ("summary", "reading", "socle", "chart")
-SITE_SECTIONS = ("site_summary", "services", "timeline", "outages", "members")
+SITE_SECTIONS = ("site_summary", "services", "timeline", "outages", "members", "usage", "maintenance")
 
 percent_fr = french.ratio
 duration_fr = french.duration
@@ -153,6 +153,7 @@ CSV_COLUMNS: tuple[tuple[str, Cell], ...] = (
     ("identifiant ESC", lambda s, _v, _m, _p: s.site_id),
     ("identifiant service", lambda _s, v, _m, _p: v.name),
     ("identifiant appareil ou poste", lambda _s, _v, m, _p: "" if m is None else m.member),
+    *maintenance.CSV_COLUMNS,
 )  # fmt: skip
 CSV_HEADERS = tuple(header for header, _cell in CSV_COLUMNS)
 
@@ -216,6 +217,7 @@ def render_json(report: Report) -> str:
                 "open_seconds": s.open_seconds, "previous_open_seconds": s.previous_open_seconds,
                 "changes": [{"kind": c.kind, "member": c.member, "name": c.name, "change": c.change, "at": c.at}
                             for c in s.changes],
+                "maintenance": maintenance.maintenance_json(s.maintenance),
                 "services": [
                     {"service": v.name, "label": v.label, "min_usable": v.min_usable, "members": v.member_count,
                      **_figures_json(v.figures, s.timezone, s.cause_text),
@@ -398,6 +400,8 @@ def render_html(report: Report) -> str:
         rule=wording.rule,
         capitalise=french.capitalise,
         target=lambda value: french.percent(value * 100, 1),
+        count=maintenance.count_fr,
+        yield_fr=maintenance.yield_fr,
     )
     env.globals.update(
         date_time=french.date_time,

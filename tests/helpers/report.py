@@ -3,7 +3,8 @@
 Maurepas has five printers (one retired and one added on 16 November, one with a very long name),
 four PCs and a planned maintenance; Carrefour 18 has its own 95 % target; Kléber is closed all
 November. The transitions are seeded like the demo's (``collector.demo.seed_history``), so
-there are outages, causes and time not measured in both months.
+there are outages, causes and time not measured in both months; so are the page counters, toner
+levels, cartridges and session counts (``collector.demo.seed_maintenance``).
 """
 
 from __future__ import annotations
@@ -11,10 +12,10 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from collector.demo import seed_history
+from collector.demo import DEMO_SUPPLIES, seed_history, seed_maintenance
 from collector.history import History
 from collector.report.build import Report, build_report
-from collector.sites import load_sites
+from collector.sites import Calendar, load_sites
 
 from helpers.periods import t
 from helpers.sites import maintenance, member, service, site, sites_toml
@@ -68,6 +69,12 @@ def seeded_report(folder: Path) -> Report:
         ]
         functions = {d: declared.device(d).functions for d in declared.declared_devices()}
         seed_history(history, site_id, members, start, end, functions=functions)
+        # Pages, toners, cartridges and sessions (the maintenance sections), like the demo's.
+        printers = {
+            d: DEMO_SUPPLIES.get(d, DEMO_SUPPLIES["sharp-etage"]) for d in declared.declared_devices()
+        }
+        seed_maintenance(history, site_id, start, end, calendar=Calendar(declared), supplies=printers,
+                         pcs=declared.declared_agents())  # fmt: skip
     generated = dt.datetime(2026, 12, 1, 18, 38, tzinfo=dt.UTC)
     report = build_report(history, sites, dt.date(2026, 11, 1), dt.date(2026, 11, 30), blip_seconds=120,
                           generated=generated)  # fmt: skip
