@@ -16,10 +16,9 @@ from typing import Annotated, NoReturn
 import typer
 
 from agent.config import ENV_CONFIG, AgentConfig, ConfigError, load_agent_config
-from agent.exceptions import AgentError
+from agent.main import run_command
 from agent.probes.cli import network_app, probes_app
 from agent.shared.cli import run_app
-from agent.shared.salvage import EXIT_CORRUPT, CorruptDatabase
 
 app = typer.Typer(
     name="esc-agent",
@@ -51,14 +50,6 @@ def _fail(message: str, code: int) -> NoReturn:
     raise typer.Exit(code)
 
 
-def _setup_logging(verbose: bool) -> None:
-    logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
-
-
 def _load(config: Path | None, broker: str | None) -> AgentConfig:
     try:
         return load_agent_config(config).with_broker(broker)
@@ -69,38 +60,18 @@ def _load(config: Path | None, broker: str | None) -> AgentConfig:
 @app.command()
 def run(config: ConfigOption = None, broker: BrokerOption = None, verbose: VerboseOption = False) -> None:
     """Run the agent until stopped (SIGTERM or Ctrl-C publish 'offline' first)."""
-    from agent.runner import run_forever  # noqa: PLC0415
-
-    cfg = _load(config, broker)
-    _setup_logging(verbose)
-    try:
-        run_forever(cfg)
-    except ConfigError as err:
-        _fail(str(err), 2)
-    except CorruptDatabase as err:
-        _fail(str(err), EXIT_CORRUPT)
-    except AgentError as err:
-        _fail(str(err), 1)
+    # ``esc-agent run`` itself starts through agent.main without typer; this is the same code.
+    code = run_command("run", config, broker, verbose)
+    if code:
+        raise typer.Exit(code)
 
 
 @app.command()
 def once(config: ConfigOption = None, broker: BrokerOption = None, verbose: VerboseOption = False) -> None:
     """Take one round of readings, publish them, wait for the broker's acknowledgements, exit."""
-    from agent.runner import run_once  # noqa: PLC0415
-
-    cfg = _load(config, broker)
-    _setup_logging(verbose)
-    if not verbose:  # the one-line error below says what went wrong with the broker
-        logging.getLogger("agent.publisher").setLevel(logging.CRITICAL)
-    try:
-        sent = run_once(cfg)
-    except ConfigError as err:
-        _fail(str(err), 2)
-    except CorruptDatabase as err:
-        _fail(str(err), EXIT_CORRUPT)
-    except AgentError as err:
-        _fail(str(err), 1)
-    typer.echo(f"published {sent} message(s) to {cfg.broker.address}")
+    code = run_command("once", config, broker, verbose)
+    if code:
+        raise typer.Exit(code)
 
 
 @app.command()
@@ -111,7 +82,9 @@ def schema() -> None:
     typer.echo(json.dumps(json_schemas(), indent=2, sort_keys=True))
 
 
-outbox_app = typer.Typer(help="The durable outbox (outbox.sqlite3 in the state folder).", no_args_is_help=True)
+outbox_app = typer.Typer(
+    help="The durable outbox (outbox.sqlite3 in the state folder).", no_args_is_help=True
+)
 app.add_typer(outbox_app, name="outbox")
 
 
@@ -271,5 +244,5 @@ def lockdown_check(
 
 
 def main() -> None:
-    """Entry point of the ``esc-agent`` console script."""
+    """Entry point of the ``esc-agent`` console script (``agent.main.main`` is the installed one)."""
     sys.exit(run_app(app, "esc-agent"))
