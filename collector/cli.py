@@ -7,7 +7,9 @@ unreadable history (``esc-collector history recover``; systemd does not restart 
 from __future__ import annotations
 
 import calendar
+import csv
 import datetime as dt
+import json
 import logging
 import re
 import signal
@@ -166,6 +168,158 @@ def sites_validate(
         services = ", ".join(f"{name} ({s.min_usable}/{len(s.members)})" for name, s in site.services.items())
         typer.echo(f"{site_id}: {site.name}, {week:g} h open in the next 7 days; services: {services or '-'}")
     typer.echo(f"{file}: {len(sites.sites)} site(s), valid")
+
+
+def _sites_file(file: Path | None, config: Path | None) -> Path:
+    if file is not None:
+        return file
+    cfg = _load(config)
+    if cfg.sites.file is None:
+        _fail("the collector configuration names no [sites] file; pass --file", 2)
+    return cfg.sites.file
+
+
+#: Open-data formats of ``esc-collector sites export``.
+EXPORT_FORMATS = ("mediation-num",)
+
+
+@sites_app.command("export")
+def sites_export(
+    output_format: Annotated[
+        str,
+        typer.Option(
+            "--format", help="mediation-num: the national schema of digital-mediation places (CSV)."
+        ),
+    ],
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Where to write (default: standard output).")
+    ] = None,
+    file: Annotated[Path | None, typer.Option("--file", "-f", help="The sites.toml to export.")] = None,
+    config: ConfigOption = None,
+    source: Annotated[
+        str, typer.Option("--source", help="Who collected the data (the schema's 'source').")
+    ] = "",
+    day: Annotated[str | None, typer.Option("--date", help="date_maj, YYYY-MM-DD (default: today).")] = None,
+    availability: Annotated[
+        bool,
+        typer.Option(
+            "--availability", help="Add each service's real availability last month (needs --config)."
+        ),
+    ] = False,
+) -> None:
+    """Write the sites that describe themselves as places ([sites.<id>.lieu]) as open data."""
+    from collector.opendata import availability_detail, export_mediation_num  # noqa: PLC0415
+    from collector.sites import load_sites  # noqa: PLC0415
+
+    if output_format not in EXPORT_FORMATS:
+        _fail(f"--format {output_format}: choose {', '.join(EXPORT_FORMATS)}", 2)
+    updated = _day(day, "--date") if day is not None else dt.date.today()
+    if availability and config is None:
+        _fail("--availability reads the history: pass --config", 2)
+    path = _sites_file(file, config)
+    try:
+        sites = load_sites(path)
+    except ConfigError as err:
+        _fail(str(err), 2)
+    details = None
+    if availability:
+        from collector.history import History  # noqa: PLC0415
+        from collector.web.socle import socle_view  # noqa: PLC0415
+
+        cfg = _load(config)
+        if not cfg.history.file.exists():
+            _fail(f"no history at {cfg.history.file}: has the collector run with this configuration?", 1)
+        history = History(cfg.history.file)
+        now = time.time()
+
+        def details(site_id: str, site: object) -> str:
+            view = socle_view(site_id, sites, history, now=now)
+            promised = {p.key: p.now.ratio for p in view.promises if p.offered and p.now is not None}
+            return availability_detail(sites.sites[site_id], promised, view.month)
+
+    result = export_mediation_num(sites, updated=updated, source=source, details=details)
+    if out is None:
+        sys.stdout.write(result.text)
+    else:
+        try:
+            out.write_text(result.text, encoding="utf-8")
+        except OSError as err:
+            _fail(f"cannot write {out}: {err.strerror}", 1)
+    where = f" to {out}" if out is not None else ""
+    typer.echo(f"{len(result.written)} place(s) written{where}: {', '.join(result.written) or '-'}", err=True)
+    if result.skipped:
+        typer.echo(f"left out (no [sites.<id>.lieu] table): {', '.join(result.skipped)}", err=True)
+
+
+@sites_app.command("import-hours")
+def sites_import_hours(
+    source_file: Annotated[Path, typer.Argument(help="A mediation-num file (CSV or JSON) with 'horaires'.")],
+    file: Annotated[
+        Path | None, typer.Option("--file", "-f", help="The sites.toml to match (and --write).")
+    ] = None,
+    config: ConfigOption = None,
+    site: Annotated[str | None, typer.Option("--site", help="Only this site.")] = None,
+    place_id: Annotated[
+        str | None, typer.Option("--id", help="The place's id in the file (with --site).")
+    ] = None,
+    write: Annotated[bool, typer.Option("--write", help="Write the hours into the sites file.")] = False,
+    replace: Annotated[
+        bool, typer.Option("--replace", help="With --write: overwrite hours that differ (a .bak is kept).")
+    ] = False,
+) -> None:
+    """Read opening hours from a mediation-num file: print sites.toml lines, or write them (--write)."""
+    from collector.opendata import HoursChange, check_hours, match, read_places, write_hours  # noqa: PLC0415
+    from collector.sites import load_sites  # noqa: PLC0415
+
+    if place_id is not None and site is None:
+        _fail("--id names a place of the file for one site: pass --site too", 2)
+    try:
+        places = read_places(source_file)
+    except (OSError, ValueError, csv.Error) as err:
+        _fail(f"{source_file}: {err}", 2)
+    if file is None and config is None:
+        if write:
+            _fail("--write needs the sites file: pass --file (or --config)", 2)
+        for place in places:
+            problem = check_hours(place.hours) if place.hours else "no opening hours"
+            typer.echo(f"# {place.name} (id {place.id})" + (f": {problem}" if problem else ""))
+            if not problem:
+                typer.echo(f"opening_hours = {json.dumps(place.hours, ensure_ascii=False)}")
+        return
+    path = _sites_file(file, config)
+    try:
+        sites = load_sites(path)
+    except ConfigError as err:
+        _fail(str(err), 2)
+    if site is not None and site not in sites.sites:
+        _fail(f"--site {site}: not in {path}", 2)
+    found = match(places, sites, only=site, place_id=place_id)
+    problems = [
+        f"{s}: {why}"
+        for s, p in found.items()
+        if (why := check_hours(p.hours) if p.hours else "no opening hours")
+    ]
+    if problems:
+        _fail("; ".join(problems), 2)
+    changes = [HoursChange(s, sites.sites[s].opening_hours, p.hours) for s, p in found.items()]
+    for change in changes:
+        typer.echo(f"[sites.{change.site}]")
+        note = f"  # was {json.dumps(change.old, ensure_ascii=False)}" if change.changed else "  # unchanged"
+        typer.echo(f"opening_hours = {json.dumps(change.new, ensure_ascii=False)}{note}")
+    missing = sorted(set(sites.sites if site is None else [site]) - set(found))
+    if missing:
+        typer.echo(f"no place in {source_file} for: {', '.join(missing)}", err=True)
+    if not write:
+        return
+    try:
+        backup = write_hours(path, changes, replace=replace)
+    except (ValueError, ConfigError) as err:
+        _fail(str(err), 2)
+    if backup is None:
+        typer.echo(f"{path}: nothing to change", err=True)
+    else:
+        names = ", ".join(c.site for c in changes if c.changed)
+        typer.echo(f"{path}: opening hours of {names} written; the previous file is {backup}", err=True)
 
 
 alertmanager_app = typer.Typer(
