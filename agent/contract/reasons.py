@@ -264,13 +264,14 @@ REASONS: Final[Mapping[str, ReasonDescription]] = {
             code="wifi_down", severity="down", functions=_ALL, cause="network",
             title="Wifi coupé : aucune radio n'émet",
             action=f"Éteindre puis rallumer {{device}} ; si le wifi ne revient pas, {_CALL}.",
-            no_alert="the site's wifi service goes down with it: EscServiceDown pages during opening hours",
+            # EscServiceDown says « wifi public » is down and sends to the cause's own alert.
+            alert="EscWifiDown", alert_for="10m",
         ),
         ReasonDescription(
             code="uplink_down", severity="down", functions=_ALL, cause="network",
             title="Borne déconnectée du réseau[ ({part})]",
             action=f"Vérifier le câble réseau et l'alimentation {{of_device}} ; sinon {_CALL}.",
-            no_alert="the site's wifi service goes down with it: EscServiceDown pages during opening hours",
+            alert="EscWifiDown", alert_for="10m",
         ),
         # -------------------------------------------------------------- the internet link (external)
         ReasonDescription(
@@ -278,19 +279,20 @@ REASONS: Final[Mapping[str, ReasonDescription]] = {
             title="La box internet ne répond plus",
             action="Vérifier que la box internet est allumée et branchée ; l'éteindre puis la rallumer ; "
                    "si la connexion ne revient pas, appeler l'opérateur.",
-            no_alert="external cause, reported apart; the services it stops page through EscServiceDown",
+            # External, but the secretariat can act: restart the box, call the operator.
+            alert="EscInternetDown", alert_for="10m",
         ),
         ReasonDescription(
             code="dns_failure", severity="down", functions=_ALL, cause="internet",
             title="Les noms des sites ne se résolvent plus (DNS)",
             action="Éteindre puis rallumer la box internet ; si rien ne change, appeler l'opérateur.",
-            no_alert="external cause, reported apart; the services it stops page through EscServiceDown",
+            alert="EscInternetDown", alert_for="10m",
         ),
         ReasonDescription(
             code="internet_unreachable", severity="down", functions=_ALL, cause="internet",
             title="Accès internet coupé : aucun site ne répond",
             action="Regarder les voyants de la box internet et appeler l'opérateur si la connexion ne revient pas.",
-            no_alert="external cause, reported apart; the services it stops page through EscServiceDown",
+            alert="EscInternetDown", alert_for="10m",
         ),
         # -------------------------------------------------------------- administrative sites (external)
         # One function per site (``site_<name>``): the agent names it in ``Reason.functions``.
@@ -311,7 +313,8 @@ REASONS: Final[Mapping[str, ReasonDescription]] = {
             title="Connexion sécurisée refusée[ ({part})]",
             action=f"Vérifier la date et l'heure du poste ; si elles sont justes, {_CALL}.",
             team="technicien",
-            no_alert="usually the site's certificate (external); the technician reads it on the status page",
+            # Past an hour it is rarely the site's own certificate: a PC's clock, a proxy in the way.
+            alert="EscTlsError", alert_for="1h", alert_severity="warning",
         ),
         # -------------------------------------------------------------- public Wi-Fi's legal logging
         ReasonDescription(
@@ -320,7 +323,8 @@ REASONS: Final[Mapping[str, ReasonDescription]] = {
             action="Prévenir le technicien : la conservation des données de connexion du wifi public "
                    "(obligation légale d'un an) n'est plus assurée.",
             team="technicien",
-            no_alert="visitors are not affected; the coordinator reads it on the status page and in the report",
+            # A legal duty (CPCE L34-1, R10-13): connections not logged cannot be logged later.
+            alert="EscWifiLoggingFailed", alert_for="15m",
         ),
     )
 }  # fmt: skip
