@@ -519,7 +519,8 @@ def parse_printer(
         r.problems.append("hrPrinterDetectedErrorState: expected an octet string")
     uptime = r.integer(raw.get(mib.SYS_UPTIME), "sysUpTime", upper=2**32 - 1)
     life = _first_row(r, mib.PRT_MARKER_LIFE_COUNT)
-    page_count = r.integer(life[1], "prtMarkerLifeCount", upper=2**64 - 1) if life else None
+    # The wire carries counters up to 2**53 (exact in JSON): a larger one is a problem, not a count.
+    page_count = r.integer(life[1], "prtMarkerLifeCount", upper=2**53) if life else None
     serial = _first_row(r, mib.PRT_GENERAL_SERIAL)
     sys_object_id = raw.get(mib.SYS_OBJECT_ID)
     status = PrinterStatus(
