@@ -16,7 +16,7 @@ from urllib.parse import quote
 import yaml
 
 from helpers.chromium import chromium
-from helpers.processes import REPO, free_port, require_program, wait_for
+from helpers.processes import REPO, free_port, require_program, start_listening, wait_for
 
 
 class SmtpSink:
@@ -37,9 +37,16 @@ class SmtpSink:
                 )
                 return "250 OK"
 
-        self.port = free_port()
-        self.controller = Controller(Handler(), hostname="127.0.0.1", port=self.port)
-        self.controller.start()
+        for attempt in range(3):  # the free port may be taken before aiosmtpd binds it: another one
+            self.port = free_port()
+            self.controller = Controller(Handler(), hostname="127.0.0.1", port=self.port)
+            try:
+                self.controller.start()
+                break
+            except OSError:
+                self.controller.loop.close()  # its thread ended on the failed bind
+                if attempt == 2:
+                    raise
 
     def to(self, address: str) -> list[Any]:
         """Return the messages sent to ``address``."""
@@ -108,11 +115,16 @@ def start_prometheus(
     if alertmanager:
         config["alerting"] = {"alertmanagers": [{"static_configs": [{"targets": [alertmanager]}]}]}
     (folder / "prometheus.yml").write_text(yaml.safe_dump(config))
-    port = free_port()
     log_path = folder / "prometheus.log"
-    with log_path.open("wb") as log:
-        proc = subprocess.Popen([exe, f"--config.file={folder / 'prometheus.yml'}", f"--storage.tsdb.path={folder / 'data'}",
-                                 f"--web.listen-address=127.0.0.1:{port}"], stdout=log, stderr=subprocess.STDOUT)  # fmt: skip
+
+    def launch(port: int) -> subprocess.Popen[bytes]:
+        with log_path.open("wb") as log:
+            return subprocess.Popen([exe, f"--config.file={folder / 'prometheus.yml'}", f"--storage.tsdb.path={folder / 'data'}",
+                                     f"--web.listen-address=127.0.0.1:{port}"], stdout=log, stderr=subprocess.STDOUT)  # fmt: skip
+
+    port, proc = start_listening(
+        launch, None, what="Prometheus", log=lambda: log_path.read_text(errors="replace")
+    )
     service = Service(port, proc, log_path)
     wait_for(lambda: http_ok(service.url + "/-/ready"), timeout=30, what="Prometheus ready")
     return service
@@ -122,13 +134,18 @@ def start_alertmanager(folder: Path, config: Path, *, tz: str = "UTC") -> Servic
     """Start a real Alertmanager with ``config`` in the time zone ``tz`` (as a server's); the caller stops it."""
     exe = require_program("prometheus-alertmanager", "prometheus-alertmanager")
     folder.mkdir(parents=True, exist_ok=True)
-    port = free_port()
     log_path = folder / "alertmanager.log"
-    with log_path.open("wb") as log:
-        proc = subprocess.Popen([exe, f"--config.file={config}", f"--storage.path={folder / 'data'}",
-                                 f"--web.listen-address=127.0.0.1:{port}", "--cluster.listen-address=",
-                                 f"--web.external-url=http://127.0.0.1:{port}"], stdout=log, stderr=subprocess.STDOUT,
-                                env={**os.environ, "TZ": tz})  # fmt: skip
+
+    def launch(port: int) -> subprocess.Popen[bytes]:
+        with log_path.open("wb") as log:
+            return subprocess.Popen([exe, f"--config.file={config}", f"--storage.path={folder / 'data'}",
+                                     f"--web.listen-address=127.0.0.1:{port}", "--cluster.listen-address=",
+                                     f"--web.external-url=http://127.0.0.1:{port}"], stdout=log, stderr=subprocess.STDOUT,
+                                    env={**os.environ, "TZ": tz})  # fmt: skip
+
+    port, proc = start_listening(
+        launch, None, what="Alertmanager", log=lambda: log_path.read_text(errors="replace")
+    )
     service = Service(port, proc, log_path)
     wait_for(lambda: http_ok(service.url + "/-/ready"), timeout=30, what="Alertmanager ready")
     return service

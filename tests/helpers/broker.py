@@ -7,7 +7,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from helpers.processes import free_port, require_program, stop_process, wait_port
+from helpers.processes import require_program, start_listening
 
 
 @dataclass
@@ -29,22 +29,23 @@ class Broker:
 
 
 def start_mosquitto(folder: Path, extra_conf: str = "", *, port: int | None = None) -> Broker:
-    """Start Mosquitto with a temporary config; the caller stops it."""
+    """Start Mosquitto with a temporary config (on a free port unless told); the caller stops it."""
     exe = require_program("mosquitto", "mosquitto")
     folder.mkdir(parents=True, exist_ok=True)
-    port = port or free_port()
     conf = folder / "mosquitto.conf"
-    conf.write_text(
-        f"listener {port} 127.0.0.1\n"
-        # As root, Mosquitto drops to the 'mosquitto' user unless told to stay.
-        + ("user root\n" if os.geteuid() == 0 else "")
-        + f"persistence false\nlog_dest file {folder / 'mosquitto.log'}\nlog_type all\n"
-        + (extra_conf or "allow_anonymous true\n")
+
+    def launch(port: int) -> subprocess.Popen[bytes]:
+        conf.write_text(
+            f"listener {port} 127.0.0.1\n"
+            # As root, Mosquitto drops to the 'mosquitto' user unless told to stay.
+            + ("user root\n" if os.geteuid() == 0 else "")
+            + f"persistence false\nlog_dest file {folder / 'mosquitto.log'}\nlog_type all\n"
+            + (extra_conf or "allow_anonymous true\n")
+        )
+        return subprocess.Popen([exe, "-c", str(conf)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    log = folder / "mosquitto.log"
+    port, proc = start_listening(
+        launch, port, what="mosquitto", log=lambda: log.read_text(errors="replace") if log.exists() else ""
     )
-    proc = subprocess.Popen([exe, "-c", str(conf)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        wait_port(port)
-    except BaseException:
-        stop_process(proc)
-        raise
     return Broker(port, folder, proc)

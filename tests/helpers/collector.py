@@ -11,7 +11,7 @@ from pathlib import Path
 from prometheus_client.parser import text_string_to_metric_families
 
 from helpers.broker import Broker
-from helpers.processes import cli, free_port, stop_process, wait_for
+from helpers.processes import cli, start_listening, stop_process, wait_for
 
 
 @dataclass
@@ -81,23 +81,28 @@ def start_collector(
         f'[collector]\nname = "test-{folder.name}"\nstale_after = {stale_after}\n'
         f'[broker]\nurl = "mqtt://127.0.0.1:1"\nkeepalive = 5\n{extra}'
     )
-    port = port or free_port()
     log_path = folder / "collector.log"
-    with log_path.open("wb") as log:
-        proc = subprocess.Popen(
-            [
-                cli("esc-collector"),
-                "run",
-                "--config",
-                str(config),
-                "--broker",
-                broker.url,
-                "--listen",
-                f"127.0.0.1:{port}",
-            ],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
+
+    def launch(port: int) -> subprocess.Popen[bytes]:
+        with log_path.open("wb") as log:
+            return subprocess.Popen(
+                [
+                    cli("esc-collector"),
+                    "run",
+                    "--config",
+                    str(config),
+                    "--broker",
+                    broker.url,
+                    "--listen",
+                    f"127.0.0.1:{port}",
+                ],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+
+    port, proc = start_listening(
+        launch, port, what="esc-collector run", log=lambda: log_path.read_text(errors="replace")
+    )
     collector = CollectorProc(port, proc, log_path)
     try:
         wait_for(lambda: collector.get("/healthz")[0] == 200, timeout=15, what="collector /healthz")

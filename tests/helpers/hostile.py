@@ -21,7 +21,7 @@ import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 
 from helpers.broker import Broker
-from helpers.processes import REPO, free_port, require_program, stop_process, wait_port
+from helpers.processes import REPO, require_program, start_listening
 
 
 def iso(instant: float | dt.datetime) -> str:
@@ -143,26 +143,28 @@ def start_shipped_mosquitto(folder: Path, *, port: int | None = None, conf_edit:
             subprocess.run(
                 [passwd_tool, *(["-c"] if index == 0 else []), "-b", str(passwd), user, secret], check=True
             )
-    port = port or free_port()
-    lines = []
-    for line in (REPO / "deploy" / "mosquitto" / "mosquitto.conf").read_text().splitlines():
-        if line.split(" ", 1)[0] in ("cafile", "certfile", "keyfile", "tls_version"):
-            continue
-        adapted = line.replace("/etc/mosquitto/esc/", f"{folder}/")
-        adapted = adapted.replace("/var/lib/mosquitto/", f"{folder}/data/")
-        lines.append(adapted.replace("listener 8883", f"listener {port} 127.0.0.1"))
-    conf = "\n".join(lines) + "\n" + ("user root\n" if os.geteuid() == 0 else "")
-    if conf_edit is not None:
-        conf = conf_edit(conf)
-    (folder / "mosquitto.conf").write_text(conf)
-    log = (folder / "mosquitto.log").open("ab")
-    proc = subprocess.Popen([exe, "-c", str(folder / "mosquitto.conf")], stdout=log, stderr=subprocess.STDOUT)
-    log.close()
-    try:
-        wait_port(port)
-    except BaseException:
-        stop_process(proc)
-        raise
+    template = (REPO / "deploy" / "mosquitto" / "mosquitto.conf").read_text()
+
+    def launch(port: int) -> subprocess.Popen[bytes]:
+        lines = []
+        for line in template.splitlines():
+            if line.split(" ", 1)[0] in ("cafile", "certfile", "keyfile", "tls_version"):
+                continue
+            adapted = line.replace("/etc/mosquitto/esc/", f"{folder}/")
+            adapted = adapted.replace("/var/lib/mosquitto/", f"{folder}/data/")
+            lines.append(adapted.replace("listener 8883", f"listener {port} 127.0.0.1"))
+        conf = "\n".join(lines) + "\n" + ("user root\n" if os.geteuid() == 0 else "")
+        if conf_edit is not None:
+            conf = conf_edit(conf)
+        (folder / "mosquitto.conf").write_text(conf)
+        with (folder / "mosquitto.log").open("ab") as log:
+            return subprocess.Popen(
+                [exe, "-c", str(folder / "mosquitto.conf")], stdout=log, stderr=subprocess.STDOUT
+            )
+
+    port, proc = start_listening(
+        launch, port, what="mosquitto", log=lambda: (folder / "mosquitto.log").read_text(errors="replace")
+    )
     return Broker(port, folder, proc)
 
 

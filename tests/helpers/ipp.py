@@ -10,15 +10,17 @@ lines, as CUPS filters do (:meth:`IppPrinter.set_state`).
 
 from __future__ import annotations
 
+import fcntl
 import os
 import subprocess
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from helpers.processes import free_port, require_program, stop_process, wait_for, wait_port
+from helpers.processes import require_program, start_listening, wait_for
 
 #: The document format the test printers accept (declared in their attributes).
 DOCUMENT_FORMAT = "application/pdf"
@@ -33,12 +35,17 @@ def ensure_dnssd() -> None:
         return
     if os.geteuid() != 0:
         pytest.fail("ippeveprinter needs Avahi (DNS-SD): start dbus and avahi-daemon as root", pytrace=False)
-    if not Path("/run/dbus/system_bus_socket").exists():
-        Path("/run/dbus").mkdir(parents=True, exist_ok=True)
-        subprocess.run(["dbus-daemon", "--system", "--fork"], check=True)
-    subprocess.run([avahi, "-D"], check=True)
-    wait_for(lambda: subprocess.run([avahi, "--check"], check=False).returncode == 0, timeout=10,
-             what="avahi-daemon")  # fmt: skip
+    # One test process at a time (pytest-xdist workers): the second would find them starting.
+    with (Path(tempfile.gettempdir()) / "esc-fleet-dnssd.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if subprocess.run([avahi, "--check"], check=False, capture_output=True).returncode == 0:
+            return
+        if not Path("/run/dbus/system_bus_socket").exists():
+            Path("/run/dbus").mkdir(parents=True, exist_ok=True)
+            subprocess.run(["dbus-daemon", "--system", "--fork"], check=True)
+        subprocess.run([avahi, "-D"], check=True)
+        wait_for(lambda: subprocess.run([avahi, "--check"], check=False).returncode == 0, timeout=10,
+                 what="avahi-daemon")  # fmt: skip
 
 
 @dataclass
@@ -87,18 +94,17 @@ def start_ippeveprinter(folder: Path, attributes: str, name: str = "esc-test") -
     script = folder / "print-command.sh"
     script.write_text("#!/bin/sh\ncat > /dev/null\n")
     script.chmod(0o755)
-    port = free_port()
     log_path = folder / "ippeveprinter.log"
-    with log_path.open("wb") as log:
-        proc = subprocess.Popen(
-            [exe, "-p", str(port), "-a", str(conf), "-c", str(script), "-d", str(folder), name],
-            stdout=log, stderr=subprocess.STDOUT,
-        )  # fmt: skip
-    printer = IppPrinter(port, proc, folder, log_path)
-    try:
-        wait_port(port, timeout=15)
-    except BaseException:
-        stop_process(proc)
-        pytest.fail(f"ippeveprinter did not start:\n{printer.log()[-2000:]}", pytrace=False)
+
+    def launch(port: int) -> subprocess.Popen[bytes]:
+        with log_path.open("wb") as log:
+            return subprocess.Popen(
+                [exe, "-p", str(port), "-a", str(conf), "-c", str(script), "-d", str(folder), name],
+                stdout=log, stderr=subprocess.STDOUT,
+            )  # fmt: skip
+
+    port, proc = start_listening(
+        launch, None, what="ippeveprinter", log=lambda: log_path.read_text(errors="replace")
+    )
     time.sleep(0.1)
-    return printer
+    return IppPrinter(port, proc, folder, log_path)

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers.processes import BIN, stop_process, wait_for
+from helpers.processes import BIN, free_port, stop_process, wait_for
 
 V3_USER = "probe"
 V3_AUTH_KEY = "auth-key-for-tests"
@@ -80,30 +80,31 @@ def start_snmpsim(folder: Path, recordings: dict[str, str]) -> Simulator:
     for name, text in {**recordings, **dict.fromkeys(slots, spare)}.items():
         (data_dir / f"{name}.snmprec").write_text(text)
         (data_dir / f"{name}.snmprec").chmod(0o644)
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = int(sock.getsockname()[1])
-    args = [
-        str(exe), f"--data-dir={data_dir}", f"--cache-dir={cache_dir}",
-        f"--agent-udpv4-endpoint=127.0.0.1:{port}",
-        f"--v3-user={V3_USER}", f"--v3-auth-key={V3_AUTH_KEY}", "--v3-auth-proto=SHA",
-        f"--v3-priv-key={V3_PRIV_KEY}", "--v3-priv-proto=AES",
-    ]  # fmt: skip
-    if os.geteuid() == 0:
-        args += ["--process-user=nobody", "--process-group=nogroup"]
     log_path = folder / "snmpsim.log"
-    with log_path.open("wb") as log:
-        proc = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT)
-    sim = Simulator(port, data_dir, proc, log_path, slots)
+    for attempt in range(1, 4):  # the free port may be taken before snmpsim binds it: another one
+        port = free_port(socket.SOCK_DGRAM)
+        args = [
+            str(exe), f"--data-dir={data_dir}", f"--cache-dir={cache_dir}",
+            f"--agent-udpv4-endpoint=127.0.0.1:{port}",
+            f"--v3-user={V3_USER}", f"--v3-auth-key={V3_AUTH_KEY}", "--v3-auth-proto=SHA",
+            f"--v3-priv-key={V3_PRIV_KEY}", "--v3-priv-proto=AES",
+        ]  # fmt: skip
+        if os.geteuid() == 0:
+            args += ["--process-user=nobody", "--process-group=nogroup"]
+        with log_path.open("wb") as log:
+            proc = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT)
+        sim = Simulator(port, data_dir, proc, log_path, slots)
 
-    def _ready() -> bool:
-        if proc.poll() is not None:
+        def _ready(sim: Simulator = sim) -> bool:
+            return sim.proc.poll() is not None or "Listening at" in sim.log()
+
+        try:
+            wait_for(_ready, timeout=30, what="snmpsim to listen")
+        except BaseException:
+            stop_process(proc)
+            raise
+        if proc.poll() is None:
+            return sim
+        if attempt == 3:
             pytest.fail(f"snmpsim exited at start:\n{sim.log()[-2000:]}")
-        return "Listening at" in sim.log()
-
-    try:
-        wait_for(_ready, timeout=30, what="snmpsim to listen")
-    except BaseException:
-        stop_process(proc)
-        raise
-    return sim
+    raise AssertionError("unreachable")
