@@ -9,6 +9,7 @@ named :data:`BROWSER` stands for the kiosk browser. Windows checks run on the re
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 from collections.abc import Iterator
@@ -21,8 +22,11 @@ from helpers.processes import run_cli, stop_process, wait_for
 
 WINDOWS_DATA = Path(__file__).resolve().parent.parent / "data" / "windows"
 SITES = ["caf.fr", "francetravail.fr", "ameli.fr", "impots.gouv.fr", "ants.gouv.fr", "service-public.fr"]
-BROWSER = "esckiosk-browser"  # a real process started under this name stands for the kiosk browser
-FORBIDDEN = "esckiosk-term"
+# A real process started under this name stands for the kiosk browser. The process table is the
+# machine's: each test process (pytest-xdist worker) has names of its own, so that one worker's
+# browser or terminal is never seen by another worker's checks.
+BROWSER = f"esckiosk-browser-{os.getpid()}"
+FORBIDDEN = f"esckiosk-term-{os.getpid()}"
 
 CHROMIUM_POLICY = {
     "URLBlocklist": ["*"],
