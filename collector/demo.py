@@ -30,6 +30,7 @@ from types import FrameType
 from zoneinfo import ZoneInfo
 
 from collector.config import load_collector_config
+from collector.demolink import CAF_DOWN, CUT_INTERNET, WIFI_LOGGING_DOWN, DemoLink
 from collector.history import History
 from collector.service import CollectorService
 from collector.sites import Calendar, load_sites
@@ -132,6 +133,12 @@ DEMO_PRINTERS: tuple[tuple[str, str, str], ...] = (
     ("konica-bureau", "konica_c250i", "copieur du bureau"),
 )
 RECORDINGS = Path(__file__).resolve().parent.parent / "tests" / "data" / "printers"
+#: The demo site's public Wi-Fi access point: a real UniFi recording (tests/data/network), its radios
+#: and uplink as an installer declares them.
+DEMO_ACCESS_POINT = ("borne-wifi", "unifi_nanohd", "la borne wifi de la salle", ("ra0", "rai0"), "eth0")
+NETWORK_RECORDINGS = RECORDINGS.parent / "network"
+#: The link's functions in the demo (its probes: DNS, the « CAF » and « Ameli » sites, the Wi-Fi logging).
+DEMO_LINK_FUNCTIONS = ("internet", "site_caf", "site_ameli", "wifi_logging")
 
 
 def start_simulator(folder: Path, stack: ExitStack, recordings: dict[str, str] | None = None) -> int | None:
@@ -206,8 +213,20 @@ name = "l'imprimante de la salle informatique"
 name = "le copieur du bureau"
 functions = ["print", "scan"]
 
+[sites.maurepas.devices.borne-wifi]
+name = "la borne wifi de la salle"
+functions = ["wifi"]
+
+[sites.maurepas.devices.internet]
+name = "l'accès internet"
+functions = ["internet", "site_caf", "site_ameli", "wifi_logging"]
+
 [sites.maurepas.agents.accueil-pc1]
 name = "le poste 1 de l'accueil"
+
+[sites.maurepas.agents.borne-caf]
+name = "la borne CAF"
+needs = ["site_caf", "site_ameli"]
 
 [sites.maurepas.services.impression]
 devices = ["hp-accueil", "sharp-etage", "konica-bureau"]
@@ -218,6 +237,28 @@ devices = ["sharp-etage"]
 
 [sites.maurepas.services.postes]
 pcs = ["accueil-pc1"]
+needs = ["internet"]
+
+[sites.maurepas.services.wifi]
+devices = ["borne-wifi"]
+needs = ["internet"]
+
+[sites.maurepas.services.bornes]
+pcs = ["borne-caf"]
+needs = ["internet"]
+
+[sites.maurepas.services.internet]
+devices = ["internet"]
+
+[sites.maurepas.lieu]
+pivot = "12345678900017"
+adresse = "12 rue de Maurepas"
+code_postal = "35700"
+commune = "Rennes"
+code_insee = "35238"
+services = ["Aide aux démarches administratives"]
+modalites_accompagnement = ["Accompagnement individuel"]
+frais_a_charge = ["Gratuit"]
 """
 
 #: What can happen to a demo member on an open day: (reason, state, shortest, longest) in minutes.
@@ -231,6 +272,11 @@ _EVENTS: dict[str, tuple[tuple[str, str, int, int], ...]] = {
         ("adf_jam", "down", 5, 45),
     ),
     "pc": (("pc_off", "down", 30, 300), ("lockdown_broken", "down", 60, 600)),
+    "network": (
+        ("wifi_down", "down", 5, 90),
+        ("uplink_down", "down", 10, 120),
+        ("unreachable", "down", 15, 120),
+    ),
 }
 
 SeedRow = tuple[str, str, str, float, str, tuple[str, ...], str]
@@ -244,8 +290,12 @@ def seed_history(
     end: float,
     *,
     functions: Mapping[str, Sequence[str]] | None = None,
+    events: Mapping[str, str] | None = None,
 ) -> int:
     """Write a plausible, reproducible month of transitions (the demo's report has something to say).
+
+    ``events`` names another event table of :data:`_EVENTS` for some members (``network``: an
+    access point fails as one).
 
     Devices get one timeline per function they offer (``functions``): a reason affects only the
     functions the reason table says (no toner stops printing, not scanning). Time nobody observed
@@ -280,11 +330,65 @@ def seed_history(
                 moment += rng.uniform(0.5, 3) * 3_600
                 observed_from = moment
             else:
-                reason, state, low, high = rng.choice(_EVENTS[kind])
+                reason, state, low, high = rng.choice(_EVENTS[(events or {}).get(member, kind)])
                 add(moment, state, (reason,))
                 moment += rng.uniform(low, high) * 60
             add(min(moment, end - 1), "ok", ())
         history.observed(site_id, kind, member, observed_from, end)
+    return history.record_many(rows)
+
+
+#: What can happen to the demo's link: (reason, the functions it stops, shortest, longest) in minutes.
+#: The link's reasons stop ``internet`` and every site; a site's own stops that site only.
+_LINK_EVENTS: tuple[tuple[str, tuple[str, ...], int, int], ...] = (
+    ("internet_unreachable", ("internet", "site_caf", "site_ameli"), 20, 240),
+    ("gateway_unreachable", ("internet", "site_caf", "site_ameli"), 10, 90),
+    ("site_unreachable", ("site_caf",), 30, 300),
+    ("site_http_error", ("site_ameli",), 15, 180),
+    ("wifi_logging_failed", ("wifi_logging",), 60, 900),
+)
+
+
+def seed_link(
+    history: History,
+    site_id: str,
+    device: str,
+    start: float,
+    end: float,
+    *,
+    calendar: Calendar,
+    cut_in: tuple[float, float] | None = None,
+) -> int:
+    """Write a reproducible month of the link's functions: cuts, administrative sites down, logging failures.
+
+    ``cut_in``: a period (the report's month) that gets one link cut of 1 h 30 at 10:00 on its
+    first open weekday morning whatever the dice say, so the demo's report always has an
+    external outage to report apart.
+    """
+    import random  # noqa: PLC0415
+
+    rng = random.Random(f"{site_id}:{device}:link:{int(start) // 86400}")  # noqa: S311 - demo data
+    events: list[tuple[float, float, str, tuple[str, ...]]] = []
+    moment = start
+    while True:
+        moment += rng.uniform(1.5, 5.0) * 86_400
+        if moment >= end - 3_600:
+            break
+        reason, functions, low, high = rng.choice(_LINK_EVENTS)
+        events.append((moment, min(moment + rng.uniform(low, high) * 60, end - 1), reason, functions))
+        moment = events[-1][1]
+    if cut_in is not None:
+        mornings = [s for s, _e in calendar.open_intervals(*cut_in) if s + 3 * 3600 < cut_in[1]]
+        if mornings:
+            cut = (mornings[0] + 3600, mornings[0] + 3600 + 5400)  # 10:00-11:30 on a 09:00 opening
+            events = [e for e in events if e[1] <= cut[0] or e[0] >= cut[1]]
+            events.append((*cut, "internet_unreachable", ("internet", "site_caf", "site_ameli")))
+            events.sort()
+    rows: list[SeedRow] = [(site_id, "device", device, start, "ok", (), f) for f in DEMO_LINK_FUNCTIONS]
+    for begin, finish, reason, functions in events:
+        rows += [(site_id, "device", device, begin, "down", (reason,), f) for f in functions]
+        rows += [(site_id, "device", device, finish, "ok", (), f) for f in functions]
+    history.observed(site_id, "device", device, start, end)
     return history.record_many(rows)
 
 
@@ -438,6 +542,15 @@ def printers_block(sim_port: int) -> str:
     )
 
 
+def network_block(sim_port: int) -> str:
+    """Return the demo agent's [[network]] entry: the access point, its radios and uplink declared."""
+    device, recording, name, radios, uplink = DEMO_ACCESS_POINT
+    return (
+        f'[[network]]\nid = "{device}"\nname = "{name}"\nhost = "127.0.0.1"\nport = {sim_port}\n'
+        f'community = "{recording}"\nwifi_interfaces = {json.dumps(list(radios))}\nuplink = "{uplink}"\n'
+    )
+
+
 def write_agent_config(folder: Path, *, site: str, agent: str, broker_port: int, extra: str = "") -> Path:
     """Write the demo agent's configuration."""
     path = folder / f"agent-{agent}.toml"
@@ -537,8 +650,15 @@ def run_demo(
             start = seed_start(now, site.tz)
             history = History(config.history.file)
             members = [("device", d) for d, _r, _n in DEMO_PRINTERS] + [("pc", "accueil-pc1")]
+            members += [("device", DEMO_ACCESS_POINT[0]), ("pc", "borne-caf")]
             functions = {device: entry.functions for device, entry in site.devices.items()}
-            count = seed_history(history, "maurepas", members, start, now - 60, functions=functions)
+            count = seed_history(history, "maurepas", members, start, now - 60, functions=functions,
+                                 events={DEMO_ACCESS_POINT[0]: "network"})  # fmt: skip
+            month = report_month(now, site.tz)
+            month_span = (dt.datetime.combine(month[0], dt.time(), site.tz).timestamp(),
+                          dt.datetime.combine(month[1] + dt.timedelta(days=1), dt.time(), site.tz).timestamp())  # fmt: skip
+            count += seed_link(history, "maurepas", "internet", start, now - 60, calendar=Calendar(site),
+                               cut_in=month_span)  # fmt: skip
             # Page counters, toner levels, cartridges and session counts: the report's usage and consumables.
             seed_maintenance(history, "maurepas", start, now - 60, calendar=Calendar(site),
                              lead_days=site.order_lead_days)  # fmt: skip
@@ -561,11 +681,23 @@ def run_demo(
         service = CollectorService(config)
         service.start()
         stack.callback(service.stop)
-        sim_port = start_simulator(runtime, stack)
-        extra = printers_block(sim_port) if sim_port else ""
+        link = DemoLink(state, runtime, stack)
+        recordings = None
+        if RECORDINGS.is_dir() and NETWORK_RECORDINGS.is_dir():
+            recordings = {rec: (RECORDINGS / f"{rec}.snmprec").read_text() for _d, rec, _n in DEMO_PRINTERS}
+            recordings[DEMO_ACCESS_POINT[1]] = (
+                NETWORK_RECORDINGS / f"{DEMO_ACCESS_POINT[1]}.snmprec"
+            ).read_text()
+        sim_port = start_simulator(runtime, stack, recordings)
+        extra = printers_block(sim_port) + network_block(sim_port) if sim_port else ""
         agent_config = write_agent_config(
-            state, site="maurepas", agent="accueil-pc1", broker_port=broker_port, extra=extra
+            state,
+            site="maurepas",
+            agent="accueil-pc1",
+            broker_port=broker_port,
+            extra=extra + link.probes_block(),
         )
+        kiosk_config = write_agent_config(state, site="maurepas", agent="borne-caf", broker_port=broker_port)
         agent_log_path = state / "agent.log"
         agent_log = agent_log_path.open("ab")  # kept across runs, like the rest of the state
         stack.callback(agent_log.close)
@@ -576,6 +708,15 @@ def run_demo(
             start_new_session=True,
         )
         stack.callback(_terminate, agent)
+        kiosk_log = (state / "agent-borne-caf.log").open("ab")
+        stack.callback(kiosk_log.close)
+        kiosk = subprocess.Popen(
+            [str(bin_dir / "esc-agent"), "run", "--config", str(kiosk_config)],
+            stdout=kiosk_log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        stack.callback(_terminate, kiosk)
         kept = "kept after Ctrl-C" + (", git-ignored" if (state.parent / ".git").exists() else "")
         out(f"ESC Fleet demo — site « maurepas » ({site.name})")
         out(f"  broker     : {broker} on mqtt://127.0.0.1:{broker_port}")
@@ -585,8 +726,17 @@ def run_demo(
         if sim_port:
             out(f"  printers   : {len(DEMO_PRINTERS)} simulated from real recordings (snmpsim, udp/{sim_port});"
                 " their states show within a minute")  # fmt: skip
+            out(f"  wifi       : {DEMO_ACCESS_POINT[2]}, simulated from a real UniFi recording (snmpsim)")
         else:
             out("  printers   : none (snmpsim not installed: pip install -e '.[demo]')")
+        out(
+            f"  internet   : probed every 30 s by the agent: the demo's own DNS server (udp/{link.dns_port}), "
+            f"« CAF » and « Ameli » sites (https, port {link.sites_port}) and Wi-Fi logging status, on 127.0.0.1"
+        )
+        out(
+            f"  socle      : {service.url}/site/maurepas/socle  (the promised services and their real "
+            "availability last month, in the open)"
+        )
         out(f"  history    : {history_line}")
         out(f"  state      : {state}  (history, configurations, agent log; {kept};")
         out("               delete it, or start the demo with --fresh, to begin again)")
@@ -594,14 +744,27 @@ def run_demo(
             out("While the demo runs:")
             out("  $ " + _command(bin_dir / "esc-agent", "printer", "probe", f"127.0.0.1:{sim_port}",
                                   "--community", "sharp"))  # fmt: skip
+        out(
+            "To cut the demo's internet link, take the CAF's site down or break the Wi-Fi's logging "
+            "(rm the file to undo; the probes see it within 30 s):"
+        )
+        for switch in (CUT_INTERNET, CAF_DOWN, WIFI_LOGGING_DOWN):
+            out("  $ " + _command("touch", state / switch))
         out("Now or after Ctrl-C (the state folder stays):")
         out("  $ " + _command(bin_dir / "esc-collector", "report", "--config", config_path,
                               "--from", first.isoformat(), "--to", last.isoformat(), "--format", "pdf",
                               "--out", state / f"rapport-{first:%Y-%m}.pdf"))  # fmt: skip
         out("  $ " + _command(bin_dir / "esc-collector", "sites", "validate", "--file", sites_path))
+        out("  $ " + _command(bin_dir / "esc-collector", "sites", "export", "--format", "mediation-num",
+                              "--config", config_path, "--availability", "--out", state / "lieux-mediation-num.csv"))  # fmt: skip
         out("Ctrl-C stops everything.")
         while not stop.wait(1.0):
             if agent.poll() is not None:
                 out(f"the demo agent exited with code {agent.returncode}; see {agent_log_path}")
+                break
+            if kiosk.poll() is not None:
+                out(
+                    f"the demo kiosk's agent exited with code {kiosk.returncode}; see {state / 'agent-borne-caf.log'}"
+                )
                 break
         out(f"stopping… (the state stays in {state})")

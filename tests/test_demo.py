@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import re
 import shlex
@@ -105,15 +106,15 @@ def test_demo_site(tmp_path: Path, embedded: bool) -> None:
     try:
         wait_for(lambda: collector.value("esc_agent_up", site="maurepas", agent="accueil-pc1") == 1.0,
                  timeout=30, what="the demo agent")  # fmt: skip
-        wait_for(lambda: sum(_values(collector, "esc_device_up").values()) == 4, timeout=45,
-                 what="the four simulated printers")  # fmt: skip
+        wait_for(lambda: sum(_values(collector, "esc_device_up").values()) == 6, timeout=60,
+                 what="the four simulated printers, the access point and the link")  # fmt: skip
         states = {
             dict(k)["device"]: dict(k)["state"]
             for k, v in _values(collector, "esc_device_state").items()
             if v
         }
         assert states == {"hp-accueil": "degraded", "sharp-etage": "degraded", "brother-salle": "ok",
-                          "konica-bureau": "degraded"}  # fmt: skip
+                          "konica-bureau": "degraded", "borne-wifi": "ok", "internet": "ok"}  # fmt: skip
         output = log.read_text()
         assert ("amqtt" in output) == embedded
         assert f"http://127.0.0.1:{port}/metrics" in output
@@ -127,7 +128,11 @@ def test_demo_site(tmp_path: Path, embedded: bool) -> None:
         while_running = _printed_commands(output, "While the demo runs:")
         afterwards = _printed_commands(output, "Now or after Ctrl-C (the state folder stays):")
         assert [c[1:3] for c in while_running] == [["printer", "probe"]]
-        assert [c[1:3] for c in afterwards] == [["report", "--config"], ["sites", "validate"]]
+        assert [c[1:3] for c in afterwards] == [
+            ["report", "--config"],
+            ["sites", "validate"],
+            ["sites", "export"],
+        ]
         for command in while_running + afterwards:
             assert Path(command[0]).is_absolute()
             assert Path(command[0]).exists()
@@ -180,3 +185,61 @@ def test_a_second_run_keeps_the_history_and_fresh_says_it_starts_over(tmp_path: 
     reseeded = re.search(r"history    : (\d+) transitions seeded from", third)
     assert reseeded is not None, third
     assert reseeded.group(1) == seeded.group(1)  # seeded again from scratch (reproducible)
+
+
+def test_the_demo_link_can_be_cut_and_its_report_says_it_apart(tmp_path: Path) -> None:
+    """Issue 14's « done when »: a Wi-Fi access point from a recording, a link the demo cuts, the report's split.
+
+    The real agent probes the demo's own DNS server and HTTPS « administrative sites » (127.0.0.1);
+    the printed ``touch`` cuts the link: the probes say ``dns_failure`` within a round and every
+    service that needs the link (postes, wifi, bornes) goes down with it; ``rm`` brings it back.
+    Last month's report shows « wifi public » measured and the seeded link cut counted apart.
+    """
+    port = free_port()
+    log = tmp_path / "demo.log"
+    proc = _start_demo(tmp_path, port, log)
+    collector = CollectorProc(port, proc, log)
+
+    def up(service: str) -> float | None:
+        return collector.value("esc_service_up", site="maurepas", service=service)
+
+    try:
+        wait_for(
+            lambda: up("internet") == 1.0 and up("wifi") == 1.0, timeout=90, what="the link and the Wi-Fi up"
+        )
+        output = log.read_text()
+        assert (
+            "wifi       : la borne wifi de la salle, simulated from a real UniFi recording (snmpsim)"
+            in output
+        )
+        assert f"socle      : http://127.0.0.1:{port}/site/maurepas/socle" in output
+        switches = _printed_commands(output, "To cut the demo's internet link")
+        assert [Path(c[1]).name for c in switches] == ["cut-internet", "caf-down", "wifi-logging-down"]
+        cut = switches[0]
+        _run_printed(cut, tmp_path)
+        wait_for(lambda: up("internet") == 0.0, timeout=90, what="the cut seen by the probes")
+        assert collector.value("esc_device_reason", site="maurepas", device="internet", reason="dns_failure",
+                               colour="", place="", reference="", subject="") == 1.0  # fmt: skip
+        wait_for(lambda: (up("postes"), up("wifi"), up("bornes"), up("impression")) == (0.0, 0.0, 0.0, 1.0),
+                 timeout=10, what="the services that need the link down with it")  # fmt: skip
+        Path(cut[1]).unlink()
+        wait_for(lambda: up("internet") == 1.0 and up("postes") == 1.0, timeout=90, what="the link back")
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(30) == 0
+    finally:
+        stop_process(proc)
+    state = tmp_path / "demo-state"
+    first, last = report_month(dt.datetime.now(PARIS).timestamp(), PARIS)
+    report = tmp_path / "rapport.json"
+    done = subprocess.run([cli("esc-collector"), "report", "--config", str(state / "collector.toml"), "--from",
+                           first.isoformat(), "--to", last.isoformat(), "--format", "json", "--out", str(report)],
+                          capture_output=True, text=True, check=False)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    services = {s["service"]: s for s in json.loads(report.read_text())["sites"][0]["services"]}
+    assert services["wifi"]["label"] == "wifi public"
+    assert services["wifi"]["availability"] is not None  # measured
+    # The seeded cut (10:00-11:30 on the month's first opening): 1 h 30 external for what needs the link.
+    for name in ("postes", "wifi", "bornes", "internet"):
+        assert services[name]["external_seconds"] >= 5_400, name
+        assert any(c["cause"] == "internet" and c["external"] for c in services[name]["causes"]), name
+    assert services["impression"]["external_seconds"] == 0
