@@ -1,7 +1,7 @@
 # Shared by scripts/test.sh and scripts/demo.sh (sourced, not run).
 
 # Debian packages: the real components the tests start (docs/design.md §6).
-TEST_DEB_PACKAGES="python3 python3-venv mosquitto mosquitto-clients prometheus prometheus-alertmanager snmp chromium poppler-utils libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core cups-ipp-utils dbus avahi-daemon dnsmasq-base iproute2"
+TEST_DEB_PACKAGES="python3 python3-venv mosquitto mosquitto-clients prometheus prometheus-alertmanager snmp chromium poppler-utils libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core cups-ipp-utils dbus avahi-daemon dnsmasq-base iproute2 victoria-metrics"
 # The demo runs without Mosquitto too (embedded broker), but uses it where present.
 DEMO_DEB_PACKAGES="python3 python3-venv mosquitto libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core"
 # The virtual environment is built from Debian's own python3: the SNMP simulator drops
