@@ -393,7 +393,6 @@ def render_html(report: Report) -> str:
         duration=duration_fr,
         causes=causes_fr,
         cause_labels=lambda causes, label=cause_label: ", ".join(label(c) for c in causes) or "—",
-        external=wording.external,
         precise=wording.precise_ratio,
         availability=wording.availability,
         unmeasured=wording.unmeasured,

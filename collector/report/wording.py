@@ -11,19 +11,18 @@ CSV, so a figure is written the same way everywhere:
 * the k-of-n rule: « au moins 1 des 3 imprimantes »;
 * the target: green when reached, orange up to :data:`WARN_MARGIN` below, red further below,
   grey when not measured; each level also has a symbol, so the colour is never the only sign;
-* outages the structure cannot act on: « dont indisponibilités extérieures : 3 h 10 (accès
-  internet) », in the services table and in the summary sentence.
+* outages the structure cannot act on: « dont indisponibilités extérieures : 3 h 10 » in the
+  services table, with the causes named in the summary sentence.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final, Literal
 
 from agent.contract import french
-from agent.contract.reasons import cause_label
 from collector.availability import Figures
 from collector.report.build import ServiceReport, SiteReport
 
@@ -120,16 +119,6 @@ def unmeasured(figures: Figures | None) -> str:
     return (
         f"{french.duration(figures.unknown_seconds)} ({share(figures.unknown_seconds, figures.open_seconds)})"
     )
-
-
-def external(figures: Figures | None, label: Callable[[str], str] = cause_label) -> str:
-    """Return the outages the structure could not act on: « 3 h 10 (accès internet) », « aucune »."""
-    if figures is None:
-        return "—"
-    if figures.external_seconds <= 0:
-        return "aucune"
-    causes = ", ".join(label(c) for c, _s, _n in figures.external_causes)
-    return f"{french.duration(figures.external_seconds)} ({causes})"
 
 
 def level(figures: Figures | None, target: float) -> Level:
