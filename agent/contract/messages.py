@@ -551,8 +551,8 @@ MESSAGE_TYPES: Final = {Kind.STATUS: StatusMessage, Kind.HOST: HostMessage, Kind
 _DECODER: Final = msgspec.json.Decoder(AnyMessage)
 _ENCODER: Final = msgspec.json.Encoder()
 # JSON escapes of control characters other than tab/newline (\u0000-\u0008, \u000b-\u001f, \u007f):
-# raw ones cannot appear inside JSON strings, so escaped ones are all there is to look for.
-_CONTROL_ESCAPE = re.compile(rb"\\u00(?:0[0-8bcefBCEF]|1[0-9a-fA-F]|7[fF])")
+# raw ones cannot appear inside JSON strings, except DEL (\x7f), which JSON lets through unescaped.
+_CONTROL_ESCAPE = re.compile(rb"\\u00(?:0[0-8bcefBCEF]|1[0-9a-fA-F]|7[fF])|\x7f")
 _CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
@@ -641,8 +641,12 @@ def decode(
     if abs(stamp - reference) > TIME_WINDOW_SECONDS:
         detail = f"ts {message.ts.isoformat()} is more than a year away from the receiver's clock"
         raise MessageRejected(RejectReason.INVALID_TIME, detail)
-    if topic_of(message) != parsed_topic:
-        detail = f"envelope {message.site}/{message.agent}/{message.kind} published on {topic[:200]}"
+    try:
+        envelope_topic = topic_of(message)
+    except ValueError as err:  # e.g. "w\n": a pattern's "$" lets one trailing newline through
+        raise MessageRejected(RejectReason.INVALID_SCHEMA, str(err)[:300]) from None
+    if envelope_topic != parsed_topic:
+        detail = f"envelope {message.site!r}/{message.agent!r}/{message.kind} published on {topic[:200]!r}"
         raise MessageRejected(RejectReason.TOPIC_MISMATCH, detail)
     return message
 
