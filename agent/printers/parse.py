@@ -40,6 +40,7 @@ Precision = Literal["exact", "coarse", "presence"]
 #: Largest sane capacity or level; beyond it a device is lying (or hostile).
 MAX_SANE = 2**31 - 1
 MAX_ROWS = 64
+_ROW_INDEX = re.compile(r"\d{1,10}(?:\.\d{1,10}){0,2}")
 
 _SERIAL_SUFFIX = re.compile(r"[\s;,]*(?:S/N|SN)\s*[:#]?\s*[\w-]*\s*$")
 _HEX_TEXT = re.compile(r"^(?:0x)?(?:[0-9A-Fa-f]{2}[ :]?){4,}$")
@@ -135,7 +136,12 @@ class _Reader:
     def column(self, oid: str) -> dict[str, RawValue]:
         """Return ``{row index: value}`` of one table column."""
         prefix = oid + "."
-        return {k[len(prefix) :]: v for k, v in self.raw.items() if k.startswith(prefix)}
+        # Only numeric row indexes of at most 3 arcs (they become bounded fields on the wire).
+        return {
+            k[len(prefix) :]: v
+            for k, v in self.raw.items()
+            if k.startswith(prefix) and _ROW_INDEX.fullmatch(k[len(prefix) :])
+        }
 
     def integer(self, value: RawValue | None, what: str, *, upper: int = MAX_SANE) -> int | None:
         if value is None:
@@ -362,7 +368,7 @@ def _colour(r: _Reader, index: str, colorants: dict[str, RawValue], names: dict[
         return None
     device = index.split(".", maxsplit=1)[0]
     name = r.text(names.get(f"{device}.{colorant}"), f"colorant {colorant}")
-    return name.lower() if name else None
+    return name.lower()[:32] if name else None
 
 
 def _inputs(r: _Reader, t: Thresholds) -> list[PaperInput]:
@@ -407,7 +413,7 @@ def _inputs(r: _Reader, t: Thresholds) -> list[PaperInput]:
             PaperInput(
                 index=index,
                 name=name,
-                media=r.text(media.get(index), f"tray {index} media"),
+                media=(r.text(media.get(index), f"tray {index} media") or "")[:128] or None,
                 type=type_name,
                 raw_level=level,
                 raw_max=maximum,
@@ -525,10 +531,10 @@ def parse_printer(
     sys_object_id = raw.get(mib.SYS_OBJECT_ID)
     status = PrinterStatus(
         sys_descr=r.text(raw.get(mib.SYS_DESCR), "sysDescr"),
-        sys_object_id=sys_object_id if isinstance(sys_object_id, str) else None,
+        sys_object_id=sys_object_id[:256] if isinstance(sys_object_id, str) else None,
         sys_uptime_seconds=uptime / 100.0 if uptime is not None and uptime >= 0 else None,
         model=r.text(raw.get(f"{mib.HR_DEVICE_DESCR}.{printer_device}"), "hrDeviceDescr"),
-        serial=r.text(serial[1], "prtGeneralSerialNumber") if serial else None,
+        serial=(r.text(serial[1], "prtGeneralSerialNumber") or "")[:128] or None if serial else None,
         printer_status=mib.PRINTER_STATUS.get(status_code) if status_code is not None else None,
         device_status=mib.DEVICE_STATUS.get(device_code) if device_code is not None else None,
         errors=tuple(errors),
