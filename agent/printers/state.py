@@ -100,7 +100,8 @@ def reason(code: str, subject: str | None = None, **details: str | None) -> Reas
     row = describe(code)
     functions = () if ALL in row.functions else tuple(sorted(row.functions))
     label = french.capitalise(french.render(row.title, details))
-    return Reason(code=code, label=label, subject=subject, severity=row.severity, functions=functions)
+    # Details come from the device (a supply's description): keep within the contract's bounds.
+    return Reason(code=code, label=label[:256], subject=subject, severity=row.severity, functions=functions)
 
 
 def _supply_details(supply: Supply) -> dict[str, str | None]:
@@ -313,7 +314,7 @@ def label_fr(state: DeviceState, reasons: Sequence[Reason], functions: Sequence[
             return base
         worst = [r for r in reasons if r.severity == state] or list(reasons)
     details = "; ".join(r.label[0].lower() + r.label[1:] for r in worst[:3])
-    return f"{base} : {details}" if details else base
+    return f"{base} : {details}"[:512] if details else base
 
 
 def combine(reasons: Sequence[Reason], offered: Sequence[str] = ()) -> Derived:
