@@ -66,6 +66,11 @@ def _steps(path: str) -> list[str | int]:
     return steps
 
 
+def one_line(text: str) -> str:
+    r"""Return ``text`` on one line: a line break that a key or a value carried is shown as ``\n``."""
+    return "\\n".join(text.splitlines())
+
+
 def _render_steps(steps: list[str | int], data: Any) -> str:
     """Return ``printers[1] (id "sharp-etage").community`` from the steps and the raw data."""
     parts: list[str] = []
@@ -178,7 +183,7 @@ def describe(
         problem = _lower_first(problem) if problem else "invalid value"
     where = _render_steps(steps, data) or "(top level)"
     line = locate_line(text, steps) if text else None
-    return f"{where}: {problem.replace('`', '')}", line
+    return one_line(f"{where}: {problem.replace('`', '')}"), line
 
 
 def _name_dict_keys(err: msgspec.ValidationError, data: Any, kind: type[Any]) -> str:
@@ -279,7 +284,7 @@ def load_toml(path: Path, kind: type[T], *, check: Callable[[T], None] | None = 
         try:
             check(config)
         except ValueError as err:
-            raise ConfigError(f"{path}: {err}") from None
+            raise ConfigError(one_line(f"{path}: {err}")) from None
     return config
 
 
