@@ -7,12 +7,14 @@ it never skips.
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 from helpers.alerting import SmtpSink
 from helpers.broker import Broker, start_mosquitto
@@ -21,6 +23,15 @@ from helpers.escl import EsclServer
 from helpers.processes import stop_process
 from helpers.recordings import RECORDINGS, recording
 from helpers.snmp import Simulator, start_snmpsim
+
+# Hypothesis profiles. "ci" (the default): 500 examples per property that does not set its own
+# count (the boundary properties check 20 cases per example: 10,000), the same on every run, no
+# example database. "dev": 50 random examples, for quick runs (ESC_HYPOTHESIS_PROFILE=dev);
+# "deep": 20 times "ci", random, for a night's run.
+hypothesis_settings.register_profile("ci", max_examples=500, deadline=None, derandomize=True, database=None)
+hypothesis_settings.register_profile("dev", max_examples=50, deadline=None)
+hypothesis_settings.register_profile("deep", max_examples=10_000, deadline=None)
+hypothesis_settings.load_profile(os.environ.get("ESC_HYPOTHESIS_PROFILE", "ci"))
 
 
 @pytest.fixture
