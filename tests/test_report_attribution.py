@@ -144,3 +144,20 @@ def test_csv_and_json(tmp_path: Path) -> None:
         ("pc_off", "poste éteint ou hors ligne", False),
     ]
     assert [o["external_seconds"] for o in postes["outages"]] == [4_200, 0]
+
+
+def test_the_pdf_keeps_the_external_rows_in_their_cells(tmp_path: Path) -> None:
+    """The layout checks of test_report_layout on this report: no word overlaps, none out of its cell."""
+    from test_report_layout import crowded_cells, html_tokens, match, overlaps, pdf_words, split_rows
+    from weasyprint import HTML
+
+    html = render_html(report_of(tmp_path))
+    pdf = tmp_path / "rapport.pdf"
+    pdf.write_bytes(HTML(string=html).write_pdf())
+    words = pdf_words(pdf)
+    assert not overlaps(words)
+    tokens = html_tokens(html)
+    found, missing = match(tokens, words)
+    assert not missing, [m.text for m in missing[:15]]
+    assert not crowded_cells(tokens, found)
+    assert split_rows(tokens, found) == {}
