@@ -163,3 +163,49 @@ def test_row12_instants_at_the_ends_of_the_calendar_are_rejections(
     _send(client, "host", 1, host_body(), ts=iso(time.time()))
     wait_for(lambda: _count(collector, "esc_collector_messages_accepted_total", kind="host") == 1, timeout=10,
              what="the next reading taken")  # fmt: skip
+
+
+def _series(collector: CollectorProc) -> tuple[int, int]:
+    status, text = collector.get("/metrics")
+    assert status == 200
+    return sum(1 for line in text.splitlines() if line and not line.startswith("#")), len(text.encode())
+
+
+def _rss_mib(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise AssertionError("no VmRSS")
+
+
+@pytest.mark.slow
+def test_row7_3000_device_ids_times_20_reasons_leave_metrics_and_memory_bounded(
+    hostile_setup: tuple[CollectorProc, RawClient],
+) -> None:
+    collector, client = hostile_setup
+    reasons = [{"code": f"made_up_{i}", "label": f"Raison {i}", "severity": "degraded"} for i in range(20)]
+    _send(client, "device", 0, device_body("hp", "degraded", reasons), device="hp")
+    wait_for(lambda: collector.value("esc_device_state", site="maurepas", device="hp", state="degraded") == 1.0,
+             timeout=10, what="the declared device")  # fmt: skip
+    series_before, bytes_before = _series(collector)
+    rss_before = _rss_mib(collector.proc.pid)
+    for index in range(3000):
+        _send(
+            client,
+            "device",
+            index + 1,
+            device_body(f"fake-{index}", "degraded", reasons),
+            device=f"fake-{index}",
+        )
+    wait_for(lambda: _count(collector, "esc_collector_messages_dropped_total", reason="undeclared_device") == 3000,
+             timeout=60, what="the 3,000 undeclared devices dropped")  # fmt: skip
+    series_after, bytes_after = _series(collector)
+    rss_after = _rss_mib(collector.proc.pid)
+    print(f"row 7: /metrics {series_before} -> {series_after} series, {bytes_before} -> {bytes_after} bytes; "
+          f"RSS {rss_before:.1f} -> {rss_after:.1f} MiB")  # fmt: skip
+    assert series_after <= series_before + 2  # at most a counter label appears
+    assert bytes_after < bytes_before * 1.05
+    assert rss_after - rss_before < 20
+    status, page = collector.get("/site/maurepas")
+    assert status == 200
+    assert "fake-" not in page
