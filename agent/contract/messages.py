@@ -618,7 +618,8 @@ def decode(
     except ValueError as err:
         raise MessageRejected(RejectReason.UNKNOWN_TOPIC, str(err)[:300]) from None
     try:
-        if _CONTROL_ESCAPE.search(payload):
+        # The two substring tests are a fast pre-check (memchr) of the regular expression's scan.
+        if (b"\\u00" in payload or b"\x7f" in payload) and _CONTROL_ESCAPE.search(payload):
             raw = _strip_controls(msgspec.json.decode(payload))
             message: AnyMessage = msgspec.convert(raw, AnyMessage)
         else:
