@@ -16,7 +16,7 @@ from typing import Annotated, NoReturn
 import typer
 
 from agent.config import ENV_CONFIG, AgentConfig, ConfigError, load_agent_config
-from agent.main import run_command
+from agent.launch import run_command
 from agent.probes.cli import network_app, probes_app
 from agent.shared.cli import run_app
 
@@ -60,7 +60,7 @@ def _load(config: Path | None, broker: str | None) -> AgentConfig:
 @app.command()
 def run(config: ConfigOption = None, broker: BrokerOption = None, verbose: VerboseOption = False) -> None:
     """Run the agent until stopped (SIGTERM or Ctrl-C publish 'offline' first)."""
-    # ``esc-agent run`` itself starts through agent.main without typer; this is the same code.
+    # ``esc-agent run`` itself starts through agent.main without typer; agent.launch is the same code.
     code = run_command("run", config, broker, verbose)
     if code:
         raise typer.Exit(code)

@@ -6,21 +6,21 @@ of its ~39 MiB at rest. This module reads the few options of ``run`` and ``once`
 (``--config/-c PATH``, ``--broker URL``, ``--verbose/-v``, ``$ESC_AGENT_CONFIG``) and hands
 every other command line — other commands, ``--help``, anything it does not recognise,
 errors included — to :mod:`agent.cli` unchanged, so usage errors and help read exactly as
-before. The work of both commands is :func:`run_command`, which :mod:`agent.cli` calls too.
+before. The work of both commands is :func:`agent.launch.run_command`, which :mod:`agent.cli` calls too.
 
 Exit codes are :mod:`agent.cli`'s.
 """
 
 from __future__ import annotations
 
-import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-__all__ = ["main", "parse_fast", "run_command"]
+from agent.launch import PROG, run_command
 
-PROG = "esc-agent"
+__all__ = ["main", "parse_fast"]
+
 _FAST_COMMANDS = ("run", "once")
 _VALUE_OPTIONS = {"--config": "config", "-c": "config", "--broker": "broker"}
 _FLAGS = {"--verbose", "-v"}
@@ -57,54 +57,6 @@ def parse_fast(args: Sequence[str]) -> tuple[str, Path | None, str | None, bool]
         values[key] = value
     config = values.get("config")
     return args[0], Path(config) if config else None, values.get("broker"), verbose
-
-
-def _error(message: str) -> None:
-    print(f"{PROG}: error: {message}", file=sys.stderr)
-
-
-def _setup_logging(verbose: bool) -> None:
-    logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
-
-
-def run_command(command: str, config: Path | None, broker: str | None, verbose: bool) -> int:
-    """Run ``esc-agent run`` or ``esc-agent once``; return the exit code (errors in one line on stderr)."""
-    from agent.config import ConfigError, load_agent_config  # noqa: PLC0415
-    from agent.exceptions import AgentError  # noqa: PLC0415
-    from agent.shared.salvage import EXIT_CORRUPT, CorruptDatabase  # noqa: PLC0415
-
-    try:
-        cfg = load_agent_config(config).with_broker(broker)
-    except ConfigError as err:
-        _error(str(err))
-        return 2
-    _setup_logging(verbose)
-    try:
-        if command == "run":
-            from agent.runner import run_forever  # noqa: PLC0415
-
-            run_forever(cfg)
-            return 0
-        from agent.runner import run_once  # noqa: PLC0415
-
-        if not verbose:  # the one-line error below says what went wrong with the broker
-            logging.getLogger("agent.publisher").setLevel(logging.CRITICAL)
-        sent = run_once(cfg)
-    except ConfigError as err:
-        _error(str(err))
-        return 2
-    except CorruptDatabase as err:
-        _error(str(err))
-        return EXIT_CORRUPT
-    except AgentError as err:
-        _error(str(err))
-        return 1
-    print(f"published {sent} message(s) to {cfg.broker.address}")
-    return 0
 
 
 def main(args: Sequence[str] | None = None) -> None:

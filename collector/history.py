@@ -191,6 +191,11 @@ class History:
         ):
             self._runs[(site, kind, member)] = (float(start), float(end))
         self._in_batch = 0
+        # Inside a batch, the end of an open run that only grows and the processed seq of an agent
+        # are kept here and written once when the batch ends (a batch of many messages extends the
+        # same runs again and again): run key -> (start, end); (site, agent, epoch) -> seq.
+        self._pending_ends: dict[tuple[str, str, str], tuple[float, float]] = {}
+        self._pending_seqs: dict[tuple[str, str, str], int] = {}
 
     def _migrate(self) -> None:
         tables = {row[0] for row in self._db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
@@ -234,6 +239,8 @@ class History:
             self._in_batch += 1
             try:
                 yield
+                if outer:
+                    self._flush()
             except BaseException:
                 self._in_batch -= 1
                 if outer:
@@ -244,8 +251,26 @@ class History:
             if outer:
                 self._db.execute("COMMIT")
 
+    def _flush(self) -> None:
+        """Write what a batch kept back: the grown ends of open runs, the processed seqs."""
+        if self._pending_ends:
+            self._db.executemany(
+                "UPDATE coverage SET end=? WHERE site=? AND kind=? AND member=? AND start=?",
+                [(end, *key, start) for key, (start, end) in self._pending_ends.items()],
+            )
+            self._pending_ends.clear()
+        if self._pending_seqs:
+            self._db.executemany(
+                "INSERT INTO sequences(site, agent, epoch, seq) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT(site, agent, epoch) DO UPDATE SET seq = MAX(seq, excluded.seq)",
+                [(*key, seq) for key, seq in self._pending_seqs.items()],
+            )
+            self._pending_seqs.clear()
+
     def _reload_cache(self) -> None:
         # After a rollback the in-memory last states may be ahead of the file: reload them.
+        self._pending_ends.clear()
+        self._pending_seqs.clear()
         self._last.clear()
         rows = self._db.execute(
             "SELECT site, kind, member, function, ts, state, reasons FROM transitions WHERE id IN "
@@ -373,12 +398,16 @@ class History:
                     return  # already covered
                 if start >= run[0]:
                     if end > run[1]:
-                        self._db.execute(
-                            "UPDATE coverage SET end=? WHERE site=? AND kind=? AND member=? AND start=?",
-                            (end, site, kind, member, run[0]),
-                        )
+                        if self._in_batch:  # written once when the batch ends
+                            self._pending_ends[key] = (run[0], end)
+                        else:
+                            self._db.execute(
+                                "UPDATE coverage SET end=? WHERE site=? AND kind=? AND member=? AND start=?",
+                                (end, site, kind, member, run[0]),
+                            )
                         self._runs[key] = (run[0], end)
                     return
+            self._flush()
             if run is not None and start > run[1]:
                 self._db.execute(
                     "INSERT INTO coverage(site, kind, member, start, end) VALUES (?, ?, ?, ?, ?)",
@@ -415,6 +444,7 @@ class History:
             run = self._runs.get(key)
             if run is None or not run[0] <= at < run[1]:
                 return
+            self._pending_ends.pop(key, None)
             self._db.execute(
                 "UPDATE coverage SET end=? WHERE site=? AND kind=? AND member=? AND start=?",
                 (at, site, kind, member, run[0]),
@@ -429,6 +459,7 @@ class History:
     def coverage(self, site: str, start: float, end: float) -> dict[tuple[str, str], list[Interval]]:
         """Return the observed runs of every member of a site within [start, end), keyed by (kind, member)."""
         with self._lock:
+            self._flush()
             rows = self._db.execute(
                 "SELECT kind, member, start, end FROM coverage WHERE site=? AND end>? AND start<? "
                 "ORDER BY kind, member, start",
@@ -444,6 +475,7 @@ class History:
     def covered_members(self, site: str) -> set[tuple[str, str]]:
         """Return the (kind, member) pairs of a site whose observation time is recorded at all."""
         with self._lock:
+            self._flush()
             rows = self._db.execute(
                 "SELECT DISTINCT kind, member FROM coverage WHERE site=?", (site,)
             ).fetchall()
@@ -467,6 +499,7 @@ class History:
         (the last reading of each counter before ``before`` stays: the next increment needs it).
         """
         with self._lock:
+            self._flush()
             cur = self._db.execute(
                 "DELETE FROM transitions WHERE ts < ? AND id NOT IN ("
                 "  SELECT MAX(id) FROM transitions WHERE ts < ? GROUP BY site, kind, member, function)",
@@ -486,12 +519,17 @@ class History:
     def load_sequences(self) -> dict[tuple[str, str, str], int]:
         """Return the highest data ``seq`` processed per agent install ``(site, agent, epoch)``."""
         with self._lock:
+            self._flush()
             rows = self._db.execute("SELECT site, agent, epoch, seq FROM sequences").fetchall()
         return {(site, agent, epoch): int(seq) for site, agent, epoch, seq in rows}
 
     def save_sequence(self, site: str, agent: str, seq: int, epoch: str = "") -> None:
-        """Remember that an agent install's data message ``seq`` was processed."""
+        """Remember that an agent install's data message ``seq`` was processed (once per batch)."""
         with self._lock:
+            if self._in_batch:
+                key = (site, agent, epoch)
+                self._pending_seqs[key] = max(seq, self._pending_seqs.get(key, seq))
+                return
             self._db.execute(
                 "INSERT INTO sequences(site, agent, epoch, seq) VALUES (?, ?, ?, ?) "
                 "ON CONFLICT(site, agent, epoch) DO UPDATE SET seq = MAX(seq, excluded.seq)",

@@ -152,6 +152,27 @@ class Ingestor:
         self._buckets: dict[tuple[str, str], _Bucket] = {}
         self._epochs: dict[tuple[str, str], _Epochs] = {}
         self._devices_of: dict[tuple[str, str], set[str]] = {}
+        #: Each topic seen: parsed (``None``: not one of ours) and why it is dropped (``None``: taken).
+        #: The sites file does not change while the collector runs.
+        self._topics: dict[str, tuple[Topic | None, DropReason | None]] = {}
+        #: While a group is open: the (site, agent), epoch and seq of each message accepted in it.
+        self._group: list[tuple[tuple[str, str], str, int]] | None = None
+
+    # ------------------------------------------------------------------ groups
+    def open_group(self) -> None:
+        """Start a group: several messages whose effects the caller stores in one transaction."""
+        self._group = []
+
+    def close_group(self, *, stored: bool) -> None:
+        """End the group; when its effects were not stored, forget its messages so their redelivery counts."""
+        group, self._group = self._group, None
+        if stored or not group:
+            return
+        with self.state.lock:
+            for key, epoch, seq in group:
+                epochs = self._epochs.get(key)
+                if epochs is not None:
+                    epochs.discard(epoch, seq)
 
     # ------------------------------------------------------------------ checks before decoding
     def _rate_ok(self, site: str, agent: str, now: float) -> bool:
@@ -194,12 +215,17 @@ class Ingestor:
     ) -> Outcome:
         """Process one message received at wall-clock time ``now``."""
         now = time.time() if now is None else now
-        try:
-            parsed = Topic.parse(topic)
-        except ValueError:
-            parsed = None  # decode() refuses it with the reason
+        known = self._topics.get(topic)
+        if known is None:
+            if len(self._topics) >= 100_000:  # topics are free-form until enrolment: stay bounded
+                self._topics.clear()
+            try:
+                parsed: Topic | None = Topic.parse(topic)
+            except ValueError:
+                parsed = None  # decode() refuses it with the reason
+            known = self._topics[topic] = (parsed, self._enrolled(parsed) if parsed is not None else None)
+        parsed, refused = known
         if parsed is not None:
-            refused = self._enrolled(parsed)
             if refused is not None:
                 return self._drop(refused, topic)
             if not self._rate_ok(parsed.site, parsed.agent, now):
@@ -249,6 +275,8 @@ class Ingestor:
             with self.state.lock:
                 epochs.discard(epoch, message.seq)
             raise
+        if outcome is Outcome.ACCEPTED and self._group is not None:
+            self._group.append(((message.site, message.agent), epoch, message.seq))
         return outcome
 
     def _too_many_devices(self, message: DeviceMessage) -> bool:

@@ -6,8 +6,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
+import queue
 import sqlite3
 import sys
 import threading
@@ -45,15 +47,33 @@ class Subscriber:
     """Persistent MQTT session feeding the ingestor (paho-mqtt 2, callback API v2).
 
     A message is acknowledged to the broker only once its effects are stored (paho's manual
-    acknowledgements). When the history cannot be written (disk full, read-only, locked), the
-    subscriber stops: it disconnects, so the broker keeps the unacknowledged messages and queues
-    the new ones in the persistent session; ``/healthz`` and ``esc_collector_storage_ok`` say
-    why; a guard thread probes the storage and reconnects by itself once it can write again.
+    acknowledgements). Messages are stored in groups: paho's thread only queues what arrives;
+    an ingest thread takes every message waiting (at most ``group_max``), ingests them in one
+    SQLite transaction, commits, then acknowledges them. A message alone is committed at once;
+    under load the groups grow by themselves (what arrived while the previous group was stored).
+
+    When the history cannot be written (disk full, read-only, locked), the whole group is rolled
+    back, none of it is acknowledged and the subscriber stops: it disconnects, so the broker keeps
+    the unacknowledged messages and queues the new ones in the persistent session; ``/healthz``
+    and ``esc_collector_storage_ok`` say why; a guard thread probes the storage and reconnects by
+    itself once it can write again. Message ids belong to one connection: a group received on a
+    connection that has since ended is not acknowledged (the broker sends it again).
     """
 
+    #: At most this many messages share one transaction (the broker's in-flight window is smaller).
+    GROUP_MAX = 1000
+
     def __init__(self, config: CollectorConfig, ingestor: Ingestor, *, history: History | None = None,
-                 probe_every: float = 5.0) -> None:  # fmt: skip
-        """Prepare the client; nothing happens before :meth:`start`."""
+                 probe_every: float = 5.0, group_max: int = GROUP_MAX) -> None:  # fmt: skip
+        """Prepare the client; nothing happens before :meth:`start`.
+
+        Args:
+            config: the collector configuration.
+            ingestor: what handles each message.
+            history: the history the ingestor's effects go to (groups are its transactions).
+            probe_every: seconds between two probes of a failing storage.
+            group_max: the most messages stored in one transaction.
+        """
         import paho.mqtt.client as mqtt  # noqa: PLC0415
         from paho.mqtt.enums import CallbackAPIVersion  # noqa: PLC0415
 
@@ -63,6 +83,12 @@ class Subscriber:
         self.history = history
         self.state = ingestor.state
         self.probe_every = probe_every
+        self.group_max = group_max
+        # (message, arrival time, connection number); None stops the ingest thread.
+        self._inbox: queue.SimpleQueue[tuple[mqtt.MQTTMessage, float, int] | None] = queue.SimpleQueue()
+        self._connection_number = 0  # a new number on each connection and disconnection
+        self._ack_lock = threading.Lock()  # acknowledging vs. a connection changing
+        self._worker = threading.Thread(target=self._ingest_loop, name="ingest", daemon=True)
         client_id = f"esc-collector.{config.collector.name}"
         self.client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=client_id, clean_session=False)
         config.broker.apply_to(self.client, default_username=None)
@@ -79,6 +105,8 @@ class Subscriber:
         if reason.is_failure:
             self._connection.refused(reason)
             return
+        with self._ack_lock:
+            self._connection_number += 1
         self._connection.connected(f"session present: {flags.session_present}")
         wanted = self.config.subscriptions
         client.subscribe([(topic, 1) for topic in wanted])
@@ -105,6 +133,8 @@ class Subscriber:
             _LOGGER.warning("cannot compare the subscriptions with the previous run's: %s", err)
 
     def _on_disconnect(self, _c: mqtt.Client, _ud: Any, _flags: Any, reason: Any, _props: Any) -> None:
+        with self._ack_lock:
+            self._connection_number += 1
         if self._stopping.is_set() or self._blocked.is_set():
             self._connection.stopping()
         else:
@@ -116,21 +146,60 @@ class Subscriber:
         # paho calls this inside its ``except OSError``: the error being handled says why.
         self._connection.unreachable(sys.exception())
 
-    def _on_message(self, client: mqtt.Client, _ud: Any, message: mqtt.MQTTMessage) -> None:
+    def _on_message(self, _client: mqtt.Client, _ud: Any, message: mqtt.MQTTMessage) -> None:
         if self._blocked.is_set():
             return  # not acknowledged: the broker redelivers it after the storage comes back
+        self._inbox.put((message, time.time(), self._connection_number))
+
+    def _ingest_loop(self) -> None:
+        """Take every message waiting, store them in one transaction, acknowledge them; repeat."""
+        while True:
+            first = self._inbox.get()
+            if first is None:
+                return
+            group = [first]
+            while len(group) < self.group_max:
+                try:
+                    item = self._inbox.get_nowait()
+                except queue.Empty:
+                    break
+                if item is None:
+                    self._inbox.put(None)  # stop after this group
+                    break
+                group.append(item)
+            self._ingest_group(group)
+
+    def _ingest_group(self, group: list[tuple[mqtt.MQTTMessage, float, int]]) -> None:
+        if self._blocked.is_set() or self._stopping.is_set():
+            return  # not acknowledged: the broker sends them again
+        self.ingestor.open_group()
+        stored = False
         try:
-            self.ingestor.handle(
-                message.topic, bytes(message.payload), now=time.time(), retained=bool(message.retain)
-            )
+            with self.history.batch() if self.history is not None else contextlib.nullcontext():
+                for message, now, _connection in group:
+                    try:
+                        self.ingestor.handle(message.topic, bytes(message.payload), now=now,
+                                             retained=bool(message.retain))  # fmt: skip
+                    except (sqlite3.Error, OSError):
+                        raise
+                    except (
+                        Exception
+                    ):  # the ingestor never raises otherwise; this guards the thread regardless
+                        _LOGGER.exception("internal error while ingesting a message")
+                        with self.state.lock:
+                            self.state.counters.rejected["internal_error"] += 1
+            stored = True
         except (sqlite3.Error, OSError) as err:
             self._block(f"{type(err).__name__}: {err}")
+        finally:
+            self.ingestor.close_group(stored=stored)
+        if not stored:
             return
-        except Exception:  # the ingestor never raises otherwise; this guards the MQTT thread regardless
-            _LOGGER.exception("internal error while ingesting a message")
-            with self.state.lock:
-                self.state.counters.rejected["internal_error"] += 1
-        client.ack(message.mid, message.qos)
+        with self._ack_lock:
+            current = self._connection_number
+            for message, _now, connection in group:
+                if connection == current:
+                    self.client.ack(message.mid, message.qos)
 
     def _block(self, why: str) -> None:
         with self.state.lock:
@@ -146,6 +215,8 @@ class Subscriber:
                 continue
             self.client.disconnect()
             self.client.loop_stop()
+            # paho makes a new wake-up socket pair on each loop_start() and never closes the old one.
+            self.client._reset_sockets(sockpair_only=True)
             with self.state.lock:
                 self.state.mqtt_connected = False
             while not self._stopping.wait(self.probe_every):
@@ -173,14 +244,18 @@ class Subscriber:
 
     def start(self) -> None:
         """Connect in the background; paho reconnects on its own."""
+        self._worker.start()
         self._connect()
         self._guard.start()
 
     def stop(self) -> None:
-        """Disconnect cleanly (the session and its queued messages stay on the broker)."""
+        """Disconnect cleanly (the session and the messages not acknowledged stay on the broker)."""
         self._stopping.set()
         self.client.disconnect()
         self.client.loop_stop()
+        self._inbox.put(None)
+        if self._worker.is_alive():
+            self._worker.join(10)
 
 
 class CollectorService:

@@ -23,7 +23,14 @@ import logging
 import threading
 from collections.abc import Callable
 
-from agent.contract.messages import DeviceMessage, HostMessage, LockdownMessage, StatusMessage
+from agent.contract.messages import (
+    DeviceMessage,
+    HostMessage,
+    LockdownMessage,
+    PrinterStatus,
+    StatusMessage,
+    Supply,
+)
 from collector.availability import MemberState, Transition, Usability, needs_state, service_state
 from collector.history import History
 from collector.ingest import Accepted
@@ -40,6 +47,8 @@ Snapshot = tuple[dict[str, bool], dict[tuple[str, str], Usability], dict[tuple[s
 COUNTER_NAMES = ("open", "available", "unknown", "maintenance")
 HEARTBEAT_KEY = "last_alive"
 INF = float("inf")
+#: A printer reading whose supplies did not change goes to the supply book once per this many seconds.
+SUPPLY_RECHECK = 300.0
 #: State of agents and devices silent for longer than this is dropped from memory.
 PRUNE_SILENT_AFTER = 7 * 86_400.0
 
@@ -70,6 +79,10 @@ class Tracker:
         self.started = now
         self.supplies = SupplyBook(history, sites, calendars=self.calendars, settings=supplies)
         self.usage = CounterRecorder(history, sample_every=self.supplies.settings.sample_every)
+        #: (site, device) -> last reading passed to the supply book: (at, newest at, supplies, serial).
+        self._supply_readings: dict[tuple[str, str], tuple[float, float, tuple[Supply, ...], str | None]] = {}
+        #: (site, device) -> the functions it is recorded by (the sites file does not change).
+        self._functions_of: dict[tuple[str, str], tuple[str, ...]] = {}
 
     # ------------------------------------------------------------------ event time
     def observe(self, accepted: Accepted) -> None:
@@ -91,15 +104,22 @@ class Tracker:
             elif isinstance(message, StatusMessage):
                 self._pc_status(site, message, accepted)
 
+    def _functions(self, site: Site, site_id: str, device: str) -> tuple[str, ...]:
+        """Return the functions a device is recorded by: its services' and the link's its members need."""
+        known = self._functions_of.get((site_id, device))
+        if known is None:
+            functions = {
+                (site.function_of(name) or "")
+                for name, service in site.service_items()
+                if device in service.devices
+            } | site.needed_functions(device)  # the link's functions members need (docs/design.md §5)
+            known = self._functions_of[(site_id, device)] = tuple(sorted(functions))
+        return known
+
     def _device(self, site: Site, message: DeviceMessage, at: float) -> None:
         body = message.body
         device = body.device
-        functions = {
-            (site.function_of(name) or "")
-            for name, service in site.service_items()
-            if device in service.devices
-        } | site.needed_functions(device)  # the link's functions members need (docs/design.md §5)
-        for function in sorted(functions):
+        for function in self._functions(site, message.site, device):
             state = body.function_state(function) if function else body.state
             reasons = tuple(
                 r.code for r in body.reasons
@@ -109,12 +129,35 @@ class Tracker:
         self.history.observed(message.site, "device", device, at, at + self.stale_after)
         printer = body.printer
         if printer is not None:
-            self.supplies.observe(message.site, device, printer, at)
+            if self._supplies_changed(message.site, device, printer, at):
+                self.supplies.observe(message.site, device, printer, at)
             if printer.page_count is not None:
                 # Another printer behind the same id (its serial) starts the counter over.
                 self.usage.observe(
                     message.site, "device", device, PAGES, at, printer.page_count, printer.serial or ""
                 )
+
+    def _supplies_changed(self, site_id: str, device: str, printer: PrinterStatus, at: float) -> bool:
+        """Return whether a printer reading must go to the supply book.
+
+        Most readings repeat the last one's supplies: the book would only move their « last
+        seen » instant, and keep a sample once per ``sample_every``. Such a reading is passed on
+        once per :data:`SUPPLY_RECHECK` seconds of event time (so samples, forecasts and order
+        checks keep their pace, ``tick`` giving due order notices meanwhile); any change of a
+        supply or of the printer's serial is passed on at once. A reading older than the newest
+        one is not passed on: the book would ignore it (« replayed late »).
+        """
+        key = (site_id, device)
+        last = self._supply_readings.get(key)
+        if last is not None:
+            passed_at, newest, supplies, serial = last
+            if at < newest:
+                return False
+            if supplies == printer.supplies and serial == printer.serial and at - passed_at < SUPPLY_RECHECK:
+                self._supply_readings[key] = (passed_at, at, supplies, serial)
+                return False
+        self._supply_readings[key] = (at, at, printer.supplies, printer.serial)
+        return True
 
     def _is_pc(self, site: Site, agent: str) -> bool:
         return any(agent in service.pcs for service in site.services.values())
