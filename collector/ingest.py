@@ -254,6 +254,10 @@ class Ingestor:
             if not epochs.add(epoch, message.seq):
                 self.state.counters.duplicates += 1
                 return Outcome.DUPLICATE
+            if epoch and agent.epoch and epoch != agent.epoch:
+                # A reinstalled agent counts its MQTT sessions from 0 again: its births and
+                # Wills must not be ignored as older than the previous install's.
+                agent.session = -1
             agent.epoch = epoch or agent.epoch
             was_offline = agent.declared_offline()
             at = self._event_time(agent, message, now=now, retained=retained)

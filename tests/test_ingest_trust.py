@@ -267,3 +267,22 @@ def test_late_readings_change_the_report_not_the_live_counters() -> None:
     after = world.tracker.counters
     assert after[("maurepas", "impression", "unknown")] >= counters[("maurepas", "impression", "unknown")]
     assert all(after[key] >= value for key, value in counters.items())  # counters never go back
+
+
+def test_a_reinstalled_agents_statuses_are_not_taken_for_stale_ones() -> None:
+    world = World()
+
+    def status(seq: int, state: str, session: int, epoch: str, reason: str) -> tuple[str, bytes]:
+        body = StatusBody(state=state, session=session, reason=reason)  # type: ignore[arg-type]
+        message = StatusMessage(v=1, site="maurepas", agent="pc1", epoch=epoch, seq=seq,
+                                ts=datetime.fromtimestamp(T0, UTC), body=body)  # fmt: skip
+        return "esc/v1/maurepas/pc1/status", encode(message)
+
+    assert world.handle(status(50, "online", 57, "old", "birth"), at=T0) is Outcome.ACCEPTED
+    # Reinstalled: new epoch, sessions from 0 again. Its birth and its clean stop count.
+    assert world.handle(status(0, "online", 0, "new1", "birth"), at=T0 + 60) is Outcome.ACCEPTED
+    assert world.handle(status(1, "offline", 0, "new1", "clean_stop"), at=T0 + 120) is Outcome.ACCEPTED
+    assert world.value("esc_agent_up", site="maurepas", agent="pc1") == 0.0
+    # Within one install, an older session's Will is still stale.
+    assert world.handle(status(2, "online", 2, "new1", "birth"), at=T0 + 180) is Outcome.ACCEPTED
+    assert world.handle(status(3, "offline", 1, "new1", "connection_lost"), at=T0 + 181) is Outcome.STALE_STATUS

@@ -41,11 +41,11 @@ TOPIC_ROOT: Final = "esc/v1"
 MAX_PAYLOAD_BYTES: Final = 256 * 1024
 #: Identifiers of sites, agents and devices: they are MQTT topic levels and Prometheus label
 #: values, so they stay short, lowercase and free of MQTT wildcards.
-IDENT_PATTERN: Final = r"^[a-z0-9][a-z0-9_.-]{0,62}$"
+IDENT_PATTERN: Final = r"^[a-z0-9][a-z0-9_.-]{0,62}(?!\n)$"
 #: Reason codes and function names: lowercase words joined by underscores.
-CODE_PATTERN: Final = r"^[a-z][a-z0-9_]{0,47}$"
+CODE_PATTERN: Final = r"^[a-z][a-z0-9_]{0,47}(?!\n)$"
 #: An agent's install identifier (drawn once per state folder).
-EPOCH_PATTERN: Final = r"^[a-z0-9]{1,32}$"
+EPOCH_PATTERN: Final = r"^[a-z0-9]{1,32}(?!\n)$"
 #: Largest ``seq`` and session counter: SQLite and Prometheus hold signed 64-bit integers.
 MAX_COUNTER: Final = 2**63 - 1
 #: Message instants further than this from the receiver's clock are refused outright
