@@ -75,7 +75,9 @@ class Session:
     def _configure_client(self) -> None:
         client = self.client
         try:
-            self.config.broker.apply_to(client, default_username=self.config.agent.id)
+            self.config.broker.apply_to(
+                client, default_username=f"{self.config.agent.id}@{self.config.agent.site}"
+            )
         except ConfigError as err:
             raise BrokerError(str(err)) from None
         client.on_pre_connect = self._on_pre_connect

@@ -346,6 +346,35 @@ def alertmanager_config(
     typer.echo(f"{out}: {routed} secretariat route(s) and the technicians' route")
 
 
+mosquitto_app = typer.Typer(help="Mosquitto's ACL generated from sites.toml.", no_args_is_help=True)
+app.add_typer(mosquitto_app, name="mosquitto")
+
+
+@mosquitto_app.command("acl")
+def mosquitto_acl(
+    out: Annotated[Path, typer.Option("--out", "-o", help="Where to write the acl_file.")],
+    collector_user: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--collector-user", help="A collector's broker account (repeat for several collectors)."
+        ),
+    ] = None,
+    config: ConfigOption = None,
+) -> None:
+    """Write the broker ACL: each agent account (<agent>@<site>) writes only under its site and id."""
+    from collector.mosquitto import render_acl  # noqa: PLC0415
+
+    cfg = _load(config)
+    sites = _load_sites(cfg)
+    users = collector_user or [cfg.broker.username or "collector"]
+    try:
+        out.write_text(render_acl(sites, users), encoding="utf-8")
+    except OSError as err:
+        _fail(f"cannot write {out}: {err.strerror}", 1)
+    agents = sum(len(s.declared_agents()) for s in sites.sites.values())
+    typer.echo(f"{out}: {agents} agent account(s) and {len(users)} collector account(s)")
+
+
 alerts_app = typer.Typer(help="Prometheus alert rules generated from the vocabulary.", no_args_is_help=True)
 app.add_typer(alerts_app, name="alerts")
 

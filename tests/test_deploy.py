@@ -64,7 +64,7 @@ def tls_broker(tmp_path: Path):  # type: ignore[no-untyped-def]
     shutil.copy(DEPLOY / "mosquitto" / "acl", folder / "acl")
     passwd = folder / "passwd"
     subprocess.run([passwd_tool, "-c", "-b", str(passwd), "collector", "collector-secret"], check=True)
-    subprocess.run([passwd_tool, "-b", str(passwd), "accueil-pc1", "pc1-secret"], check=True)
+    subprocess.run([passwd_tool, "-b", str(passwd), "accueil-pc1@maurepas", "pc1-secret"], check=True)
     port = free_port()
     conf = (DEPLOY / "mosquitto" / "mosquitto.conf").read_text()
     conf = conf.replace("/etc/mosquitto/esc/", f"{folder}/").replace("/var/lib/mosquitto/", f"{folder}/data/")
@@ -109,8 +109,8 @@ def test_shipped_mosquitto_tls_password_and_acl(tls_broker: tuple[int, Path], tm
     ca = folder / "ca.crt"
     # Anonymous and wrong passwords are refused; plain TCP is not spoken.
     assert _connect(port, ca, None, None)[0] == "Not authorized"
-    assert _connect(port, ca, "accueil-pc1", "wrong")[0] == "Not authorized"
-    assert _connect(port, ca, "accueil-pc1", "pc1-secret", tls=False)[0] != "Success"
+    assert _connect(port, ca, "accueil-pc1@maurepas", "wrong")[0] == "Not authorized"
+    assert _connect(port, ca, "accueil-pc1@maurepas", "pc1-secret", tls=False)[0] != "Success"
     # The product itself over TLS with passwords: collector reads, agent writes its own topics.
     (folder / "collector.password").write_text("collector-secret\n")
     (folder / "pc1.password").write_text("pc1-secret\n")
@@ -132,7 +132,7 @@ def test_shipped_mosquitto_tls_password_and_acl(tls_broker: tuple[int, Path], tm
         wait_for(lambda: collector.value("esc_agent_up", site="maurepas", agent="accueil-pc1") == 1.0, timeout=10,
                  what="the agent's reading through TLS")  # fmt: skip
         # ACL: accueil-pc1 may not speak for another PC (MQTT 3.1.1 still acknowledges; the broker drops it).
-        status, spoofer = _connect(port, ca, "accueil-pc1", "pc1-secret")
+        status, spoofer = _connect(port, ca, "accueil-pc1@maurepas", "pc1-secret")
         assert status == "Success"
         spoofer.publish("esc/v1/maurepas/direction-pc/host", b'{"v": 1}', qos=1).wait_for_publish(5)
         spoofer.publish("esc/v1/maurepas/accueil-pc1/host", b"not json", qos=1).wait_for_publish(5)
@@ -212,3 +212,12 @@ def test_grafana_provisioning_points_at_the_built_dashboards() -> None:
     assert {p.name for p in (DEPLOY / "grafana" / "dashboards").glob("*.json")} == {
         f"esc-{m}.json" for m in MODULES
     }
+
+
+def test_the_shipped_acl_equals_a_fresh_generation_from_the_sample_sites(tmp_path: Path) -> None:
+    out = tmp_path / "acl"
+    made = run_cli("esc-collector", "mosquitto", "acl", "--config", str(REPO / "collector" / "sample.toml"),
+                   "--out", str(out))  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    assert out.read_text() == (DEPLOY / "mosquitto" / "acl").read_text()
+    assert "user accueil-pc1@maurepas\ntopic write esc/v1/maurepas/accueil-pc1/#\n" in out.read_text()

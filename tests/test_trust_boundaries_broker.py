@@ -54,7 +54,7 @@ def test_an_agent_credential_cannot_destroy_the_collectors_session(tmp_path: Pat
                  timeout=10, what="the collector's subscription")  # fmt: skip
         time.sleep(0.5)
         stop_process(collector.proc)  # a clean stop: its persistent session stays on the broker
-        agent = RawClient(broker.port, client_id="esc-agent.maurepas.accueil-pc1", username="accueil-pc1",
+        agent = RawClient(broker.port, client_id="esc-agent.maurepas.accueil-pc1", username="accueil-pc1@maurepas",
                           password="pc1-secret")  # fmt: skip
         for seq in range(QUEUED):
             agent.publish(topic("maurepas", "accueil-pc1", "host"),
@@ -65,7 +65,7 @@ def test_an_agent_credential_cannot_destroy_the_collectors_session(tmp_path: Pat
         broker.proc.wait(10)
         broker = start_shipped_mosquitto(folder, port=broker.port, conf_edit=edit)
         # The attack: the agent's login, the collector's client id, a clean session.
-        attacker = RawClient(broker.port, client_id=collector_id, username="accueil-pc1", password="pc1-secret",
+        attacker = RawClient(broker.port, client_id=collector_id, username="accueil-pc1@maurepas", password="pc1-secret",
                              clean_session=True)  # fmt: skip
         assert attacker.connected == ["Success"]
         attacker.subscribe("esc/v1/#")
@@ -90,11 +90,11 @@ def test_only_the_collector_account_reads(tmp_path: Path) -> None:
     try:
         reader = RawClient(broker.port, client_id="c", username="collector", password="collector-secret")
         reader.subscribe("esc/v1/#")
-        snoop = RawClient(broker.port, client_id="s", username="accueil-pc2", password="pc2-secret")
+        snoop = RawClient(broker.port, client_id="s", username="accueil-pc2@maurepas", password="pc2-secret")
         snoop.subscribe("esc/v1/#")
         snoop.subscribe("#")
         snoop.subscribe("$SYS/#")
-        agent = RawClient(broker.port, client_id="a", username="accueil-pc1", password="pc1-secret")
+        agent = RawClient(broker.port, client_id="a", username="accueil-pc1@maurepas", password="pc1-secret")
         message = payload(envelope("host", "maurepas", "accueil-pc1", 0, host_body()))
         agent.publish(topic("maurepas", "accueil-pc1", "host"), message)
         agent.publish(topic("maurepas", "accueil-pc1", "status"), b"{}", retain=True)
@@ -108,9 +108,46 @@ def test_only_the_collector_account_reads(tmp_path: Path) -> None:
         # With use_username_as_clientid the ids sent ("s", "a") were replaced by the user names.
         log = broker.log()
         assert "New client connected from 127.0.0.1" in log
-        assert " as accueil-pc2 " in log
+        assert " as accueil-pc2@maurepas " in log
         assert " as s " not in log
         for client in (reader, snoop, agent):
+            client.close()
+    finally:
+        stop_process(broker.proc)
+
+
+def test_an_agent_account_speaks_only_for_its_own_site(tmp_path: Path) -> None:
+    """Two sites both have an accueil-pc1: each account is bound to its site by the generated ACL."""
+    import msgspec
+
+    from collector.mosquitto import render_acl
+    from collector.sites import SitesFile
+
+    sites = msgspec.convert(
+        {
+            "sites": {
+                s: {"name": s, "opening_hours": "24/7", "agents": {"accueil-pc1": {}}}
+                for s in ("maurepas", "kleber")
+            }
+        },
+        SitesFile,
+    )
+    broker = start_shipped_mosquitto(tmp_path / "mosquitto", acl=render_acl(sites))
+    try:
+        reader = RawClient(broker.port, client_id="c", username="collector", password="collector-secret")
+        reader.subscribe("esc/v1/#")
+        maurepas = RawClient(
+            broker.port, client_id="m", username="accueil-pc1@maurepas", password="pc1-secret"
+        )
+        message = payload(envelope("host", "maurepas", "accueil-pc1", 0, host_body()))
+        maurepas.publish(
+            topic("kleber", "accueil-pc1", "host"), message
+        )  # the other site's PC of the same name
+        maurepas.publish(topic("maurepas", "accueil-pc1", "host"), message)
+        wait_for(lambda: reader.received, timeout=5, what="the collector account to receive")
+        time.sleep(1)
+        assert [t for t, _ in reader.received] == [topic("maurepas", "accueil-pc1", "host")]
+        for client in (reader, maurepas):
             client.close()
     finally:
         stop_process(broker.proc)
