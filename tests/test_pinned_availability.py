@@ -20,11 +20,16 @@ from collector.availability import (
     Transition,
     compute,
     down_causes,
+    external_first,
+    is_external,
     member_segments,
+    needs_state,
     observed_timeline,
+    requirement_state,
     service_segments,
     service_state,
     usability,
+    with_needs,
 )
 from collector.sites import Calendar, Site
 
@@ -61,6 +66,9 @@ def site(hours: str = HOURS, **extra: object) -> Site:
         (["ok", "degraded", "down"], 2, "up"),
         (["ok", "ok", "absent"], 3, "down"),  # the absent third is not waited for: 2 < 3
         (["down"], 0, "up"),  # needing none: up while anyone exists
+        (["unknown", "unknown", "down"], 2, "unknown"),  # 0 usable + 2 unknown: cannot say
+        (["unknown", "unknown", "ok"], 3, "unknown"),
+        (["unknown", "down", "down"], 2, "down"),  # 0 + 1 < 2
     ],
 )
 def test_service_state(states: list[str], k: int, expected: str) -> None:
@@ -295,3 +303,99 @@ def test_causes_sorted_by_seconds_then_count_then_name() -> None:
     f = figures_of(timeline, site(), TUESDAY, WEDNESDAY)
     assert f.causes == [("jam", 3_600, 2), ("door", 3_600, 1), ("toner", 3_600, 1)]
     assert f.mttr == 10_800 / 4
+
+
+def test_observed_timeline_edges() -> None:
+    # No transition at all: the member never existed in the period.
+    assert observed_timeline([], None, start=0, end=100) == [Transition(0, "absent")]
+    # Changes exactly at the period's end are not in it (half-open [start, end)).
+    timeline = [Transition(0, "ok"), Transition(100, "down", ("jam",))]
+    assert observed_timeline(timeline, None, start=0, end=100) == [Transition(0, "ok")]
+    assert observed_timeline(timeline, [(0, 100)], start=0, end=100) == [Transition(0, "ok")]
+    assert observed_timeline(timeline, None, life=(0, 100), start=0, end=100) == [Transition(0, "ok")]
+    # Absent and unobserved time carry no reasons.
+    got = observed_timeline([Transition(10, "down", ("jam",))], [(10, 20)], life=(5, 30), start=0, end=40)
+    assert got == [
+        Transition(0, "absent", ()),
+        Transition(5, "unknown", ()),
+        Transition(10, "down", ("jam",)),
+        Transition(20, "unknown", ()),
+        Transition(30, "absent", ()),
+    ]
+
+
+def test_member_segments_never_empty_and_external_causes_first() -> None:
+    assert member_segments([Transition(0, "ok"), Transition(50, "down", ("jam",))], 0, 50) == [
+        Segment(0, 50, "up")
+    ]
+    both = member_segments([Transition(0, "down", ("jam", "internet_unreachable"))], 0, 10)
+    assert both == [Segment(0, 10, "down", ("internet", "jam"), True)]
+    inside = member_segments([Transition(0, "down", ("jam", "toner_empty"))], 0, 10)
+    assert inside == [Segment(0, 10, "down", ("jam", "toner"), False)]
+
+
+@pytest.mark.parametrize(
+    ("cause", "external"),
+    [("internet", True), ("site", True), ("site:caf", True), ("site:caf:annexe", True), ("jam", False),
+     ("unknown", False), ("nothing", False), ("caf:site", False)],
+)  # fmt: skip
+def test_is_external(cause: str, external: bool) -> None:
+    assert is_external(cause) is external
+
+
+def test_external_first_keeps_every_cause() -> None:
+    assert external_first(["jam", "internet", "site:caf", "toner"]) == (
+        "internet",
+        "site:caf",
+        "jam",
+        "toner",
+    )
+    assert external_first(["jam", "toner"]) == ("jam", "toner")
+
+
+@pytest.mark.parametrize(
+    ("alternatives", "state", "down"),
+    [
+        ([], "absent", 0),
+        ([None], "absent", 0),
+        ([Transition(0, "absent")], "absent", 0),
+        ([Transition(0, "ok")], "up", 0),
+        ([Transition(0, "degraded"), Transition(0, "down")], "up", 0),  # one usable alternative is enough
+        ([Transition(0, "down"), Transition(0, "down")], "down", 2),
+        ([Transition(0, "down"), None], "down", 1),  # the missing one does not exist yet
+        ([Transition(0, "down"), Transition(0, "absent")], "down", 1),
+        ([Transition(0, "down"), Transition(0, "unknown")], "unknown", 0),
+        ([Transition(0, "unknown")], "unknown", 0),
+    ],
+)
+def test_requirement_state(alternatives: list[Transition | None], state: str, down: int) -> None:
+    got, down_ones = requirement_state(alternatives)
+    assert (got, len(down_ones)) == (state, down)
+
+
+def test_needs_state() -> None:
+    internet_down = Transition(0, "down", ("internet_unreachable",))
+    assert needs_state(Transition(0, "absent"), [[internet_down]]) == ("absent", (), ())
+    assert needs_state(Transition(0, "ok", ("x",)), [[internet_down]]) == (
+        "down", ("internet_unreachable",), ("internet",))  # fmt: skip
+    assert needs_state(Transition(0, "degraded", ("toner_low",)), [[None]]) == (
+        "degraded",
+        ("toner_low",),
+        (),
+    )
+
+
+def test_with_needs_edges() -> None:
+    own = [Transition(0, "ok")]
+    assert with_needs(own, []) == own
+    assert with_needs([], [[[Transition(0, "down")]]]) == []
+    # A requirement that starts later is not in force before its first transition.
+    got = with_needs(own, [[[Transition(50, "down", ("internet_unreachable",))]]])
+    assert got == [Transition(0, "ok"), Transition(50, "down", ("internet_unreachable",), ("internet",))]
+
+
+def test_compute_defaults_and_period() -> None:
+    # No blip threshold by default: half a second of outage is an outage.
+    f = compute([Segment(0, 10, "up"), Segment(10, 10.5, "down", ("jam",)), Segment(10.5, 20, "up")], [(0, 20)],
+                start=0, end=20)  # fmt: skip
+    assert (f.start, f.end, f.blips, [o.open_seconds for o in f.outages]) == (0, 20, 0, [0.5])

@@ -338,6 +338,7 @@ def test_colour_from_the_colorant_table_then_from_the_description() -> None:
         **supply_row("1.3", colorant=-1, description="Toner C"),
         **supply_row("1.4", colorant=3, description="Toner D"),
         "1.3.6.1.2.1.43.12.1.1.4.1.2": b"Cyan",
+        "1.3.6.1.2.1.43.12.1.1.4.1.0": b"Red",  # a row 0 no colorant index may point at (0: none)
         "1.3.6.1.2.1.43.12.1.1.4.2.3": b"Magenta",  # device 2's colorant: not this device's
     }
     got = {s.index: s.colour for s in parse_printer(raw).supplies}

@@ -86,6 +86,40 @@ def test_measure_counts_and_clips_like_the_sets(intervals: list[tuple[int, int]]
     assert merged == Measure(merged).intervals  # clip never changes the index
 
 
+@pytest.mark.parametrize(
+    ("a", "b", "expected"),
+    [
+        ([(0, 5)], [(5, 10)], []),  # touching: no empty piece
+        ([(0, 5), (10, 15)], [(5, 10)], []),
+        ([(0, 5)], [(0, 5)], [(0, 5)]),
+        ([(0, 10)], [(2, 4), (6, 8)], [(2, 4), (6, 8)]),
+        ([(2, 4), (6, 8)], [(0, 10)], [(2, 4), (6, 8)]),
+        ([(0, 4), (6, 10)], [(3, 7)], [(3, 4), (6, 7)]),
+    ],
+)
+def test_intersect_by_hand(a: list[Interval], b: list[Interval], expected: list[Interval]) -> None:
+    assert intersect(a, b) == expected
+    assert intersect(b, a) == expected
+
+
+@pytest.mark.parametrize(
+    ("base", "remove", "expected"),
+    [
+        ([(0, 10)], [(10, 20)], [(0, 10)]),  # touching after
+        ([(10, 20)], [(0, 10)], [(10, 20)]),  # touching before
+        ([(0, 10)], [(0, 10)], []),
+        ([(0, 10)], [(2, 4), (6, 8)], [(0, 2), (4, 6), (8, 10)]),
+        ([(0, 10), (20, 30)], [(5, 25)], [(0, 5), (25, 30)]),
+    ],
+)
+def test_subtract_by_hand(base: list[Interval], remove: list[Interval], expected: list[Interval]) -> None:
+    assert subtract(base, remove) == expected
+
+
+def test_merge_by_hand() -> None:
+    assert merge([(5, 10), (0, 5), (12, 12), (20, 15), (11, 13)]) == [(0, 10), (11, 13)]
+
+
 def test_measure_of_nothing() -> None:
     empty = Measure([])
     assert (empty.until(10), empty.between(0, 10), empty.clip(0, 10)) == (0.0, 0.0, [])

@@ -94,9 +94,12 @@ def table_score(item: Target, status: dict[str, str]) -> Score:
     )
 
 
-def run_tables(item: Target, tests: list[str], log: Path) -> dict[str, str]:
-    """Run every table mutant of one module; return ``{mutant id: status}`` (also saved as JSON)."""
+def run_tables(item: Target, tests: list[str], log: Path, *, survivors: bool = False) -> dict[str, str]:
+    """Run every table mutant of one module (or the last survivors); return ``{mutant id: status}``."""
     mutants = tables.generate(item.path)
+    status, _lines = load_tables(item) if survivors else ({}, {})
+    if survivors:
+        mutants = [m for m in mutants if status.get(m.id) not in ("killed", "timeout")]
     folder = bodies.WORK / bodies.slug(item.path)
     folder.mkdir(parents=True, exist_ok=True)
     log.write_text("")
@@ -108,12 +111,12 @@ def run_tables(item: Target, tests: list[str], log: Path) -> dict[str, str]:
         print(f"  the clean run of {item.path}'s tests failed ({clean}): see {log}", flush=True)
         return {}
     timeout = max(60.0, 10 * clean_seconds)
-    status: dict[str, str] = {}
     for number, mutant in enumerate(mutants, 1):
         status[mutant.id] = tables.run_one(item.path, mutant.code, tests, timeout=timeout)
         if number % 25 == 0:
             print(f"    tables {number}/{len(mutants)}", flush=True)
-    lines = {m.id: m.line for m in mutants}
+    lines = {m.id: m.line for m in tables.generate(item.path)}
+    status = {k: v for k, v in status.items() if k in lines}
     (folder / "tables.json").write_text(
         json.dumps({"status": status, "lines": lines}, indent=1, ensure_ascii=False)
     )
@@ -155,23 +158,43 @@ def write_survivors(
         )
 
 
-def report(items: list[Target]) -> None:
-    """Print the score table (Markdown) from the last results of each module."""
+def _scores(item: Target, results: str) -> tuple[str, str]:
+    """Return the (bodies, tables) score texts of one module in one results folder."""
+    saved = bodies.WORK
+    bodies.WORK = bodies.ROOT / "mutants" / results
+    try:
+        body_status = bodies.load(item.path).status if item.bodies else {}
+        table_status, _lines = load_tables(item) if item.tables else ({}, {})
+    finally:
+        bodies.WORK = saved
+    body = body_score(item, body_status).text() if body_status else "—"
+    if item.focus and body_status:
+        body += f"; decode/validate path {body_score(item, body_status, focus=True).text()}"
+    table = table_score(item, table_status).text() if table_status else "—"
+    return body, table
+
+
+def report(items: list[Target], results: list[str]) -> None:
+    """Print the score table (Markdown) of each module, one column per results folder."""
     print(
         f"\nMutation scores, {dt.date.today().isoformat()} (killed / counted; equivalent mutants not counted)\n"
     )
-    print("| module | function bodies | goal | module-level tables and bounds | goal |")
-    print("|---|---|---|---|---|")
+    head = (
+        " | ".join(f"function bodies, {r}" for r in results)
+        + " | "
+        + " | ".join(f"tables and bounds, {r}" for r in results)
+    )
+    print(f"| module | {head} | goals |")
+    print("|---|" + "---|" * (2 * len(results) + 1))
     for item in items:
-        body_status = bodies.load(item.path).status if item.bodies else {}
-        table_status, _lines = load_tables(item) if item.tables else ({}, {})
-        body = body_score(item, body_status).text() if body_status else "—"
-        if item.focus and body_status:
-            body += f"; decode/validate path {body_score(item, body_status, focus=True).text()}"
-        table = table_score(item, table_status).text() if table_status else "—"
-        body_goal = f"≥ {item.body_goal:.0f} %" if item.bodies and item.body_goal else "—"
-        table_goal = f"≥ {item.table_goal:.0f} %" if item.tables and item.table_goal else "—"
-        print(f"| `{item.path}` | {body} | {body_goal} | {table} | {table_goal} |")
+        pairs = [_scores(item, r) for r in results]
+        goals = (
+            (f"{item.body_goal:.0f} %" if item.bodies and item.body_goal else "—")
+            + " / "
+            + (f"{item.table_goal:.0f} %" if item.tables and item.table_goal else "—")
+        )
+        cells = [p[0] for p in pairs] + [p[1] for p in pairs]
+        print(f"| `{item.path}` | " + " | ".join(cells) + f" | {goals} |")
 
 
 def main() -> None:
@@ -194,6 +217,11 @@ def main() -> None:
         "--before", action="store_true", help="leave out the tests issue 17 added (the 'before' score)"
     )
     parser.add_argument(
+        "--survivors",
+        action="store_true",
+        help="run only the last run's surviving mutants, against the current tests",
+    )
+    parser.add_argument(
         "--results", default="", help="results folder under mutants/ (default: before or after)"
     )
     args = parser.parse_args()
@@ -202,18 +230,28 @@ def main() -> None:
     if not args.report:
         for item in items:
             tests = _existing(item.tests, before=args.before)
-            missing = sorted(set(item.tests) - set(tests))
+            left_out = sorted(t for t in item.tests if args.before and t in ADDED_BY_ISSUE_17)
+            missing = sorted(set(item.tests) - set(tests) - set(left_out))
+            notes = [f"left out: {', '.join(left_out)}"] if left_out else []
+            notes += [f"missing: {', '.join(missing)}"] if missing else []
             print(
-                f"{item.path}: tests {', '.join(tests)}"
-                + (f" (not yet written: {', '.join(missing)})" if missing else ""),
+                f"{item.path}: tests {', '.join(tests)}" + (f" ({'; '.join(notes)})" if notes else ""),
                 flush=True,
             )
             folder = bodies.WORK / bodies.slug(item.path)
             folder.mkdir(parents=True, exist_ok=True)
             if item.bodies and args.only in (None, "bodies"):
                 started = time.monotonic()
+                previous = bodies.load(item.path).status if args.survivors else {}
                 result = bodies.run(
-                    item.path, tests, fresh=not args.keep, children=args.children, log=folder / "mutmut.log"
+                    item.path,
+                    tests,
+                    fresh=not args.keep,
+                    children=args.children,
+                    log=folder / "mutmut.log",
+                    only=[k for k, v in previous.items() if v not in ("killed", "timeout")]
+                    if args.survivors
+                    else None,
                 )
                 print(
                     f"  bodies: {body_score(item, result.status).text()} in {time.monotonic() - started:.0f} s",
@@ -221,7 +259,7 @@ def main() -> None:
                 )
             if item.tables and args.only in (None, "tables"):
                 started = time.monotonic()
-                status = run_tables(item, tests, folder / "tables.log")
+                status = run_tables(item, tests, folder / "tables.log", survivors=args.survivors)
                 print(
                     f"  tables: {table_score(item, status).text()} in {time.monotonic() - started:.0f} s",
                     flush=True,
@@ -229,7 +267,8 @@ def main() -> None:
             body_status = bodies.load(item.path).status if item.bodies else {}
             table_status, lines = load_tables(item) if item.tables else ({}, {})
             write_survivors(item, body_status, table_status, lines)
-    report(items)
+    done = [r for r in ("before", "after") if (bodies.ROOT / "mutants" / r).exists()]
+    report(items, done if args.report else [bodies.WORK.name])
     sys.stdout.flush()
 
 

@@ -89,14 +89,33 @@ def prepare(module: str, tests: list[str], *, fresh: bool) -> Path:
     return folder
 
 
-def run(module: str, tests: list[str], *, fresh: bool = True, children: int = 1, log: Path) -> BodyResult:
-    """Run mutmut on one module's function bodies with its tests; return every mutant's status."""
-    folder = prepare(module, tests, fresh=fresh)
+def run(
+    module: str,
+    tests: list[str],
+    *,
+    fresh: bool = True,
+    children: int = 1,
+    log: Path,
+    only: list[str] | None = None,
+) -> BodyResult:
+    """Run mutmut on one module's function bodies with its tests; return every mutant's status.
+
+    With ``only`` (mutant names), run just those again against the current tests (the source
+    copied by the first run is kept, so the names still point at the same mutants).
+    """
+    folder = prepare(module, tests, fresh=fresh and only is None)
+    if only is not None:
+        shutil.rmtree(folder / "tests")
+        shutil.copytree(ROOT / "tests", folder / "tests", ignore=_ignore)
+        shutil.rmtree(folder / "mutants" / "tests", ignore_errors=True)
+        shutil.copytree(ROOT / "tests", folder / "mutants" / "tests", ignore=_ignore)
+        if not only:
+            return load(module)
     mutmut = Path(sys.executable).with_name("mutmut")
     env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
-    with log.open("w") as out:
+    with log.open("a" if only else "w") as out:
         subprocess.run(
-            [str(mutmut), "run", "--max-children", str(children)],
+            [str(mutmut), "run", "--max-children", str(children), *(only or [])],
             cwd=folder,
             stdout=out,
             stderr=subprocess.STDOUT,
@@ -126,9 +145,11 @@ def diffs(module: str, names: list[str]) -> str:
         "import sys\n"
         "from mutmut.__main__ import get_diff_for_mutant, find_mutant\n"
         "for name in sys.argv[1:]:\n"
-        "    m = find_mutant(name)\n"
         "    print('#', name)\n"
-        "    print(get_diff_for_mutant(name, path=m.path))\n"
+        "    try:\n"
+        "        print(get_diff_for_mutant(name, path=find_mutant(name).path))\n"
+        "    except Exception as err:\n"
+        "        print('  (no diff:', type(err).__name__, err, ')')\n"
     )
     done = subprocess.run(
         [sys.executable, "-c", script, *names],

@@ -1,13 +1,87 @@
 """Surviving mutants judged equivalent: no input can tell them from the original (each with why).
 
 They are listed in the score apart and not counted. Keys are mutmut's mutant names (function
-bodies) or the AST mutator's ids (tables), as the script prints them.
+bodies) or the AST mutator's ids (tables), as the script prints them. mutmut numbers mutants in
+the order it generates them inside a function: after a change to a function, check its entries
+again against ``mutants/after/<module>/survivors-bodies.txt``.
 """
 
 from __future__ import annotations
 
+_EMPTY_SPAN = "an empty span [x, x) measures 0 either way"
+
 #: mutmut mutant name -> why it cannot change behaviour.
-BODIES: dict[str, str] = {}
+BODIES: dict[str, str] = {
+    # collector/intervals.py
+    "collector.intervals.x_intersect__mutmut_23": (
+        "equal ends: advancing a instead of b; the next piece of a starts after that end (merged input), "
+        "so it overlaps nothing of b[j] and b advances next: same pieces"
+    ),
+    "collector.intervals.x_subtract__mutmut_4": (
+        "a removed span ending exactly at the cursor is not skipped, but it appends nothing "
+        "(it starts before the cursor) and leaves the cursor where it is"
+    ),
+    "collector.intervals.x_subtract__mutmut_5": (
+        "a removed span starting exactly at the end appends (cursor, end) and breaks, "
+        "which is the piece the loop would append after skipping it"
+    ),
+    "collector.intervals.x_subtract__mutmut_14": (
+        "not breaking when the cursor reaches the end: every later removed span starts at or after "
+        "the end and is skipped, and (cursor, end) is not appended since cursor == end"
+    ),
+    "collector.intervals.xǁMeasureǁbetween__mutmut_6": _EMPTY_SPAN,
+    "collector.intervals.xǁMeasureǁbetween_many__mutmut_57": _EMPTY_SPAN,
+    "collector.intervals.xǁMeasureǁbetween_many__mutmut_14": (
+        "searchsorted left instead of right: at a moment equal to a start, right counts that interval "
+        "with 0 s inside, left counts the previous one in full: before[i-1] + len(i-1) == before[i]"
+    ),
+    "collector.intervals.xǁMeasureǁbetween_many__mutmut_43": (
+        "dtype=None: integer arrays; np.where(..., 0.0) makes the result float64 anyway"
+    ),
+    "collector.intervals.xǁMeasureǁbetween_many__mutmut_45": (
+        "dtype left out: integer arrays; np.where(..., 0.0) makes the result float64 anyway"
+    ),
+    "collector.intervals.xǁMeasureǁbetween_many__mutmut_47": (
+        "dtype=None: integer arrays; np.where(..., 0.0) makes the result float64 anyway"
+    ),
+    "collector.intervals.xǁMeasureǁbetween_many__mutmut_49": (
+        "dtype left out: integer arrays; np.where(..., 0.0) makes the result float64 anyway"
+    ),
+}
+
+BODIES.update(
+    {
+        # collector/availability.py
+        **dict.fromkeys(
+            [f"collector.availability.x_service_state__mutmut_{n}" for n in (9, 10, 11)],
+            "present is only compared with 0: = 1, -= 1 and += 2 are non-zero exactly when += 1 is",
+        ),
+        **dict.fromkeys(
+            [f"collector.availability.x_observed_timeline__mutmut_{n}" for n in (9, 13, 16)],
+            "start <= p instead of start < p: start is already in the set of points",
+        ),
+        **dict.fromkeys(
+            [f"collector.availability.x_is_external__mutmut_{n}" for n in (6, 9)],
+            "split(':') and split(':', 2) have the same first element as split(':', 1)",
+        ),
+        "collector.availability.x_with_needs__mutmut_11": (
+            ">= own[0].ts instead of >: own[0].ts is already a point (the set is a union)"
+        ),
+        "collector.availability.x_with_needs__mutmut_22": (
+            "break instead of continue: every point is at or after own[0].ts, so the member's own "
+            "state is never missing and the branch never runs"
+        ),
+        "collector.availability.x_member_segments__mutmut_48": (
+            "reordering causes of a member not down for an external cause: its causes then hold no "
+            "external one (with item.causes the two tests are the same; from reasons, every row whose "
+            "cause is external is a 'down' row), so external_first changes nothing"
+        ),
+        **dict.fromkeys(
+            [f"collector.availability.x__state_at__mutmut_{n}" for n in (1, 2, 3, 4)],
+            "dead code: nothing calls _state_at (it can be removed)",
+        ),
+    }
+)
 
 #: module path -> {table mutant id -> why it cannot change behaviour}.
 TABLES: dict[str, dict[str, str]] = {}
