@@ -21,4 +21,8 @@ echo "== promtool test rules"
 promtool test rules alerts/tests/esc.rules.test.yml
 echo "== pytest"
 mkdir -p test-artifacts
-"$VENV/bin/pytest" "$@"
+# In parallel (pytest-xdist): most tests wait on real processes rather than compute, so more
+# workers than the two cores pay off; the longest tests are dealt out first (tests/helpers/schedule.py,
+# laid out for --dist worksteal). docs/testing.md "Suite speed" has the measurements behind the count.
+# ESC_TEST_WORKERS=0 runs everything in this one process; arguments are passed on to pytest.
+"$VENV/bin/pytest" -n "${ESC_TEST_WORKERS:-4}" --dist worksteal --durations=25 "$@"

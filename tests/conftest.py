@@ -24,6 +24,9 @@ from helpers.processes import stop_process
 from helpers.recordings import RECORDINGS, recording
 from helpers.snmp import Simulator, start_snmpsim
 
+# Parallel runs (pytest-xdist) deal the longest tests out first: see helpers/schedule.py.
+pytest_plugins = ["helpers.schedule"]
+
 # Hypothesis profiles. "ci" (the default): 500 examples per property that does not set its own
 # count (the boundary properties check 20 cases per example: 10,000), the same on every run, no
 # example database. "dev": 50 random examples, for quick runs (ESC_HYPOTHESIS_PROFILE=dev);
