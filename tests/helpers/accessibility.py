@@ -16,6 +16,8 @@ axe-core comes inside the ``axe-playwright-python`` package.
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import shutil
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -27,7 +29,7 @@ import pytest
 from helpers.processes import INSTALL_HINT
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Page
+    from playwright.sync_api import Browser, Page, Playwright
 
 #: The impacts that fail a page.
 SERIOUS = frozenset({"serious", "critical"})
@@ -44,23 +46,56 @@ def _chromium() -> str:
     return exe
 
 
-@contextmanager
-def browser_page(width: int = PHONE_WIDTH, height: int = 800) -> Iterator[Page]:
-    """Yield a Playwright page of headless Chromium with a ``width`` × ``height`` CSS-pixel viewport."""
+_BROWSER: list[tuple[Playwright, Browser]] = []
+
+
+def _browser() -> Browser:
+    """Return this test process's headless Chromium, started on first use and closed at exit.
+
+    Starting Playwright's driver and the browser costs seconds; each page still gets a fresh
+    browser context (its own cookies, storage and cache), so tests stay independent.
+    """
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
         pytest.fail(
             "playwright is not installed: pip install -e '.[test]' (scripts/test.sh does it)", pytrace=False
         )
+    if _BROWSER and _BROWSER[0][1].is_connected():
+        return _BROWSER[0][1]
+    _close_browser()
     exe = _chromium()
-    with sync_playwright() as playwright:
+    playwright = sync_playwright().start()
+    try:
         browser = playwright.chromium.launch(executable_path=exe, args=_FLAGS)
-        try:
-            page = browser.new_page(viewport={"width": width, "height": height}, locale="fr-FR")
-            yield page
-        finally:
+    except BaseException:
+        playwright.stop()
+        raise
+    _BROWSER.append((playwright, browser))
+    return browser
+
+
+@atexit.register
+def _close_browser() -> None:
+    while _BROWSER:
+        playwright, browser = _BROWSER.pop()
+        with contextlib.suppress(Exception):  # a browser that died is already closed
             browser.close()
+        playwright.stop()
+
+
+@contextmanager
+def browser_page(width: int = PHONE_WIDTH, height: int = 800) -> Iterator[Page]:
+    """Yield a Playwright page of headless Chromium with a ``width`` × ``height`` CSS-pixel viewport.
+
+    The page lives in a browser context of its own, closed afterwards (the browser is shared by
+    the tests of one process: see :func:`_browser`).
+    """
+    context = _browser().new_context(viewport={"width": width, "height": height}, locale="fr-FR")
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
 
 
 def _address(url_or_file: str | Path) -> str:
