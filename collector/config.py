@@ -38,6 +38,8 @@ class CollectorSection(Section, frozen=True, kw_only=True):
     listen: str = "127.0.0.1:9780"
     stale_after: Annotated[float, msgspec.Meta(ge=5.0, le=86_400.0)] = 180.0
     clock_tolerance: Annotated[float, msgspec.Meta(ge=1.0, le=86_400.0)] = 120.0
+    #: Export the devices' polling diagnostics too (observers, last seen, poll duration, failures, raw errors).
+    device_diagnostics: bool = False
 
     def __post_init__(self) -> None:
         """Refuse a malformed listen address at load time."""

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any, Generic, Literal, TypeVar
 
 from agent.contract import french
-from agent.contract.messages import DeviceBody, HostBody, Kind, PrinterStatus, RejectReason, Supply
+from agent.contract.messages import DeviceBody, HostBody, Kind, PrinterStatus, RejectReason
 from agent.contract.reasons import describe
 from collector.state import AgentState, IngestCounters
 
@@ -279,12 +279,29 @@ def _info(view: DeviceView) -> Iterable[Sample]:
     return [((body.kind, view.name, model, serial), 1.0)]
 
 
-def _supplies(view: DeviceView) -> list[tuple[tuple[str, ...], Supply]]:
+def _supplies(view: DeviceView, *, level: bool) -> list[Sample]:
+    """A supply's one series: its level (state as a label), or, without a level, its known state."""
     if view.body is None or view.body.printer is None:
         return []
     return [
-        ((s.index, s.type, s.colour or "", s.supply_class, s.role), s) for s in view.body.printer.supplies
-    ]
+        ((s.index, s.type, s.colour or "", s.supply_class, s.role, s.description, s.state),
+         s.percent / 100.0 if level and s.percent is not None else 1.0)
+        for s in view.body.printer.supplies
+        if (s.percent is not None) == level and (level or s.state != "unknown")
+    ]  # fmt: skip
+
+
+def _inputs(view: DeviceView, *, level: bool, manual: bool = False) -> list[Sample]:
+    """A paper tray's one series: its level (state as a label), or, without a level, its known state.
+
+    Manual and bypass trays only with ``manual``: the agent leaves them out of its paper rules.
+    """
+    return [
+        ((t.index, t.name, "true" if t.manual else "false", t.state),
+         t.percent / 100.0 if level and t.percent is not None else 1.0)
+        for p in _printer(view) for t in p.inputs
+        if (t.percent is not None) == level and (level or t.state != "unknown") and (manual or not t.manual)
+    ]  # fmt: skip
 
 
 DEVICE_UP = _device(
@@ -292,15 +309,15 @@ DEVICE_UP = _device(
     "gauge", _one(lambda v: 1.0 if v.body is not None and v.body.reachable else 0.0),
 )  # fmt: skip
 DEVICE_STATE = _device(
-    "esc_device_state", "Derived state of the device: 1 for the current state among ok, degraded, down, unknown.",
-    "gauge", lambda v: _state_set(v.body.state if v.body else "unknown", DEVICE_STATES), ("state",),
+    "esc_device_state",
+    "Derived state of the device (ok, degraded, down, unknown): one series, its label the current state, value 1.",
+    "gauge", lambda v: [((v.body.state if v.body else "unknown",), 1.0)], ("state",),
 )  # fmt: skip
 DEVICE_FUNCTION_STATE = _device(
     "esc_device_function_state",
-    "State of one function of the device (print, scan): 1 for the current state among ok, degraded, down, unknown.",
-    "gauge",
-    lambda v: [((f.function, s), 1.0 if s == f.state else 0.0) for f in (v.body.functions if v.body else ())
-               for s in DEVICE_STATES],
+    "State of one function of the device (print, scan): one series per function, its label the current state "
+    "(ok, degraded, down, unknown), value 1.",
+    "gauge", lambda v: [((f.function, f.state), 1.0) for f in (v.body.functions if v.body else ())],
     ("function", "state"),
 )  # fmt: skip
 
@@ -335,6 +352,7 @@ DEVICE_INFO = _device(
     "esc_device_info", "Inventory of the device (kind, place, model, serial); value always 1.",
     "gauge", _info, ("kind", "name", "model", "serial"),
 )  # fmt: skip
+# Diagnostics: exported only with [collector] device_diagnostics = true (four series a device).
 DEVICE_OBSERVERS = _device("esc_device_observers", "Number of live agents currently observing the device.",
                            "gauge", _one(lambda v: v.observers))  # fmt: skip
 DEVICE_LAST_SEEN = _device(
@@ -349,18 +367,19 @@ DEVICE_FAILURES = _device(
     "Failed polls in a row of the device (unreachable is declared after a configured number).",
     "gauge", _one(lambda v: v.body.consecutive_failures if v.body else None),
 )  # fmt: skip
+SUPPLY_LABELS = ("supply", "type", "colour", "class", "role", "description", "state")
 SUPPLY_LEVEL = _device(
     "esc_printer_supply_level_ratio",
-    "Level of a supply as a ratio of its capacity (waste receptacle: the free space left); role toner/waste/part.",
-    "gauge",
-    lambda v: [(ident, s.percent / 100.0) for ident, s in _supplies(v) if s.percent is not None],
-    ("supply", "type", "colour", "class", "role"),
+    "Level of a supply as a ratio of its capacity (waste receptacle: the free space left); role toner/waste/part; "
+    "state its current state (ok, low, empty, almost_full, full...); description as the printer names it. "
+    "A supply without a level has esc_printer_supply_state instead.",
+    "gauge", lambda v: _supplies(v, level=True), SUPPLY_LABELS,
 )  # fmt: skip
 SUPPLY_STATE = _device(
     "esc_printer_supply_state",
-    "State of a supply (ok, low, empty, almost_full, full, some_remaining...): 1 for the current one.",
-    "gauge", lambda v: [((*ident, s.state), 1.0) for ident, s in _supplies(v)],
-    ("supply", "type", "colour", "class", "role", "state"),
+    "State of a supply that reports no level (some_remaining, empty...), as a label; value 1. "
+    "Absent for a supply with a level (its level series has the state) or with neither level nor known state.",
+    "gauge", lambda v: _supplies(v, level=False), SUPPLY_LABELS,
 )  # fmt: skip
 SUPPLY_DAYS_LEFT = _device(
     "esc_printer_supply_days_left",
@@ -383,26 +402,33 @@ SUPPLY_ORDER = _device(
                for f in v.forecasts if f.order_days is not None],
     ("supply", "colour", "reference", "cartridge", "empty_in"),
 )  # fmt: skip
-SUPPLY_INFO = _device(
-    "esc_printer_supply_info", "Description and unit of a supply; value always 1.", "gauge",
-    lambda v: [((s.index, s.description, s.unit), 1.0) for p in _printer(v) for s in p.supplies],
-    ("supply", "description", "unit"),
-)  # fmt: skip
+INPUT_LABELS = ("input", "name", "manual", "state")
 INPUT_LEVEL = _device(
-    "esc_printer_input_level_ratio", "Paper left in a tray as a ratio of its capacity.", "gauge",
-    lambda v: [((t.index, t.name), t.percent / 100.0) for p in _printer(v) for t in p.inputs
-               if t.percent is not None],
-    ("input", "name"),
+    "esc_printer_input_level_ratio",
+    "Paper left in a tray as a ratio of its capacity; state its current state (ok, low, empty...). "
+    "A tray without a level has esc_printer_input_state instead; manual and bypass trays are diagnostics.",
+    "gauge", lambda v: _inputs(v, level=True), INPUT_LABELS,
 )  # fmt: skip
 INPUT_STATE = _device(
     "esc_printer_input_state",
-    "State of a paper tray (ok, low, empty, some_remaining, unknown...): 1 for the current one.", "gauge",
-    lambda v: [((t.index, t.name, "true" if t.manual else "false", t.state), 1.0)
-               for p in _printer(v) for t in p.inputs],
-    ("input", "name", "manual", "state"),
+    "State of a paper tray that reports no level (some_remaining, empty...), as a label; value 1. "
+    "Absent for a tray with a level or with neither level nor known state; manual and bypass trays are diagnostics.",
+    "gauge", lambda v: _inputs(v, level=False), INPUT_LABELS,
+)  # fmt: skip
+MANUAL_INPUT_LEVEL = _device(
+    "esc_printer_manual_input_level_ratio",
+    "Paper left in a manual or bypass tray (which the agent's paper rules leave out), as esc_printer_input_level_ratio.",
+    "gauge", lambda v: [s for s in _inputs(v, level=True, manual=True) if s[0][2] == "true"], INPUT_LABELS,
+)  # fmt: skip
+MANUAL_INPUT_STATE = _device(
+    "esc_printer_manual_input_state",
+    "State of a manual or bypass tray that reports no level, as esc_printer_input_state.",
+    "gauge", lambda v: [s for s in _inputs(v, level=False, manual=True) if s[0][2] == "true"], INPUT_LABELS,
 )  # fmt: skip
 PRINTER_ERROR = _device(
-    "esc_printer_error", "1 for each hrPrinterDetectedErrorState condition the printer reports (lowPaper, jammed...).",
+    "esc_printer_error",
+    "1 for each hrPrinterDetectedErrorState condition the printer reports (lowPaper, jammed...); a diagnostic: "
+    "esc_device_reason says what they mean.",
     "gauge", lambda v: [((e,), 1.0) for p in _printer(v) for e in p.errors],
     ("error",),
 )  # fmt: skip
@@ -425,13 +451,17 @@ SCANNER_ADF = _device(
     ("adf_state",),
 )  # fmt: skip
 
-#: What is exported for a device that has no live observation: only these.
-DEVICE_ALWAYS = (DEVICE_UP, DEVICE_STATE, DEVICE_OBSERVERS, DEVICE_LAST_SEEN)
+#: What is exported for a device that has no live observation: only these (and the diagnostics' two).
+DEVICE_ALWAYS = (DEVICE_UP, DEVICE_STATE)
+#: Every device series by default: one a state, one a supply, one a tray (docs/decisions.md, "Device metrics").
 DEVICE_METRICS: tuple[MetricDescription[DeviceView], ...] = (
-    DEVICE_UP, DEVICE_STATE, DEVICE_FUNCTION_STATE, DEVICE_REASON, DEVICE_INFO, DEVICE_OBSERVERS,
-    DEVICE_LAST_SEEN, DEVICE_POLL_DURATION, DEVICE_FAILURES, SUPPLY_LEVEL, SUPPLY_STATE, SUPPLY_INFO,
-    INPUT_LEVEL, INPUT_STATE, PRINTER_ERROR, PRINTER_ALERT, PRINTER_PAGES, SCANNER_ADF,
-    SUPPLY_DAYS_LEFT, SUPPLY_ORDER,
+    DEVICE_UP, DEVICE_STATE, DEVICE_FUNCTION_STATE, DEVICE_REASON, DEVICE_INFO, SUPPLY_LEVEL, SUPPLY_STATE,
+    INPUT_LEVEL, INPUT_STATE, PRINTER_ALERT, PRINTER_PAGES, SCANNER_ADF, SUPPLY_DAYS_LEFT, SUPPLY_ORDER,
+)  # fmt: skip
+#: Polling diagnostics, with ``[collector] device_diagnostics = true``.
+DEVICE_DIAGNOSTICS: tuple[MetricDescription[DeviceView], ...] = (
+    DEVICE_OBSERVERS, DEVICE_LAST_SEEN, DEVICE_POLL_DURATION, DEVICE_FAILURES, PRINTER_ERROR,
+    MANUAL_INPUT_LEVEL, MANUAL_INPUT_STATE,
 )  # fmt: skip
 
 
@@ -549,5 +579,6 @@ COLLECTOR_METRICS = (
 
 #: Every table, for documentation and tests.
 ALL_METRICS: tuple[MetricDescription[Any], ...] = (
-    *AGENT_METRICS, *DEVICE_METRICS, *SITE_METRICS, *SERVICE_METRICS, *COLLECTOR_METRICS, EXPORT_ERRORS,
+    *AGENT_METRICS, *DEVICE_METRICS, *DEVICE_DIAGNOSTICS, *SITE_METRICS, *SERVICE_METRICS, *COLLECTOR_METRICS,
+    EXPORT_ERRORS,
 )  # fmt: skip

@@ -325,16 +325,16 @@ class CollectorService:
             declared = sites_file.sites.get(site) if sites_file else None
             return declared.agent(agent).name if declared else None
 
-        self.registry.register(
-            FleetCollector(
-                self.state,
-                stale_after=config.collector.stale_after,
-                clock=clock,
-                tracker=self.tracker,
-                device_name=device_name,
-                agent_name=agent_name,
-            )
+        self.exporter = FleetCollector(
+            self.state,
+            stale_after=config.collector.stale_after,
+            clock=clock,
+            tracker=self.tracker,
+            device_name=device_name,
+            agent_name=agent_name,
+            diagnostics=config.collector.device_diagnostics,
         )
+        self.registry.register(self.exporter)
         self.pages: StatusPages | None = None
         if self.tracker is not None:
             tracker_ref = self.tracker
@@ -346,7 +346,7 @@ class CollectorService:
         self.subscriber = Subscriber(config, self.ingestor, history=self.history)
         host, port = parse_listen(config.collector.listen)
         http = config.http
-        app = make_app(self.state, self.registry, self.pages)
+        app = make_app(self.state, self.registry, self.pages, metrics=self.exporter.render)
         if http.status_users:  # the status pages need an account; /metrics and /healthz stay open
             app = BasicAuth(app, http.status_users, realm=http.realm)
         http_limits = HttpLimits(

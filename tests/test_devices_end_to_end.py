@@ -8,7 +8,7 @@ from pathlib import Path
 
 from helpers.agent import printer_block, start_agent, write_agent_config
 from helpers.broker import Broker
-from helpers.collector import CollectorProc
+from helpers.collector import CollectorProc, start_collector
 from helpers.escl import EsclServer
 from helpers.processes import free_port, require_program, run_cli, stop_process, wait_for
 from helpers.recordings import jammed, recording
@@ -45,11 +45,14 @@ def test_once_publishes_printers_and_scanners(
         "class": "consumed",
         "role": "toner",
     }
-    assert collector.value("esc_printer_supply_level_ratio", **black) == 0.92
-    assert collector.value("esc_printer_supply_state", **black, state="ok") == 1.0
-    assert collector.value("esc_printer_input_level_ratio", **hp, input="1.2", name="Tray 2") == 0.4
+    # One series a supply: its level, the state and the description as labels.
+    black_toner = {**black, "description": "Black Cartridge 827A HP CF300A", "state": "ok"}
+    assert collector.value("esc_printer_supply_level_ratio", **black_toner) == 0.92
+    assert collector.value("esc_printer_supply_state", **black_toner) is None
+    tray = {**hp, "input": "1.2", "name": "Tray 2", "manual": "false", "state": "ok"}
+    assert collector.value("esc_printer_input_level_ratio", **tray) == 0.4
     assert collector.value("esc_device_state", **hp, state="degraded") == 1.0
-    assert collector.value("esc_device_state", **hp, state="ok") == 0.0
+    assert collector.value("esc_device_state", **hp, state="ok") is None  # one series: the current state
     assert (
         collector.value(
             "esc_device_reason",
@@ -75,8 +78,9 @@ def test_once_publishes_printers_and_scanners(
         "class": "other",
         "role": "toner",
     }
-    assert collector.value("esc_printer_supply_state", **toner, state="some_remaining") == 1.0
-    assert collector.value("esc_printer_supply_level_ratio", **toner) is None  # -3 is not a percentage
+    some = {**toner, "description": "Black Toner Cartridge", "state": "some_remaining"}
+    assert collector.value("esc_printer_supply_state", **some) == 1.0  # -3 is not a percentage: no level
+    assert collector.value("esc_printer_supply_level_ratio", **some) is None
 
     jammed_printer = {**SITE, "device": "hp-jam"}
     assert collector.value("esc_device_state", **jammed_printer, state="down") == 1.0
@@ -95,7 +99,7 @@ def test_once_publishes_printers_and_scanners(
     alert = {**jammed_printer, "alert": "jam", "group": "input", "group_index": "2", "location": "4",
              "severity": "critical"}  # fmt: skip
     assert collector.value("esc_printer_alert", **alert) == 1.0
-    assert collector.value("esc_printer_error", **jammed_printer, error="jammed") == 1.0
+    assert collector.value("esc_printer_error", **jammed_printer, error="jammed") is None  # a diagnostic
 
     absent = {**SITE, "device": "absent"}
     assert collector.value("esc_device_up", **absent) == 0.0
@@ -118,8 +122,9 @@ def test_once_publishes_printers_and_scanners(
 
 
 def test_a_printer_watched_by_two_agents_stays_observed_while_one_is_on(
-    tmp_path: Path, mosquitto: Broker, collector: CollectorProc, snmpsim: Simulator
+    tmp_path: Path, mosquitto: Broker, snmpsim: Simulator
 ) -> None:
+    collector = start_collector(tmp_path / "collector", mosquitto, device_diagnostics=True)
     block = (
         printer_block("hp-accueil", snmpsim.port, "jetdirect_m880", "imprimante de l'accueil")
         + "[devices]\ninterval = 5\n"
@@ -146,6 +151,7 @@ def test_a_printer_watched_by_two_agents_stays_observed_while_one_is_on(
     finally:
         stop_process(first)
         stop_process(second)
+        stop_process(collector.proc)
 
 
 def test_agent_keeps_running_when_a_printer_dies(

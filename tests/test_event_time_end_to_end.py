@@ -196,7 +196,7 @@ def test_a_reading_from_a_wrong_clock_neither_freezes_the_device_nor_enters_the_
         assert offset is not None
         assert 7_190 < offset < 7_210
         # The live agent's next polls take over: the printer is not frozen in the false jam.
-        wait_for(lambda: collector.value("esc_device_state", site="maurepas", device="hp", state="down") == 0.0,
+        wait_for(lambda: collector.value("esc_device_state", site="maurepas", device="hp", state="down") is None,
                  timeout=30, what="the printer back to its real state")  # fmt: skip
     finally:
         client.loop_stop()

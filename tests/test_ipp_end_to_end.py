@@ -54,9 +54,14 @@ def test_ipp_printers_and_a_sleeping_one(tmp_path: Path, mosquitto: Broker, coll
     ipp = {**SITE, "device": "ipp-accueil"}
     wait_for(lambda: collector.value("esc_device_up", **ipp) == 1.0, timeout=5, what="the IPP printer")
     cyan = {**ipp, "supply": "1.2", "type": "toner", "colour": "cyan", "class": "other", "role": "toner"}
-    assert collector.value("esc_printer_supply_level_ratio", **cyan) == 0.05
-    assert collector.value("esc_printer_supply_state", **cyan, state="low") == 1.0
-    assert collector.value("esc_printer_input_level_ratio", **ipp, input="1.1", name="Tray 1") == 0.5
+    # One series a supply and a tray: the level, its state as a label.
+    assert [
+        (labels["state"], value)
+        for labels, value in collector.samples("esc_printer_supply_level_ratio", **cyan)
+    ] == [("low", 0.05)]
+    assert collector.samples("esc_printer_supply_state", **cyan) == []
+    tray = collector.samples("esc_printer_input_level_ratio", **ipp, input="1.1", name="Tray 1")
+    assert [value for _labels, value in tray] == [0.5]
     assert collector.value("esc_device_state", **ipp, state="degraded") == 1.0
 
     fallback = {**SITE, "device": "snmp-puis-ipp"}

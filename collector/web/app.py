@@ -12,8 +12,9 @@ path to a response, so it can be tested without a socket.
 
 from __future__ import annotations
 
+import gzip
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qs
 
@@ -28,10 +29,28 @@ if TYPE_CHECKING:
 
 
 def make_app(
-    state: FleetState, registry: CollectorRegistry, pages: StatusPages | None = None
+    state: FleetState,
+    registry: CollectorRegistry,
+    pages: StatusPages | None = None,
+    *,
+    metrics: Callable[[], bytes] | None = None,
 ) -> WSGIApplication:
-    """Return the collector's WSGI application (``/metrics``, ``/healthz``, the status pages)."""
-    metrics_app = make_wsgi_app(registry)
+    """Return the collector's WSGI application (``/metrics``, ``/healthz``, the status pages).
+
+    ``metrics`` renders ``/metrics`` in the text format 0.0.4 (``FleetCollector.render``, faster
+    than the registry's own rendering); without it, the registry's WSGI application serves it.
+    """
+    metrics_app = make_wsgi_app(registry) if metrics is None else None
+
+    def metrics_page(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        assert metrics is not None
+        body = metrics()
+        headers = [("Content-Type", "text/plain; version=0.0.4; charset=utf-8")]
+        if "gzip" in environ.get("HTTP_ACCEPT_ENCODING", ""):
+            body = gzip.compress(body, compresslevel=1)  # level 1: a fifth of the size, at 100+ MB/s
+            headers.append(("Content-Encoding", "gzip"))
+        start_response("200 OK", headers)
+        return [body]
 
     def html(start_response: StartResponse, body: str | None) -> Iterable[bytes]:
         if body is None:
@@ -61,6 +80,8 @@ def make_app(
     def app(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "/")
         if path == "/metrics":
+            if metrics_app is None:
+                return metrics_page(environ, start_response)
             response: Iterable[bytes] = metrics_app(environ, start_response)
             return response
         if path == "/healthz":

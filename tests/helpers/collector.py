@@ -50,6 +50,15 @@ class CollectorProc:
         """Return one sample's value, or ``None`` when absent."""
         return self.metrics().get((metric, frozenset(labels.items())))
 
+    def samples(self, metric: str, /, **labels: str) -> list[tuple[dict[str, str], float]]:
+        """Return every sample of ``metric`` whose labels include these, as ``(labels, value)``."""
+        wanted = labels.items()
+        return [
+            (dict(found), value)
+            for (name, found), value in self.metrics().items()
+            if name == metric and wanted <= dict(found).items()
+        ]
+
     def log(self) -> str:
         """Return what the collector logged."""
         return self.log_path.read_text(errors="replace")
@@ -64,12 +73,14 @@ def start_collector(
     sites: str | None = None,
     port: int | None = None,
     only: tuple[str, ...] = (),
+    device_diagnostics: bool = False,
 ) -> CollectorProc:
     """Start ``esc-collector run`` against ``broker``; the caller stops it.
 
     With ``sites`` (the text of a sites.toml, see :mod:`helpers.sites`), the collector tracks
     availability, keeps its history in ``folder`` and evaluates every second; ``only`` makes it one
-    shard holding those sites (``[sites] only``).
+    shard holding those sites (``[sites] only``); ``device_diagnostics`` exports the devices'
+    polling diagnostics too (``esc_device_observers``...).
     """
     folder.mkdir(parents=True, exist_ok=True)
     config = folder / "collector.toml"
@@ -79,7 +90,8 @@ def start_collector(
         extra += f'[sites]\nfile = "sites.toml"\n{only_line}[history]\npath = "history.sqlite3"\n[availability]\nevaluate_every = 1\n'
     config.write_text(
         f'[collector]\nname = "test-{folder.name}"\nstale_after = {stale_after}\n'
-        f'[broker]\nurl = "mqtt://127.0.0.1:1"\nkeepalive = 5\n{extra}'
+        + ("device_diagnostics = true\n" if device_diagnostics else "")
+        + f'[broker]\nurl = "mqtt://127.0.0.1:1"\nkeepalive = 5\n{extra}'
     )
     log_path = folder / "collector.log"
 
