@@ -73,7 +73,7 @@ dashboard = assemble(
         ),
         series(
             "Consommables",
-            [target(q.supply_label(f"{d.SUPPLY_LEVEL.key}{{{S}}}"), "{{consommable}}")],
+            [target(q.supply_label(q.level(d.SUPPLY_LEVEL, S)), "{{consommable}}")],
             pos(0, 10, 16, 9),
             description="Niveau de chaque consommable dans le temps (bac de toner usagé : la place qui reste).",
             unit="percentunit",
@@ -81,7 +81,7 @@ dashboard = assemble(
         ),
         bars(
             "Bacs à papier",
-            q.tray(f"{d.INPUT_LEVEL.key}{{{S}}}"),
+            q.tray(q.level(d.INPUT_LEVEL, S)),
             "{{bac}}",
             pos(16, 10, 8, 9),
             description="Papier restant dans chaque bac.",

@@ -91,6 +91,17 @@ def state_code(
     return f"sum by ({', '.join(by)}) ({terms})"
 
 
+def level(metric: d.MetricDescription[Any], selector: str) -> str:
+    """Return a level metric as one continuous series per supply or tray.
+
+    A level's series carries its current state (and a supply's description) as labels
+    (``docs/decisions.md``, "Device metrics"): a state change would start a new series and split
+    the graph, so those labels are aggregated away.
+    """
+    moving = ", ".join(label for label in ("description", "state") if label in metric.labels)
+    return f"max without({moving}) ({metric.key}{{{selector}}})"
+
+
 # --------------------------------------------------------------------------- the usual translations
 
 

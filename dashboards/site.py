@@ -116,7 +116,7 @@ dashboard = assemble(
         ),
         bars(
             "Toner et encre",
-            q.supply_label(q.named_devices(f'{d.SUPPLY_LEVEL.key}{{{S}, role="toner"}}')),
+            q.supply_label(q.named_devices(q.level(d.SUPPLY_LEVEL, f'{S}, role="toner"'))),
             "{{consommable}} — {{appareil}}",
             pos(0, 29, 12, 10),
             description="Niveau restant de chaque cartouche (les niveaux « reste un peu » ou inconnus n'apparaissent "
@@ -125,7 +125,7 @@ dashboard = assemble(
         ),
         bars(
             "Bacs à papier",
-            q.tray(q.named_devices(f"{d.INPUT_LEVEL.key}{{{S}}}")),
+            q.tray(q.named_devices(q.level(d.INPUT_LEVEL, S))),
             "{{bac}} — {{appareil}}",
             pos(12, 29, 12, 10),
             description="Papier restant dans chaque bac.",
