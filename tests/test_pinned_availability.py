@@ -187,6 +187,16 @@ def test_figures_properties_by_hand() -> None:
         None,
         0.0,
     )
+    assert (empty.open_seconds, empty.up_seconds, empty.down_seconds, empty.unknown_seconds) == (0, 0, 0, 0)
+    assert (empty.maintenance_seconds, empty.blips, empty.blip_seconds, empty.outages, empty.causes) == (
+        0,
+        0,
+        0,
+        [],
+        [],
+    )
+    outage = Outage(0, 10, 5, ("jam",))
+    assert (outage.ongoing, outage.external_seconds) == (False, 0.0)
 
 
 def figures_of(

@@ -636,10 +636,15 @@ def test_scanner_units_of_an_mfp() -> None:
     assert len(parse_printer(many).scanner_units) == 16
 
 
-def test_row_indexes_sort_as_numbers_and_odd_indexes_last() -> None:
-    raw = {**supply_row("1.10", description="Ten"), **supply_row("1.9", description="Nine"),
-           **supply_row("1.x", description="Odd"), **supply_row("1.2", description="Two")}  # fmt: skip
-    assert [s.index for s in parse_printer(raw).supplies] == ["1.2", "1.9", "1.10", "1.x"]
+def test_row_indexes_sort_as_numbers_and_odd_indexes_are_not_read() -> None:
+    raw = {
+        **supply_row("1.10", description="Ten"),
+        **supply_row("1.9", description="Nine"),
+        **supply_row("1.x", description="Odd"),  # not a number: not a row
+        **supply_row("1.2.3.4", description="Four arcs"),  # deeper than a table row
+        **supply_row("1.2", description="Two"),
+    }
+    assert [s.index for s in parse_printer(raw).supplies] == ["1.2", "1.9", "1.10"]
 
 
 def test_table_size_limits() -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from agent.contract.messages import FunctionState, PrinterStatus, Reason
+from agent.contract.messages import FunctionState, PrinterStatus, Reason, ScannerStatus, Supply, replace
 from agent.printers.parse import parse_printer
 from agent.printers.state import (
     StateOptions,
@@ -113,6 +113,8 @@ def test_tray_empty_alert_names_its_tray() -> None:
         (13, 1, 0, "location:0", "Bourrage papier"),  # location 0 is not a place to name
         (13, 1, -1, "location:-1", "Bourrage papier"),
         (8, None, 5, "location:5", "Bourrage papier (emplacement 5)"),  # an input without its index
+        (13, 2, 1, "location:1", "Bourrage papier (emplacement 1)"),  # not an input: index 2 is no tray
+        (5, 2, 3, "location:3", "Bourrage papier (emplacement 3)"),
     ],
 )
 def test_jam_subject_and_label(
@@ -403,3 +405,107 @@ def test_default_functions() -> None:
     assert default_functions(status(TRAY_2, SCANNER)) == ("print", "scan")
     never = derive(None, reachable=True, consecutive_failures=0, options=OPTIONS, offered=("print", "scan"))
     assert [(f.function, f.state) for f in never.functions] == [("print", "unknown"), ("scan", "unknown")]
+
+
+# --------------------------------------------------------------------------- more edges the mutants found
+
+
+def test_a_jam_alert_without_location_or_tray_has_no_subject() -> None:
+    cells = alert(8, group=13)
+    del cells[f"{ALERTS}.6.1.1"]
+    got = printer_reasons(status(TRAY_2, cells), OPTIONS)
+    assert [(r.code, r.subject, r.label) for r in got] == [("jam", None, "Bourrage papier")]
+
+
+def test_a_tray_with_a_three_arc_index_is_found_by_its_last_arc() -> None:
+    tray = {f"{INPUTS}.10.1.1.3": 100, f"{INPUTS}.9.1.1.3": 500, f"{INPUTS}.13.1.1.3": b"Tray 3"}
+    got = printer_reasons(status(tray, alert(8, group=8, group_index=3)), OPTIONS)
+    assert [(r.code, r.subject) for r in got] == [("jam", "1.1.3")]
+
+
+def test_only_device_table_alerts_name_a_scanner_unit() -> None:
+    # generalPrinter alert whose group index happens to be the scanner unit's hrDeviceIndex.
+    assert codes(status(TRAY_2, SCANNER, alert(8, group=5, group_index=4))) == [("jam", "location:0")]
+
+
+def test_every_alert_is_read_after_a_scanner_or_feeder_one() -> None:
+    feeder = {f"{INPUTS}.10.1.3": 10, f"{INPUTS}.9.1.3": 50, f"{INPUTS}.13.1.3": b"Document Feeder"}
+    got = codes(status(TRAY_2, SCANNER, alert(8, group=4, group_index=4, row="1.1"), alert(3, row="1.2")))
+    assert got == [("adf_jam", None), ("door_open", None)]
+    got = codes(status(TRAY_2, feeder, alert(8, group=8, group_index=3, row="1.1"), alert(1101, row="1.2")))
+    assert got == [("adf_jam", "1.3"), ("toner_empty", None)]
+
+
+def test_an_adf_cover_explains_the_door_bit() -> None:
+    got = codes(status(TRAY_2, SCANNER, alert(3, group=4, group_index=4), {ERROR_STATE: b"\x08"}))
+    assert got == [("adf_open", None)]
+
+
+def test_every_bit_is_read_after_a_skipped_one() -> None:
+    # jammed (explained by the alert) then offline; lowPaper (trays say more) then lowToner.
+    got = codes(status(TRAY_2, alert(8, group=8, group_index=2), {ERROR_STATE: b"\x06"}))
+    assert got == [("jam", "1.2"), ("offline", None)]
+    assert codes(status(TRAY_2, {ERROR_STATE: b"\xa0"})) == [("toner_low", None)]
+
+
+def test_the_same_alert_twice_is_one_reason() -> None:
+    assert codes(status(TRAY_2, alert(1101, row="1.1"), alert(1101, row="1.2"))) == [("toner_empty", None)]
+
+
+def test_a_scanner_unit_down_names_its_unit() -> None:
+    got = printer_reasons(status(TRAY_2, {**SCANNER, f"{HR_DEVICE}.5.4": 5}), OPTIONS)
+    assert [(r.code, r.subject, r.label) for r in got] == [
+        ("scanner_unit_down", "4", "Scanner en erreur (Scanner Unit)")
+    ]
+
+
+def test_scanner_cover_open() -> None:
+    for adf in ("ScannerAdfCoverOpen", "ScannerAdfHatchOpen"):
+        got = derive(ScannerStatus(scanner_state="Idle", adf_state=adf), reachable=True, consecutive_failures=0,
+                     options=OPTIONS)  # fmt: skip
+        assert [r.code for r in got.reasons] == ["adf_open"]
+    idle = derive(
+        ScannerStatus(scanner_state="Idle"), reachable=True, consecutive_failures=0, options=OPTIONS
+    )
+    assert (idle.state, idle.reasons) == ("ok", ())
+
+
+def test_a_waste_box_almost_full_without_a_percentage() -> None:
+    # A status from another agent: almost full, but no fill percentage given.
+    box = Supply(index="1.9", description="Waste", type="wasteToner", supply_class="receptacle", unit="percent",
+                 raw_level=None, raw_max=None, percent=None, receptacle=True, state="almost_full")  # fmt: skip
+    got = printer_reasons(replace(status(TRAY_2), supplies=(box,)), OPTIONS)
+    assert [(r.code, r.label) for r in got] == [("waste_almost_full", "Bac de toner usagé presque plein")]
+
+
+def test_labels_are_cut_to_the_contract_bounds() -> None:
+    long = reason("scanner_unit_down", "4", part="x" * 400)
+    assert len(long.label) == 256
+    many = [r(f"c{i}", "down", label="Détail " + "y" * 250) for i in range(3)]
+    assert len(label_fr("down", many)) == 512
+
+
+def test_a_function_without_a_french_name_keeps_its_own() -> None:
+    got = combine([r("x", "down", ("fax",), "Bourrage")], ("print", "fax"))
+    assert got.label == "fax hors service : bourrage"
+
+
+def test_combine_without_offered_functions() -> None:
+    got = combine([r("a", "degraded", label="Toner bas")])
+    assert (got.state, got.functions, got.label) == ("degraded", (), "en service, à surveiller : toner bas")
+
+
+def test_derive_keeps_the_offered_functions() -> None:
+    down = derive(
+        status(TRAY_2), reachable=False, consecutive_failures=3, options=OPTIONS, offered=("print", "scan")
+    )
+    assert [(f.function, f.state) for f in down.functions] == [("print", "down"), ("scan", "down")]
+    never = derive(None, reachable=True, consecutive_failures=0, options=OPTIONS)
+    assert (never.state, never.reasons, never.label) == ("unknown", (), "état inconnu")
+
+
+def test_an_incomplete_reading_is_unknown() -> None:
+    cut = replace(status(TRAY_2, alert(1101)), incomplete=True)
+    got = derive(cut, reachable=True, consecutive_failures=0, options=OPTIONS, offered=("print", "scan"))
+    assert (got.state, got.reasons, got.label) == ("unknown", (), "état inconnu : lecture incomplète")
+    assert [(f.function, f.state) for f in got.functions] == [("print", "unknown"), ("scan", "unknown")]

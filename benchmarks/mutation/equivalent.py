@@ -83,5 +83,49 @@ BODIES.update(
     }
 )
 
+BODIES.update(
+    dict.fromkeys(
+        [f"agent.contract.reasons.x_causes_of__mutmut_{n}" for n in (9, 10)],
+        "the second list then repeats the down rows after the others, but dict.fromkeys keeps each "
+        "cause at its first place: same tuple",
+    )
+)
+
+BODIES.update(
+    {
+        # agent/printers/state.py
+        **dict.fromkeys(
+            [f"agent.printers.state.x__supply_details__mutmut_{n}" for n in (5, 6)],
+            "the reference is a field of the actions only; no reason title uses {reference}, and the "
+            "agent renders titles only",
+        ),
+        "agent.printers.state.x_printer_reasons__mutmut_49": (
+            "codes.add(None): no two error bits map to one reason code, and nothing after the loop "
+            "looks for a bit's code"
+        ),
+        **dict.fromkeys(
+            [f"agent.printers.state.x_printer_reasons__mutmut_{n}" for n in (54, 55)],
+            "no alert, supply, tray or bit rule produces device_error before this line, so the test "
+            "'device_error not in codes' is always true",
+        ),
+        "agent.printers.state.x_scanner_reasons__mutmut_15": (
+            "an absent ADF state as 'XXXX' instead of '': neither contains 'Jam' nor is a cover state"
+        ),
+        "agent.printers.state.x__worst__mutmut_4": (
+            ">= instead of >: a state of the same rank is the same state (the ranks are distinct)"
+        ),
+        "agent.printers.state.x_label_fr__mutmut_37": (
+            "details is never empty there: the worst list is non-empty and every label has a first letter"
+        ),
+    }
+)
+
 #: module path -> {table mutant id -> why it cannot change behaviour}.
-TABLES: dict[str, dict[str, str]] = {}
+TABLES: dict[str, dict[str, str]] = {
+    "agent/printers/state.py": {
+        "_ORDER: ['ok'] 0 +1": "only 'ok' (the start), 'degraded' and 'down' (Reason.severity) are ranked: still 1 < 2 < 3",
+        "_ORDER: drop ['unknown']": "_worst ranks reason severities, never 'unknown' (Reason.severity is down or degraded)",
+        "_ORDER: ['unknown'] 1 +1": "_worst ranks reason severities, never 'unknown' (Reason.severity is down or degraded)",
+        "_ORDER: ['down'] 3 +1": "'down' stays the highest rank: the same order",
+    },
+}
