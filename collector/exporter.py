@@ -33,6 +33,11 @@ if TYPE_CHECKING:
 _LOGGER = logging.getLogger(__name__)
 V = TypeVar("V")
 Row = tuple[tuple[str, ...], tuple[str, ...], float]  # the view's label values, the metric's own, value
+#: Device metrics computed from the observation and the name alone (not from the time or other devices).
+_FROM_BODY = frozenset(
+    m.key for m in (*d.DEVICE_METRICS, *d.DEVICE_DIAGNOSTICS)
+    if m not in (d.SUPPLY_DAYS_LEFT, d.SUPPLY_ORDER, d.DEVICE_OBSERVERS, d.DEVICE_LAST_SEEN)
+)  # fmt: skip
 Rows = tuple[d.MetricDescription[Any], list[Row]]
 
 
@@ -76,6 +81,8 @@ class FleetCollector(Collector):
         self.agent_name = agent_name
         self.device_metrics = (*d.DEVICE_METRICS, *(d.DEVICE_DIAGNOSTICS if diagnostics else ()))
         self.errors: Counter[str] = Counter()
+        #: (metric, (site, device)) -> (the body and name they were computed from, the device's rows).
+        self._kept: dict[tuple[str, tuple[str, ...]], tuple[object, str, list[Row]]] = {}
 
     def describe(self) -> list[Metric]:
         """Return nothing, so that registering does not call :meth:`collect`."""
@@ -89,8 +96,16 @@ class FleetCollector(Collector):
         prefixed = [(view, _prefix(view)) for view in views]
         for desc in table:
             rows: list[Row] = []
+            reuse = desc.key in _FROM_BODY
             for view, prefix in prefixed:
                 mark = len(rows)
+                if reuse and isinstance(view, d.DeviceView):
+                    # A device's own series change only with its observation (a new body) or its name.
+                    key = (desc.key, prefix)
+                    kept = self._kept.get(key)
+                    if kept is not None and kept[0] is view.body and kept[1] == view.name:
+                        rows.extend(kept[2])
+                        continue
                 try:
                     for labels, raw in desc.values(view):
                         value = float(raw)
@@ -101,6 +116,9 @@ class FleetCollector(Collector):
                     del rows[mark:]
                     self.errors[desc.key] += 1
                     _LOGGER.exception("cannot export %s for %r", desc.key, view)
+                    continue
+                if reuse and isinstance(view, d.DeviceView):
+                    self._kept[(desc.key, prefix)] = (view.body, view.name, rows[mark:])
             if rows or desc.key in keep:
                 yield desc, rows
 
@@ -158,6 +176,8 @@ class FleetCollector(Collector):
                 for a in self.state.agents.values()
             ]
             devices = [self._device_view(key, now) for key in self.state.devices]
+            if len(self._kept) > 2 * len(_FROM_BODY) * len(devices):  # devices pruned: start over
+                self._kept.clear()
             collector = d.CollectorView(
                 self.state.counters,
                 self.state.mqtt_connected,

@@ -47,8 +47,6 @@ Snapshot = tuple[dict[str, bool], dict[tuple[str, str], Usability], dict[tuple[s
 COUNTER_NAMES = ("open", "available", "unknown", "maintenance")
 HEARTBEAT_KEY = "last_alive"
 INF = float("inf")
-#: A printer reading whose supplies did not change goes to the supply book once per this many seconds.
-SUPPLY_RECHECK = 300.0
 #: State of agents and devices silent for longer than this is dropped from memory.
 PRUNE_SILENT_AFTER = 7 * 86_400.0
 
@@ -141,11 +139,11 @@ class Tracker:
         """Return whether a printer reading must go to the supply book.
 
         Most readings repeat the last one's supplies: the book would only move their « last
-        seen » instant, and keep a sample once per ``sample_every``. Such a reading is passed on
-        once per :data:`SUPPLY_RECHECK` seconds of event time (so samples, forecasts and order
-        checks keep their pace, ``tick`` giving due order notices meanwhile); any change of a
-        supply or of the printer's serial is passed on at once. A reading older than the newest
-        one is not passed on: the book would ignore it (« replayed late »).
+        seen » instant, and keep a sample (and forecast) once per ``sample_every``. Such a
+        reading is passed on once per ``sample_every`` of event time (so the samples keep their
+        pace; ``tick`` gives due order notices meanwhile); any change of a supply or of the
+        printer's serial is passed on at once. A reading older than the newest one is not passed
+        on: the book would ignore it (« replayed late »).
         """
         key = (site_id, device)
         last = self._supply_readings.get(key)
@@ -153,7 +151,8 @@ class Tracker:
             passed_at, newest, supplies, serial = last
             if at < newest:
                 return False
-            if supplies == printer.supplies and serial == printer.serial and at - passed_at < SUPPLY_RECHECK:
+            recheck = self.supplies.settings.sample_every
+            if supplies == printer.supplies and serial == printer.serial and at - passed_at < recheck:
                 self._supply_readings[key] = (passed_at, at, supplies, serial)
                 return False
         self._supply_readings[key] = (at, at, printer.supplies, printer.serial)

@@ -22,7 +22,8 @@ from collector.history import History
 from collector.service import CollectorService
 from collector.sites import SitesFile
 from collector.state import FleetState
-from collector.tracker import SUPPLY_RECHECK, Tracker
+from collector.supplies import SupplySettings
+from collector.tracker import Tracker
 
 from helpers.broker import Broker
 from helpers.fleet import ContractAgent
@@ -143,7 +144,7 @@ SUPPLY_CASES = [
     pytest.param([(T, 50, "S1", True), (T + 60, 49, "S1", True)], id="a level moved"),
     pytest.param([(T, 50, "S1", True), (T + 60, 50, "S2", True)], id="another printer behind the id"),
     pytest.param([(T, 50, "S1", True), (T + 60, 50, "S1", False), (T + 300, 50, "S1", True)],
-                 id="unchanged, passed on again after SUPPLY_RECHECK"),
+                 id="unchanged, passed on again after sample_every"),
     pytest.param([(T, 50, "S1", True), (T + 240, 50, "S1", False), (T + 120, 90, "S1", False)],
                  id="older than the newest: the book would ignore it"),
     pytest.param([(T, 50, "S1", True), (T + 60, 49, "S1", True), (T + 120, 49, "S1", False),
@@ -153,10 +154,10 @@ SUPPLY_CASES = [
 
 @pytest.mark.parametrize("readings", SUPPLY_CASES)
 def test_which_readings_go_to_the_supply_book(readings: list[tuple[float, int, str, bool]]) -> None:
-    assert SUPPLY_RECHECK == 300.0
     sites = msgspec.convert({"sites": {"maurepas": {"name": "ESC", "opening_hours": "24/7",
                                                     "services": {"impression": {"devices": ["hp"]}}}}}, SitesFile)  # fmt: skip
-    tracker = Tracker(sites, FleetState(), History(":memory:"), stale_after=180, now=T)
+    tracker = Tracker(sites, FleetState(), History(":memory:"), stale_after=180, now=T,
+                      supplies=SupplySettings(sample_every=300.0))  # fmt: skip
     passed = [
         tracker._supplies_changed("maurepas", "hp", _printer(level, serial), at)
         for at, level, serial, _ in readings

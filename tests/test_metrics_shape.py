@@ -155,3 +155,28 @@ def test_the_metrics_page_is_the_rendered_text(bodies: list[DeviceBody], gzipped
     assert headers["Content-Type"].startswith("text/plain; version=0.0.4")
     assert (headers.get("Content-Encoding") == "gzip") is gzipped
     assert (gzip.decompress(body) if gzipped else body) == exporter.render()
+
+
+def test_a_new_observation_or_name_is_rendered_at_once(bodies: list[DeviceBody]) -> None:
+    state = _fleet(bodies[:4])
+    names = {"imp-01": "le copieur"}
+    exporter = FleetCollector(
+        state, stale_after=180, clock=lambda: NOW, device_name=lambda _s, dev: names.get(dev)
+    )
+    registry = CollectorRegistry(auto_describe=False)
+    registry.register(exporter)
+    first = exporter.render()
+    assert exporter.render() == first  # nothing changed: the kept rows give the same page
+    # imp-00 now reads as the fifth recording; imp-01 is renamed.
+    state.devices[("maurepas", "imp-00")].observations["pc1"] = Observation(
+        "pc1", replace(bodies[4], device="imp-00"), NOW, NOW
+    )
+    names["imp-01"] = "la nouvelle imprimante"
+    second = exporter.render()
+    assert second != first
+    assert _families(second) == _families(generate_latest(registry))
+    info = {
+        dict(labels)["device"]: dict(labels)["name"]
+        for _n, labels, _v in _families(second)["esc_device_info"]
+    }
+    assert info["imp-01"] == "la nouvelle imprimante"
