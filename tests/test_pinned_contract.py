@@ -16,12 +16,14 @@ from typing import Any
 import pytest
 
 from agent.contract.messages import (
+    IDENT_PATTERN,
     MAX_COUNTER,
     MAX_PAYLOAD_BYTES,
     SCHEMA_VERSION,
     TIME_WINDOW_SECONDS,
     DeviceBody,
     DeviceMessage,
+    FunctionState,
     Kind,
     LockdownBody,
     LockdownCheck,
@@ -34,7 +36,10 @@ from agent.contract.messages import (
     decode,
     encode,
     json_schemas,
+    now_utc,
+    replace,
     subscription,
+    to_builtins,
     topic_of,
 )
 
@@ -506,3 +511,109 @@ def test_json_schemas_name_the_limits() -> None:
     assert schemas["messages"]["status"]["$ref"].endswith("StatusMessage")
     assert schemas["messages"]["device"]["$ref"].endswith("DeviceMessage")
     assert schemas["messages"]["host"]["$ref"].endswith("HostMessage")
+
+
+# --------------------------------------------------------------------------- what a rejection says
+
+
+def rejection(topic: str, payload: bytes, now: float | None = NOW) -> MessageRejected:
+    with pytest.raises(MessageRejected) as info:
+        decode(topic, payload, now=now)
+    return info.value
+
+
+def test_rejections_say_why_in_their_detail() -> None:
+    topic, payload = message("host")
+    oversized = rejection(topic, b" " * (MAX_PAYLOAD_BYTES + 1))
+    assert str(oversized) == "oversized: 262145 bytes > 262144"
+    unknown = rejection("printers/pc1/host", payload)
+    assert (unknown.reason, unknown.detail) == (
+        RejectReason.UNKNOWN_TOPIC,
+        "Invalid topic: printers/pc1/host",
+    )
+    assert len(rejection("x" * 400, payload).detail) == 300
+    malformed = rejection(topic, b"{not json")
+    assert malformed.reason is RejectReason.INVALID_JSON
+    assert malformed.detail.startswith("JSON is malformed")
+    late = rejection(*message("host", "ts", "2030-01-01T00:00:00+00:00"))
+    assert late.detail == "ts 2030-01-01T00:00:00+00:00 is more than a year away from the receiver's clock"
+    long_field = rejection(
+        *message("host", "body.disks", [{"mount": "/", "total_bytes": 1, "free_bytes": 1, "f" * 400: 1}])
+    )
+    assert long_field.reason is RejectReason.INVALID_SCHEMA
+    assert long_field.detail.startswith("Object contains unknown field")
+    assert len(long_field.detail) == 300
+
+
+def test_a_body_of_the_wrong_type_is_a_schema_error_not_json() -> None:
+    got = rejection(*message("host", "body", []))
+    assert got.reason is RejectReason.INVALID_SCHEMA
+    assert got.detail == "Expected `object`, got `array` - at `$.body`"
+
+
+def test_topic_mismatch_detail_names_both() -> None:
+    _, payload = message("printer")
+    got = rejection("esc/v1/maurepas/accueil-pc1/device/other", payload)
+    assert (
+        got.detail
+        == "envelope 'maurepas'/'accueil-pc1'/device published on 'esc/v1/maurepas/accueil-pc1/device/other'"
+    )
+    # The longest topic (identifiers of 63 characters) is cut to 200 characters in the detail.
+    site, agent, device = "s" * 63, "a" * 63, "d" * 63
+    topic = f"esc/v1/{site}/{agent}/device/{device}"
+    data = {**MESSAGES["printer"][1], "site": site, "agent": agent}
+    got = rejection(topic, json.dumps(data).encode())
+    assert got.reason is RejectReason.TOPIC_MISMATCH
+    assert got.detail.endswith(f"published on {topic[:200]!r}")
+
+
+def test_an_identifier_with_a_trailing_newline_is_a_schema_error() -> None:
+    # A regular expression's "$" matches before a final newline: "maurepas\n" must still be refused.
+    got = rejection(*message("host", "site", "maurepas\n"))
+    assert got.reason is RejectReason.INVALID_SCHEMA
+    assert "$.site" in got.detail or got.detail.startswith("Invalid site: 'maurepas\\n'")
+
+
+def test_a_raw_delete_character_is_removed_too() -> None:
+    topic, payload = message("printer", "body.label", "hors service")
+    payload = payload.replace(b"hors service", b"hors\x7f service")
+    assert b"\\u00" not in payload
+    decoded = decode(topic, payload, now=NOW)
+    assert isinstance(decoded, DeviceMessage)
+    assert decoded.body.label == "hors service"
+
+
+def test_decode_uses_the_receiver_clock_by_default() -> None:
+    topic, data = MESSAGES["host"]
+    fresh = {**data, "ts": now_utc().isoformat()}
+    assert decode(topic, json.dumps(fresh).encode()).seq == 42
+    assert now_utc().tzinfo is UTC
+
+
+def test_topic_errors_name_the_level() -> None:
+    with pytest.raises(ValueError, match="Invalid site: 'Maurepas'"):
+        Topic("Maurepas", "pc1", Kind.HOST)
+    with pytest.raises(ValueError, match="Invalid agent: 'pc 1'"):
+        Topic("maurepas", "pc 1", Kind.HOST)
+
+
+def test_function_state_of_each_listed_function() -> None:
+    body = DeviceBody(device="mfp", kind="printer", reachable=True, state="degraded", label="x",
+                      functions=(FunctionState(function="print", state="down"), FunctionState(function="scan", state="ok")))  # fmt: skip
+    assert (body.function_state("print"), body.function_state("scan"), body.function_state("fax")) == (
+        "down", "ok", "degraded")  # fmt: skip
+
+
+def test_to_builtins_and_replace() -> None:
+    topic, payload = message("printer")
+    decoded = decode(topic, payload, now=NOW)
+    assert json.loads(json.dumps(to_builtins(decoded))) == json.loads(encode(decoded))  # tuples stay tuples
+    assert to_builtins(decoded)["body"]["printer"]["page_count"] == 1000
+    moved = replace(decoded, seq=43)
+    assert (moved.seq, decoded.seq, moved.body) == (43, 42, decoded.body)
+
+
+def test_json_schemas_name_the_topic_and_identifiers() -> None:
+    schemas = json_schemas()
+    assert schemas["topic"] == "esc/v1/<site>/<agent>/<kind>[/<device>]"
+    assert schemas["identifier_pattern"] == IDENT_PATTERN
