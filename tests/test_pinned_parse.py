@@ -737,3 +737,105 @@ def test_vendor_levels_replace_the_standard_ones() -> None:
     )  # the vendor's "almost empty"
     assert (magenta.state, magenta.percent, magenta.precision) == ("ok", 30.0, "coarse")  # steps: coarse
     assert (waste.percent, waste.precision) == (50.0, "exact")  # steps apply to marking supplies only
+
+
+# --------------------------------------------------------------------------- each problem names its cell
+
+TYPE_PROBLEMS = [
+    (f"{SUPPLIES}.5.1.1", "supply 1.1 type"),
+    (f"{SUPPLIES}.4.1.1", "supply 1.1 class"),
+    (f"{SUPPLIES}.7.1.1", "supply 1.1 unit"),
+    (f"{SUPPLIES}.9.1.1", "supply 1.1 level"),
+    (f"{SUPPLIES}.8.1.1", "supply 1.1 max capacity"),
+    (f"{SUPPLIES}.3.1.1", "supply 1.1 colorant index"),
+    (f"{INPUTS}.10.1.2", "tray 1.2 level"),
+    (f"{INPUTS}.9.1.2", "tray 1.2 max capacity"),
+    (f"{INPUTS}.2.1.2", "tray 1.2 type"),
+    (f"{ALERTS}.7.1.3", "alert 1.3 code"),
+    (f"{ALERTS}.2.1.3", "alert 1.3 severity"),
+    (f"{ALERTS}.4.1.3", "alert 1.3 group"),
+    (f"{ALERTS}.5.1.3", "alert 1.3 group index"),
+    (f"{ALERTS}.6.1.3", "alert 1.3 location"),
+    (f"{HR_PRINTER}.1.1", "hrPrinterStatus"),
+    (f"{HR_DEVICE}.5.1", "hrDeviceStatus"),
+    ("1.3.6.1.2.1.1.3.0", "sysUpTime"),
+    (LIFE_COUNT, "prtMarkerLifeCount"),
+    (f"{HR_DEVICE}.5.4", "hrDeviceStatus 4"),
+]
+TEXT_PROBLEMS = [
+    (f"{SUPPLIES}.6.1.1", "supply description"),
+    (f"{INPUTS}.13.1.2", "tray 1.2 name"),
+    (f"{INPUTS}.12.1.2", "tray 1.2 media"),
+    (f"{ALERTS}.8.1.3", "alert 1.3 description"),
+    ("1.3.6.1.2.1.1.1.0", "sysDescr"),
+    (f"{HR_DEVICE}.3.1", "hrDeviceDescr"),
+    ("1.3.6.1.2.1.43.5.1.1.17.1", "prtGeneralSerialNumber"),
+    (f"{HR_DEVICE}.3.4", "hrDeviceDescr 4"),
+    ("1.3.6.1.2.1.43.12.1.1.4.1.2", "colorant 2"),
+]
+
+
+def full_printer() -> dict[str, int | bytes | str]:
+    """One printer with a cell of every kind the parser reads."""
+    return {
+        f"{HR_DEVICE}.2.1": PRINTER_TYPE, f"{HR_DEVICE}.3.1": b"Printer", f"{HR_DEVICE}.5.1": 2,
+        f"{HR_PRINTER}.1.1": 3, f"{HR_DEVICE}.3.4": b"Scanner", f"{HR_DEVICE}.5.4": 2,
+        "1.3.6.1.2.1.1.1.0": b"Printer", "1.3.6.1.2.1.1.3.0": 100, LIFE_COUNT: 5,
+        "1.3.6.1.2.1.43.5.1.1.17.1": b"SN1", "1.3.6.1.2.1.43.12.1.1.4.1.2": b"cyan",
+        **supply_row("1.1", colorant=2), **tray_row("1.2"), f"{INPUTS}.12.1.2": b"A4",
+        **alert_row("1.3", code=8),
+    }  # fmt: skip
+
+
+@pytest.mark.parametrize(("oid", "what"), TYPE_PROBLEMS, ids=[w for _o, w in TYPE_PROBLEMS])
+def test_each_integer_cell_names_itself_in_its_problem(oid: str, what: str) -> None:
+    assert parse_printer(full_printer()).problems == ()
+    assert parse_printer({**full_printer(), oid: b"x"}).problems == (
+        f"{what}: expected an integer, got bytes",
+    )
+    assert parse_printer({**full_printer(), oid: 2**64}).problems == (f"{what}: value {2**64} out of range",)
+
+
+@pytest.mark.parametrize(("oid", "what"), TEXT_PROBLEMS, ids=[w for _o, w in TEXT_PROBLEMS])
+def test_each_text_cell_names_itself_in_its_problem(oid: str, what: str) -> None:
+    assert parse_printer({**full_printer(), oid: 7}).problems == (
+        f"{what}: expected a string, got an integer",
+    )
+
+
+def test_a_cut_walk_is_said_first_and_makes_the_reading_incomplete() -> None:
+    status = parse_printer(
+        {**full_printer(), "walk-truncated": b"prtAlertTable: 64 rows", "1.3.6.1.2.1.1.1.0": 7}
+    )
+    assert status.incomplete
+    assert status.problems == (
+        "SNMP walk incomplete: prtAlertTable: 64 rows",
+        "sysDescr: expected a string, got an integer",
+    )
+    assert parse_printer({**full_printer(), "walk-truncated": "timeout"}).problems == (
+        "SNMP walk incomplete: timeout",
+    )
+    assert not parse_printer(full_printer()).incomplete
+
+
+@pytest.mark.parametrize(("table", "rows"), [("supplies", "supply"), ("trays", "tray"), ("alerts", "alert")])
+def test_each_cut_table_is_said_first(table: str, rows: str) -> None:
+    raw: dict[str, int | bytes | str] = {}
+    for i in range(1, 66):
+        row = {"supply": supply_row, "tray": tray_row}.get(rows)
+        raw.update(row(f"1.{i}") if row else alert_row(f"1.{i}", code=8))
+    status = parse_printer(raw)
+    assert status.incomplete
+    assert status.problems[0] == f"{table}: 65 rows, only the first 64 kept"
+    exactly = {k: v for k, v in raw.items() if not k.endswith(".1.65")}
+    assert not parse_printer(exactly).incomplete
+
+
+def test_the_level_above_maximum_problems_name_the_numbers() -> None:
+    status = parse_printer(
+        {**supply_row("1.1", level=120, maximum=100), **tray_row("1.2", level=600, maximum=500)}
+    )
+    assert status.problems == (
+        "supply 1.1 level 120 above its max capacity 100",
+        "tray 1.2 level 600 above its max capacity 500",
+    )
