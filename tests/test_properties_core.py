@@ -23,8 +23,9 @@ from collector.sites import Calendar, Site
 
 from helpers.periods import HOURS, t
 
-#: Deterministic (same examples in CI, locally and under mutation), no example database.
-PROPERTIES = settings(max_examples=120, deadline=None, derandomize=True, database=None)
+#: Fewer examples than the suite's default profile (tests/conftest.py: deterministic, no example
+#: database): these run once per mutant of the interval and availability modules.
+PROPERTIES = settings(max_examples=120)
 GRID = 40
 
 raw_intervals = st.lists(st.tuples(st.integers(0, GRID), st.integers(0, GRID)), max_size=8)
@@ -225,7 +226,7 @@ week_timelines = st.lists(
 )
 
 
-@settings(max_examples=40, deadline=None, derandomize=True, database=None)
+@settings(max_examples=40)
 @given(week_timelines)
 def test_a_week_later_is_the_same_week(offsets: list[tuple[int, str, tuple[str, ...]]]) -> None:
     site = paris_site()
