@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from hypothesis import settings as hypothesis_settings
 
+from helpers.accessibility import close_browser
 from helpers.alerting import SmtpSink
 from helpers.broker import Broker, start_mosquitto
 from helpers.collector import CollectorProc, start_collector
@@ -77,3 +78,10 @@ def smtp_sink() -> Iterator[SmtpSink]:
     sink = SmtpSink()
     yield sink
     sink.close()
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _shared_browser_per_module() -> Iterator[None]:
+    """Close the headless Chromium a module's tests shared (helpers.accessibility), if they started one."""
+    yield
+    close_browser()

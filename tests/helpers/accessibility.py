@@ -50,10 +50,12 @@ _BROWSER: list[tuple[Playwright, Browser]] = []
 
 
 def _browser() -> Browser:
-    """Return this test process's headless Chromium, started on first use and closed at exit.
+    """Return the shared headless Chromium, started on first use; :func:`close_browser` stops it.
 
     Starting Playwright's driver and the browser costs seconds; each page still gets a fresh
-    browser context (its own cookies, storage and cache), so tests stay independent.
+    browser context (its own cookies, storage and cache), so tests stay independent. While it
+    runs, Playwright's sync API leaves its event loop marked as running in this thread, so that
+    ``asyncio.run`` fails: ``tests/conftest.py`` closes it after each test module.
     """
     try:
         from playwright.sync_api import sync_playwright
@@ -63,7 +65,7 @@ def _browser() -> Browser:
         )
     if _BROWSER and _BROWSER[0][1].is_connected():
         return _BROWSER[0][1]
-    _close_browser()
+    close_browser()
     exe = _chromium()
     playwright = sync_playwright().start()
     try:
@@ -76,7 +78,8 @@ def _browser() -> Browser:
 
 
 @atexit.register
-def _close_browser() -> None:
+def close_browser() -> None:
+    """Stop the shared Chromium and Playwright's driver, if they run."""
     while _BROWSER:
         playwright, browser = _BROWSER.pop()
         with contextlib.suppress(Exception):  # a browser that died is already closed
@@ -89,7 +92,7 @@ def browser_page(width: int = PHONE_WIDTH, height: int = 800) -> Iterator[Page]:
     """Yield a Playwright page of headless Chromium with a ``width`` × ``height`` CSS-pixel viewport.
 
     The page lives in a browser context of its own, closed afterwards (the browser is shared by
-    the tests of one process: see :func:`_browser`).
+    the tests of one module: see :func:`_browser`).
     """
     context = _browser().new_context(viewport={"width": width, "height": height}, locale="fr-FR")
     try:
