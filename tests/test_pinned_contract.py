@@ -17,7 +17,6 @@ import pytest
 
 from agent.contract.messages import (
     IDENT_PATTERN,
-    MAX_COUNTER,
     MAX_PAYLOAD_BYTES,
     SCHEMA_VERSION,
     TIME_WINDOW_SECONDS,
@@ -44,6 +43,9 @@ from agent.contract.messages import (
 )
 
 TS = datetime(2026, 11, 17, 10, 0, tzinfo=UTC)
+COUNTER_MAX = (
+    2**63 - 1
+)  # SQLite's and Prometheus's largest signed 64-bit integer (written out: not read from the module)
 NOW = TS.timestamp()
 ENVELOPE = {
     "v": 1,
@@ -148,7 +150,7 @@ def test_every_kind_of_message_is_accepted(kind: str) -> None:
 
 # (message, field path, last accepted value, first refused value)
 BOUNDS = [
-    ("host", "seq", MAX_COUNTER, MAX_COUNTER + 1),
+    ("host", "seq", COUNTER_MAX, COUNTER_MAX + 1),
     ("host", "seq", 0, -1),
     ("host", "body.boot_time", 7.3e9, 7.3e9 + 1),
     ("host", "body.boot_time", 0, -1),
@@ -166,13 +168,13 @@ BOUNDS = [
     ("host", "body.user_sessions", 0, -1),
     ("host", "body.outbox_pending", 100_000_000, 100_000_001),
     ("host", "body.outbox_pending", 0, -1),
-    ("host", "body.outbox_dropped", MAX_COUNTER, MAX_COUNTER + 1),
+    ("host", "body.outbox_dropped", COUNTER_MAX, COUNTER_MAX + 1),
     ("host", "body.session_starts_total", 0, -1),
     ("host", "body.os", "x" * 64, "x" * 65),
     ("host", "body.os_release", "x" * 128, "x" * 129),
     ("host", "body.disks", [{"mount": "/", "total_bytes": 1, "free_bytes": 1}] * 32, [{"mount": "/", "total_bytes": 1, "free_bytes": 1}] * 33),
     ("host", "body.disks.0.mount", "m" * 256, "m" * 257),
-    ("status", "body.session", MAX_COUNTER, MAX_COUNTER + 1),
+    ("status", "body.session", COUNTER_MAX, COUNTER_MAX + 1),
     ("status", "body.agent_version", "v" * 64, "v" * 65),
     ("printer", "body.consecutive_failures", 1_000_000, 1_000_001),
     ("printer", "body.consecutive_failures", 0, -1),
@@ -217,7 +219,7 @@ BOUNDS = [
     ("network", "body.network.interfaces.0.type", 0, -1),
     ("network", "body.network.interfaces.0.speed_mbps", 100_000_000, 100_000_001),
     ("network", "body.network.interfaces.0.speed_mbps", 0, -1),
-    ("network", "body.network.interfaces.0.in_errors", MAX_COUNTER, MAX_COUNTER + 1),
+    ("network", "body.network.interfaces.0.in_errors", COUNTER_MAX, COUNTER_MAX + 1),
     ("network", "body.network.interfaces", [NETWORK["interfaces"][0]] * 64, [NETWORK["interfaces"][0]] * 65),
     ("network", "body.network.missing_interfaces", ["x"] * 16, ["x"] * 17),
     ("network", "body.network.interfaces_total", 0, -1),
@@ -329,6 +331,7 @@ def test_body_defaults() -> None:
     assert isinstance(decoded, DeviceMessage)
     assert decoded.body.printer is not None
     assert decoded.body.printer.inputs[0].manual is False
+    assert decoded.body.printer.incomplete is False  # not said: complete
     lockdown = LockdownBody(profile="p", intact=True, checks=())
     assert lockdown.security_event is False
 
