@@ -840,3 +840,113 @@ def test_the_level_above_maximum_problems_name_the_numbers() -> None:
         "supply 1.1 level 120 above its max capacity 100",
         "tray 1.2 level 600 above its max capacity 500",
     )
+
+
+# --------------------------------------------------------------------------- more edges the mutants found
+
+
+def test_a_cut_is_said_before_the_problems_read_earlier() -> None:
+    raw: dict[str, int | bytes | str] = {f"{HR_PRINTER}.1.1": b"x"}
+    for i in range(1, 66):
+        raw.update(supply_row(f"1.{i}", type_=9, description=f"Part {i}"))
+    assert parse_printer(raw).problems[:2] == (
+        "supplies: 65 rows, only the first 64 kept",
+        "hrPrinterStatus: expected an integer, got bytes",
+    )
+
+
+def test_hex_dumps_with_colons() -> None:
+    assert clean_text("42:6C:61:63:6B:20:54:6F:6E:65:72") == "Black Toner"
+
+
+def test_rows_without_a_level() -> None:
+    toner = one_supply(level=None)
+    assert (toner.raw_level, toner.percent, toner.state, toner.precision) == (None, None, "unknown", None)
+    tray = one_tray(level=None)
+    assert (tray.raw_level, tray.percent, tray.state) == (None, None, "unknown")
+
+
+def test_rows_known_by_one_column_only() -> None:
+    raw = {f"{SUPPLIES}.6.1.1": b"Drum Unit", f"{SUPPLIES}.5.1.2": 9, f"{SUPPLIES}.9.1.3": 40}
+    assert [(s.index, s.description, s.state) for s in parse_printer(raw).supplies] == [
+        ("1.1", "Drum Unit", "unknown"),
+        ("1.2", "opc", "unknown"),
+        ("1.3", "unknown", "unknown"),
+    ]
+    trays = {f"{INPUTS}.13.1.1": b"Tray 1", f"{INPUTS}.9.1.2": 500, f"{INPUTS}.10.1.3": 40}
+    assert [(t.index, t.name) for t in parse_printer(trays).inputs] == [
+        ("1.1", "Tray 1"),
+        ("1.2", "Tray 2"),
+        ("1.3", "Tray 3"),
+    ]
+
+
+def test_trays_sort_as_numbers() -> None:
+    raw = {
+        **tray_row("1.10", name="Tray 10"),
+        **tray_row("1.2", name="Tray 2"),
+        **tray_row("1.9", name="Tray 9"),
+    }
+    assert [t.index for t in parse_printer(raw).inputs] == ["1.2", "1.9", "1.10"]
+
+
+@pytest.mark.parametrize(
+    ("level", "maximum", "state", "problem"),
+    [(5, 0, "unknown", False), (2, 1, "invalid", True), (1, 1, "ok", False), (0, 0, "empty", False)],
+)
+def test_levels_against_small_maxima(level: int, maximum: int, state: str, problem: bool) -> None:
+    status = parse_printer(supply_row(level=level, maximum=maximum))
+    assert status.supplies[0].state == state
+    assert bool(status.problems) == problem
+
+
+def test_level_precision_defaults_and_zero_maximum() -> None:
+    assert level_precision(50, 100) == "exact"
+    assert level_precision(0, 0) is None
+
+
+def test_all_four_canon_steps_are_steps() -> None:
+    raw: dict[str, int | bytes | str] = {}
+    for i, (level, colour) in enumerate(
+        zip((0, 1, 10, 100), ("Black", "Cyan", "Magenta", "Yellow"), strict=True), 1
+    ):
+        raw.update(supply_row(f"1.{i}", level=level, description=f"{colour} Toner"))
+    assert {s.precision for s in parse_printer(raw).supplies} == {"coarse"}
+
+
+def test_a_vendor_almost_empty_at_zero_is_empty() -> None:
+    def private(raw: object, rows: tuple[object, ...]) -> dict[str, VendorLevel]:
+        return {"1.1": VendorLevel(level=0, maximum=100, almost_empty=True)}
+
+    vendor = VendorOverride(name="test", supply_levels=private)
+    assert parse_printer(supply_row(level=-3), vendor=vendor).supplies[0].state == "empty"
+
+
+def test_a_vendor_description_hook_is_not_called_without_a_description() -> None:
+    hp = VendorOverride(name="hp", supply_description=lambda value: f"decoded {value!r}")
+    assert parse_printer(supply_row(description=None), vendor=hp).supplies[0].description == "toner"
+    assert parse_printer(supply_row(description="x"), vendor=hp).supplies[0].description == "decoded b'x'"
+
+
+def test_a_receptacle_has_no_colour_from_its_description() -> None:
+    assert one_supply(type_=4, class_=4, description="Black Waste Toner Box").colour is None
+
+
+def test_colorant_rows_of_every_device_and_index() -> None:
+    raw = {
+        **supply_row("1.1", colorant=1, description="Toner A"),
+        **supply_row("2.5", colorant=2, description="Toner B"),
+        **supply_row("1.1.3", colorant=2, description="Toner C"),
+        **supply_row("1.4", colorant=3, description="Toner D"),
+        "1.3.6.1.2.1.43.12.1.1.4.1.1": b"Black",
+        "1.3.6.1.2.1.43.12.1.1.4.1.2": b"Cyan",
+        "1.3.6.1.2.1.43.12.1.1.4.2.2": b"Magenta",
+        "1.3.6.1.2.1.43.12.1.1.4.1.3": b"A colour with a very long name indeed",
+    }
+    got = {s.index: s.colour for s in parse_printer(raw).supplies}
+    assert got == {
+        "1.1": "black",
+        "2.5": "magenta",
+        "1.1.3": "cyan",
+        "1.4": "a colour with a very long name i",
+    }

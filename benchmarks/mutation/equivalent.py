@@ -147,6 +147,36 @@ BODIES.update(
     }
 )
 
+BODIES.update(
+    {
+        # agent/printers/parse.py
+        **dict.fromkeys(
+            [
+                "agent.printers.parse.x_clean_text__mutmut_4",
+                "agent.printers.parse.x_clean_text__mutmut_8",
+                "agent.printers.parse.x__decode_hex__mutmut_24",
+            ],
+            "codec names are case-insensitive: 'UTF-8', 'LATIN-1', 'ASCII' are the same codecs",
+        ),
+        "agent.printers.parse.x__supply_state__mutmut_1": (
+            "the default of almost_empty is never used: the one caller always passes it"
+        ),
+        **dict.fromkeys(
+            [f"agent.printers.parse.x__three_staged__mutmut_{n}" for n in (8, 9)],
+            "leaving level 0 out of the steps check: 0 is a step and not 1 or 10, so it changes neither "
+            "the subset test nor the 1-or-10 test (all zeros: False either way)",
+        ),
+        "agent.printers.parse.x__supplies__mutmut_251": (
+            "percent already has one decimal: 100 - percent rounded to 2 or to 1 decimal is the same float"
+        ),
+        "agent.printers.parse.x__colour__mutmut_9": "colorant 0 is already caught by 'not colorant'",
+        **dict.fromkeys(
+            [f"agent.printers.parse.x__colour__mutmut_{n}" for n in (15, 18)],
+            "split('.') and split('.', maxsplit=2) have the same first element as maxsplit=1",
+        ),
+    }
+)
+
 #: module path -> {table mutant id -> why it cannot change behaviour}.
 TABLES: dict[str, dict[str, str]] = {
     "agent/printers/state.py": {
