@@ -46,6 +46,38 @@ def test_lay_out(known: dict[str, float], workers: int, expected: list[str]) -> 
     assert sorted(laid) == sorted(IDS)  # every test once
 
 
+@pytest.mark.parametrize(
+    ("known", "groups", "expected"),
+    [
+        # t4-t6 share a module fixture: they move together behind the long t5, as one 30 s unit.
+        (
+            {"t5": 30.0, "t9": 20.0},
+            dict.fromkeys(["t4", "t5", "t6"], "m"),
+            ["t4", "t5", "t6", "t0", "t1", "t9", "t2", "t3", "t7", "t8"],
+        ),
+        # Two 1.5 s tests of one group make a 3 s unit: long enough to go first.
+        (
+            {"t7": 1.5, "t8": 1.5},
+            dict.fromkeys(["t7", "t8"], "m"),
+            ["t7", "t8", "t0", "t1", "t2", "t3", "t4", "t5", "t6", "t9"],
+        ),
+        # A group larger than any block stays where it is.
+        (
+            {"t1": 30.0, "t9": 20.0},
+            dict.fromkeys([f"t{i}" for i in range(1, 8)], "m"),
+            ["t9", "t0", "t1", "t2", "t3", "t4", "t5", "t6", "t7", "t8"],
+        ),
+    ],
+    ids=["moves-together", "sum-counts", "too-big"],
+)
+def test_lay_out_keeps_groups_together(
+    known: dict[str, float], groups: dict[str, str], expected: list[str]
+) -> None:
+    laid = lay_out(IDS, known, 2, groups)
+    assert laid == expected
+    assert sorted(laid) == sorted(IDS)
+
+
 @pytest.mark.parametrize(("total", "workers"), [(10, 2), (10, 3), (2448, 4), (7, 4), (1001, 3)])
 def test_blocks_are_the_ones_worksteal_deals_first(total: int, workers: int) -> None:
     """xdist's own scheduler, driven with stand-in workers, splits the list as block_sizes says."""

@@ -10,7 +10,8 @@ The order is laid out for ``--dist worksteal`` (what ``scripts/test.sh`` uses): 
 first splits the collected list into one contiguous block per worker, then lets an idle worker
 steal the end of the longest queue. Each block starts with its worker's long tests, then a run of
 the remaining tests in their usual order (module fixtures stay shared), so stealing only ever
-moves short tests. Serial runs keep pytest's order.
+moves short tests; the tests of a module with module-scoped fixtures of its own move together.
+Serial runs keep pytest's order.
 
 ``pytest --store-durations`` (with or without ``-n``) writes what it measured back into the file:
 tests that took :data:`SLOW` s or more are added or updated, the others removed. Only the order
@@ -49,26 +50,53 @@ def block_sizes(total: int, workers: int) -> list[int]:
     return sizes
 
 
-def lay_out(ids: list[str], known: dict[str, float], workers: int) -> list[str]:
-    """Return ``ids`` reordered so that each worker's first block starts with its share of the long tests."""
-    slow = sorted((i for i in ids if known.get(i, 0.0) >= SLOW), key=lambda i: -known[i])
+def lay_out(
+    ids: list[str], known: dict[str, float], workers: int, groups: dict[str, str] | None = None
+) -> list[str]:
+    """Return ``ids`` reordered so that each worker's first block starts with its share of the long tests.
+
+    ``groups`` maps some tests to a key (their module, when it has fixtures of its own shared by its
+    tests): the tests of one group move together, in their order, as one unit as long as its known
+    tests together, so that a module's fixture is set up once.
+    """
+    groups = groups or {}
+    units: dict[str, list[str]] = {}  # in the order of each unit's first test
+    for test in ids:
+        units.setdefault(groups.get(test, test), []).append(test)
+    seconds = {key: sum(known.get(t, 0.0) for t in unit) for key, unit in units.items()}
+    slow = sorted((key for key in units if seconds[key] >= SLOW), key=lambda key: -seconds[key])
     if workers < 2 or not slow:
         return ids
     sizes = block_sizes(len(ids), workers)
     shares: list[list[str]] = [[] for _ in range(workers)]
     work = [0.0] * workers
-    for test in slow:  # LPT: to the least loaded worker whose block still has room
-        k = min((k for k in range(workers) if len(shares[k]) < sizes[k]), key=lambda k: (work[k], k))
-        shares[k].append(test)
-        work[k] += known[test]
-    chosen = set(slow)
-    rest = iter([i for i in ids if i not in chosen])
+    moved: set[str] = set()
+    for key in slow:  # LPT: to the least loaded worker whose block still has room
+        room = [k for k in range(workers) if len(shares[k]) + len(units[key]) <= sizes[k]]
+        if not room:
+            continue  # too big for any block: it stays where it is
+        k = min(room, key=lambda k: (work[k], k))
+        shares[k] += units[key]
+        work[k] += seconds[key]
+        moved.add(key)
+    rest = iter([t for key, unit in units.items() if key not in moved for t in unit])
     out: list[str] = []
     for k in range(workers):
         out += shares[k]
         out += [next(rest) for _ in range(sizes[k] - len(shares[k]))]
     out += list(rest)
     return out
+
+
+def _shared_fixture_group(item: pytest.Item) -> str | None:
+    """Return the module of a test that uses a module- or class-scoped fixture defined in that module."""
+    info = getattr(item, "_fixtureinfo", None)
+    module = item.nodeid.split("::", 1)[0]
+    for name in getattr(item, "fixturenames", ()):
+        defs = info.name2fixturedefs.get(name, ()) if info is not None else ()
+        if defs and defs[-1].scope in ("module", "class") and defs[-1].baseid.startswith(module):
+            return module
+    return None
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -89,7 +117,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     by_id = {item.nodeid: item for item in items}
     if len(by_id) != len(items):  # duplicate ids (a test file given twice): leave pytest's order
         return
-    items[:] = [by_id[i] for i in lay_out([item.nodeid for item in items], known_durations(), workers)]
+    groups = {item.nodeid: group for item in items if (group := _shared_fixture_group(item))}
+    laid = lay_out([item.nodeid for item in items], known_durations(), workers, groups)
+    items[:] = [by_id[i] for i in laid]
 
 
 class _Recorder:
