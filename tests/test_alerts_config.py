@@ -386,7 +386,10 @@ def test_generated_alertmanager_config(tmp_path: Path) -> None:
         (["team=secretariat", "site=kleber", "alertname=EscTonerLow"], "technicien-kleber"),
         (["team=technicien", "site=maurepas", "alertname=EscLockdownBroken"], "technicien-maurepas"),
         (["team=technicien", "alertname=EscCollectorStorageFailing"], "technicien"),
-        (["team=secretariat", "site=maurepas", "alertname=EscSupplyOrder", "cartridge=3"], "commande-maurepas"),
+        (
+            ["team=secretariat", "site=maurepas", "alertname=EscSupplyOrder", "cartridge=3"],
+            "commande-maurepas",
+        ),
         (["team=secretariat", "site=kleber", "alertname=EscSupplyOrder"], "commande-kleber"),
     ]:
         routed = subprocess.run([amtool, "config", "routes", "test", f"--config.file={out}", *labels],

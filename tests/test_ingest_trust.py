@@ -285,4 +285,6 @@ def test_a_reinstalled_agents_statuses_are_not_taken_for_stale_ones() -> None:
     assert world.value("esc_agent_up", site="maurepas", agent="pc1") == 0.0
     # Within one install, an older session's Will is still stale.
     assert world.handle(status(2, "online", 2, "new1", "birth"), at=T0 + 180) is Outcome.ACCEPTED
-    assert world.handle(status(3, "offline", 1, "new1", "connection_lost"), at=T0 + 181) is Outcome.STALE_STATUS
+    assert (
+        world.handle(status(3, "offline", 1, "new1", "connection_lost"), at=T0 + 181) is Outcome.STALE_STATUS
+    )

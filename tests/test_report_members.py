@@ -120,7 +120,8 @@ def test_arrivals_and_departures_are_listed(built: Report) -> None:
     rows = render_csv(built).splitlines()
     assert any(";Le copieur de l'accueil;" in r and ";16/11/2026 00:00;;" in r for r in rows)
     assert any(
-        ";L'imprimante de l'accueil;" in r and ";16/11/2026 00:00;maurepas;impression;old;" in r  # the usage columns follow
+        ";L'imprimante de l'accueil;" in r
+        and ";16/11/2026 00:00;maurepas;impression;old;" in r  # the usage columns follow
         for r in rows
     )
 

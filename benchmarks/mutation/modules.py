@@ -45,9 +45,10 @@ TARGETS: tuple[Target, ...] = (
         ("tests/test_reasons.py", "tests/test_pinned_reasons.py"),
         body_goal=None,
     ),
+    # The enumerations' own tests first: with -x a mutant dies at the first failing test.
     Target(
         "agent/printers/mib.py",
-        ("tests/test_printer_parse.py", "tests/test_pinned_parse.py"),
+        ("tests/test_pinned_parse.py", "tests/test_printer_parse.py"),
         bodies=False,
     ),
     Target(
