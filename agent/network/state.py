@@ -11,92 +11,19 @@ Rules (the interfaces are those the agent's ``[[network]]`` entry declares):
 * another watched interface down → ``interface_down``;
 * unreachable (SNMP silent) after N polls in a row → ``unreachable``.
 
-The device offers ``wifi`` when radios are declared; otherwise it is judged whole. The label
-helpers here also word the functions of the link probes (``internet``, ``site_<name>``).
+The device offers ``wifi`` when radios are declared; otherwise it is judged whole. Reasons, the
+per-function and overall states and the French label come from the rules every device shares, in
+:mod:`agent.printers.state`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-
-from agent.contract import french
-from agent.contract.messages import DeviceState, FunctionState, NetworkInterface, NetworkStatus, Reason
-from agent.contract.reasons import ALL, describe
+from agent.contract.messages import NetworkInterface, NetworkStatus, Reason
 from agent.network.parse import Declared
-from agent.printers.state import function_states, overall
+from agent.printers.state import Derived, combine, reason, unknown
 
 WIFI = "wifi"
-#: French names of functions, for labels (« accès internet hors service : … »).
-FUNCTION_LABELS: Mapping[str, str] = {
-    "print": "impression",
-    "scan": "numérisation",
-    WIFI: "wifi",
-    "internet": "accès internet",
-    "wifi_logging": "journal des connexions wifi",
-}
 _DOWN_OPER = frozenset({"down", "lower_layer_down", "not_present"})
-
-
-@dataclass(frozen=True)
-class Judged:
-    """A device's judged state: reasons, per-function states, overall state and French label."""
-
-    state: DeviceState
-    reasons: tuple[Reason, ...]
-    label: str
-    functions: tuple[FunctionState, ...] = ()
-
-
-def reason(
-    code: str, subject: str | None = None, *, functions: Sequence[str] = (), **details: str | None
-) -> Reason:
-    """Build a reason from its code; ``functions`` names those it affects when fewer than all."""
-    row = describe(code)
-    affected = tuple(functions) or (() if ALL in row.functions else tuple(sorted(row.functions)))
-    label = french.capitalise(french.render(row.title, details))
-    return Reason(
-        code=code, label=label[:256], subject=subject, severity=row.severity, functions=affected[:48]
-    )
-
-
-def function_label(function: str, names: Mapping[str, str] | None = None) -> str:
-    """Return the French name of a function (``site_caf`` → the site's name when known)."""
-    if names and function in names:
-        return names[function]
-    return FUNCTION_LABELS.get(function, function.replace("_", " "))
-
-
-def label_fr(
-    state: DeviceState,
-    reasons: Sequence[Reason],
-    functions: Sequence[FunctionState] = (),
-    names: Mapping[str, str] | None = None,
-) -> str:
-    """Return e.g. « site www.caf.fr hors service : site administratif injoignable (www.caf.fr) »."""
-    down = [function_label(f.function, names) for f in functions if f.state == "down"]
-    if state != "down" and down:
-        if len(down) > 3:
-            down = [*down[:2], f"{len(down) - 2} autres"]
-        base = f"{', '.join(down[:-1])} et {down[-1]}" if len(down) > 1 else down[0]
-        base = f"{base} hors service"
-        worst = [r for r in reasons if r.severity == "down"]
-    else:
-        base = french.STATE_LABELS[state]
-        if not reasons:
-            return base
-        worst = [r for r in reasons if r.severity == state] or list(reasons)
-    details = "; ".join(r.label[0].lower() + r.label[1:] for r in worst[:3])
-    return (f"{base} : {details}" if details else base)[:512]
-
-
-def judge(
-    reasons: Sequence[Reason], offered: Sequence[str], names: Mapping[str, str] | None = None
-) -> Judged:
-    """Return the states implied by reasons for the offered functions, with the label."""
-    functions = function_states(reasons, offered)
-    state = overall(functions, reasons)
-    return Judged(state, tuple(reasons), label_fr(state, reasons, functions, names), functions)
 
 
 def is_down(interface: NetworkInterface) -> bool:
@@ -139,12 +66,11 @@ def derive_network(
     reachable: bool,
     consecutive_failures: int,
     unreachable_after: int,
-) -> Judged:
+) -> Derived:
     """Return a network device's state from its last good status and the current poll outcome."""
     offered = (WIFI,) if declared.radios else ()
     if not reachable and consecutive_failures >= unreachable_after:
-        return judge([reason("unreachable")], offered)
+        return combine([reason("unreachable")], offered)
     if status is None:
-        unknown = tuple(FunctionState(function=f, state="unknown") for f in offered)
-        return Judged("unknown", (), french.STATE_LABELS["unknown"], unknown)
-    return judge(network_reasons(status, declared), offered)
+        return unknown(offered)
+    return combine(network_reasons(status, declared), offered)

@@ -19,13 +19,18 @@ Rules (docs/design.md §4, §9; ``docs/design.md``):
 * each function the device offers (``print``; ``scan`` for an MFP with a scanner unit or a
   network scanner) gets its own state from the reasons that affect it; the device as a whole
   is ``down`` when every function is down, ``degraded`` when one is down or degraded.
+
+Those last rules (``reason``, ``function_states``, ``overall``, ``label_fr``, ``combine``,
+``unknown``) are every device's: the network devices (:mod:`agent.network.state`) and the link
+probes (:mod:`agent.probes.judge`) judge with them too.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import TypedDict
 
 from agent.contract import french
 from agent.contract.messages import (
@@ -40,8 +45,6 @@ from agent.contract.messages import (
 from agent.contract.reasons import ALL, PRINT, SCAN, describe
 
 _ORDER: dict[DeviceState, int] = {"ok": 0, "unknown": 1, "degraded": 2, "down": 3}
-#: French names of the functions, for labels (« impression hors service : … »).
-FUNCTION_LABELS = {PRINT: "impression", SCAN: "numérisation"}
 
 JAM_CODES = frozenset({8})
 PAPER_EMPTY_CODES = frozenset({808})
@@ -95,16 +98,31 @@ class Derived:
     functions: tuple[FunctionState, ...] = ()
 
 
-def reason(code: str, subject: str | None = None, **details: str | None) -> Reason:
-    """Build a reason from its code: severity and functions from the table, the French label from its title."""
+def reason(
+    code: str, subject: str | None = None, *, functions: Sequence[str] = (), **details: str | None
+) -> Reason:
+    """Build a reason from its code: severity and functions from the table, the French label from its title.
+
+    ``functions`` names those it affects when fewer than the table's (a network device's ``wifi``,
+    one administrative site's function).
+    """
     row = describe(code)
-    functions = () if ALL in row.functions else tuple(sorted(row.functions))
+    affected = tuple(functions) or (() if ALL in row.functions else tuple(sorted(row.functions)))
     label = french.capitalise(french.render(row.title, details))
     # Details come from the device (a supply's description): keep within the contract's bounds.
-    return Reason(code=code, label=label[:256], subject=subject, severity=row.severity, functions=functions)
+    return Reason(
+        code=code, label=label[:256], subject=subject, severity=row.severity, functions=affected[:48]
+    )
 
 
-def _supply_details(supply: Supply) -> dict[str, str | None]:
+class _SupplyDetails(TypedDict):
+    """The fields of a supply's reason title."""
+
+    colour: str | None
+    reference: str | None
+
+
+def _supply_details(supply: Supply) -> _SupplyDetails:
     return {"colour": french.colour(supply.colour) or None, "reference": french.reference(supply.description)}
 
 
@@ -301,12 +319,29 @@ def overall(functions: Sequence[FunctionState], reasons: Sequence[Reason]) -> De
     return "degraded" if any(s in ("down", "degraded") for s in states) else "ok"
 
 
-def label_fr(state: DeviceState, reasons: Sequence[Reason], functions: Sequence[FunctionState] = ()) -> str:
-    """Return e.g. « hors service : bourrage papier dans le bac 2 » or « impression hors service : toner noir vide »."""
-    down_functions = [f.function for f in functions if f.state == "down"]
-    if state != "down" and down_functions:
-        names = " et ".join(FUNCTION_LABELS.get(f, f) for f in down_functions)
-        base = f"{names} hors service"
+def function_label(function: str, names: Mapping[str, str] | None = None) -> str:
+    """Return the French name of a function (``site_caf`` → the site's name when known)."""
+    if names and function in names:
+        return names[function]
+    return french.FUNCTIONS.get(function, function.replace("_", " "))
+
+
+def label_fr(
+    state: DeviceState,
+    reasons: Sequence[Reason],
+    functions: Sequence[FunctionState] = (),
+    names: Mapping[str, str] | None = None,
+) -> str:
+    """Return e.g. « hors service : bourrage papier dans le bac 2 » or « impression hors service : toner noir vide ».
+
+    ``names`` words functions the French table does not know (« site www.caf.fr hors service »).
+    """
+    down = [function_label(f.function, names) for f in functions if f.state == "down"]
+    if state != "down" and down:
+        if len(down) > 3:
+            down = [*down[:2], f"{len(down) - 2} autres"]
+        base = f"{', '.join(down[:-1])} et {down[-1]}" if len(down) > 1 else down[0]
+        base = f"{base} hors service"
         worst = [r for r in reasons if r.severity == "down"]
     else:
         base = french.STATE_LABELS[state]
@@ -314,7 +349,7 @@ def label_fr(state: DeviceState, reasons: Sequence[Reason], functions: Sequence[
             return base
         worst = [r for r in reasons if r.severity == state] or list(reasons)
     details = "; ".join(r.label[0].lower() + r.label[1:] for r in worst[:3])
-    return f"{base} : {details}"[:512] if details else base
+    return (f"{base} : {details}" if details else base)[:512]
 
 
 def combine(reasons: Sequence[Reason], offered: Sequence[str] = ()) -> Derived:
@@ -322,6 +357,13 @@ def combine(reasons: Sequence[Reason], offered: Sequence[str] = ()) -> Derived:
     functions = function_states(reasons, offered)
     state = overall(functions, reasons)
     return Derived(state, tuple(reasons), label_fr(state, reasons, functions), functions)
+
+
+def unknown(offered: Sequence[str], detail: str | None = None) -> Derived:
+    """Return the state of a device not judged (never read, or read in part): every function unknown."""
+    label = french.STATE_LABELS["unknown"]
+    functions = tuple(FunctionState(function=f, state="unknown") for f in offered)
+    return Derived("unknown", (), f"{label} : {detail}" if detail else label, functions)
 
 
 def derive(
@@ -347,13 +389,11 @@ def derive(
     if not reachable and consecutive_failures >= options.unreachable_after:
         return combine([reason("unreachable")], offered)
     if status is None:
-        unknown = tuple(FunctionState(function=f, state="unknown") for f in offered)
-        return Derived("unknown", (), french.STATE_LABELS["unknown"], unknown)
+        return unknown(offered)
     if isinstance(status, PrinterStatus) and status.incomplete:
         # Tables cut (more rows than the bounds, a walk stopped midway): judging on the part read
         # could say "ok" with a toner empty in the rest. Its problems say what was cut.
-        unknown = tuple(FunctionState(function=f, state="unknown") for f in offered)
-        return Derived("unknown", (), f"{french.STATE_LABELS['unknown']} : lecture incomplète", unknown)
+        return unknown(offered, "lecture incomplète")
     if isinstance(status, ScannerStatus):
         return combine(scanner_reasons(status), offered)
     return combine(printer_reasons(status, options), offered)

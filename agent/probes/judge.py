@@ -22,8 +22,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from agent.contract.messages import DnsCheck, FunctionState, GatewayCheck, LoggingCheck, Reason, SiteCheck
-from agent.network.state import Judged, label_fr, reason
-from agent.printers.state import function_states, overall
+from agent.printers.state import Derived, function_states, label_fr, overall, reason
 
 INTERNET = "internet"
 WIFI_LOGGING = "wifi_logging"
@@ -65,7 +64,7 @@ def judge_link(
     sites: Sequence[SiteCheck],
     wifi_logging: LoggingCheck | None = None,
     site_labels: Mapping[str, str] | None = None,
-) -> Judged:
+) -> Derived:
     """Return the reasons and per-function states of one probe round.
 
     Args:
@@ -101,4 +100,4 @@ def judge_link(
     )
     state = overall(functions, reasons)
     names = {f: f"site {label}" for f, label in labels.items()}
-    return Judged(state, tuple(reasons), label_fr(state, reasons, functions, names), functions)
+    return Derived(state, tuple(reasons), label_fr(state, reasons, functions, names), functions)
