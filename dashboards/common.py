@@ -13,13 +13,14 @@ from dataclasses import dataclass, field
 from typing import Any, Final
 
 import attr
+import msgspec
 from grafanalib import core
 from grafanalib.core import DashboardLink, GridPos, Target, Template, Templating, Time
 
 from agent.contract import french
 from collector import descriptions as d
 from collector.report.wording import WARN_MARGIN
-from collector.sites import DEFAULT_TARGET
+from collector.sites import DEFAULT_TARGET, Site
 from dashboards import words
 
 #: The Prometheus datasource provisioned by deploy/grafana/provisioning/datasources/esc.yml.
@@ -165,6 +166,29 @@ AVAILABILITY_LEGEND: Final = (
 #: Supplies and paper: red when nearly empty, orange when low.
 LEVEL_STEPS: Final = steps((words.RED, None), (words.ORANGE, 0.15), (words.GREEN, 0.5))
 NEUTRAL_STEPS: Final = steps((words.GREEN, None))
+#: Counts (pages, sessions): one colour, no judgement.
+COUNT_STEPS: Final = steps((words.BLUE, None))
+
+#: The ordering lead time of a site that states none (``order_lead_days`` in sites.toml, in days).
+ORDER_LEAD_DAYS: Final[int] = next(
+    f.default for f in msgspec.structs.fields(Site) if f.name == "order_lead_days"
+)
+#: Days left are exported to a tenth (``collector.forecast.clamp_days``): the smallest step shown.
+DAYS_STEP: Final = 0.1
+#: Days until a supply is empty: red at the lead time or less (the order notice goes out then:
+#: ``days <= order_lead_days``), orange up to twice the lead time, green beyond.
+DAYS_LEFT_STEPS: Final = steps(
+    (words.RED, None),
+    (words.ORANGE, ORDER_LEAD_DAYS + DAYS_STEP),
+    (words.GREEN, 2 * ORDER_LEAD_DAYS + DAYS_STEP),
+)
+#: How the days-left panels state their colours.
+DAYS_LEFT_LEGEND: Final = (
+    f"Rouge : {ORDER_LEAD_DAYS} jours ou moins, le délai de commande par défaut de sites.toml (il est temps de "
+    "commander) ; orange : jusqu'au double ; vert : plus."
+)
+#: Days as the dashboards write them (« 12,5 j »).
+DAYS_UNIT: Final = "suffix:j"  # Grafana puts the space in
 
 
 def _common(title: str, description: str, grid: GridPos, targets: list[Target]) -> Json:
@@ -174,7 +198,8 @@ def _common(title: str, description: str, grid: GridPos, targets: list[Target]) 
 
 def stat(title: str, expr: str, grid: GridPos, *, description: str, unit: str = "none",
          mappings: Sequence[Json] = (), thresholds: Json | None = None, legend: str = "",
-         links: Sequence[Json] = (), red_from: float | None = None, no_value: str | None = None) -> Panel:  # fmt: skip
+         links: Sequence[Json] = (), red_from: float | None = None, no_value: str | None = None,
+         decimals: int | None = None) -> Panel:  # fmt: skip
     """A single value (or one per series, named by ``legend``), its words from ``mappings``."""
     if thresholds is None:
         thresholds = (
@@ -182,6 +207,8 @@ def stat(title: str, expr: str, grid: GridPos, *, description: str, unit: str = 
         )
     defaults: Json = {"unit": unit, "mappings": list(mappings), "thresholds": thresholds,
                       "color": {"mode": "thresholds"}, "links": list(links)}  # fmt: skip
+    if decimals is not None:
+        defaults["decimals"] = decimals
     if no_value is None and mappings:
         no_value = french.SERVICE_STATES["unknown"]  # a silent member's fact is not measured
     if no_value is not None:
@@ -266,12 +293,19 @@ def table(title: str, expr: str, grid: GridPos, *, description: str, columns: Se
 
 
 def bars(title: str, expr: str, legend: str, grid: GridPos, *, description: str, unit: str = "percentunit",
-         thresholds: Json = LEVEL_STEPS, links: Sequence[Json] = ()) -> Panel:  # fmt: skip
-    """Horizontal bars (levels, availability), one per series, coloured by ``thresholds``."""
+         thresholds: Json = LEVEL_STEPS, links: Sequence[Json] = (), maximum: float | None = 1,
+         decimals: int = 1) -> Panel:  # fmt: skip
+    """Horizontal bars (levels, availability, counts), one per series, coloured by ``thresholds``.
+
+    ``maximum`` is a full bar (``None``: the largest value shown, for counts).
+    """
+    defaults: Json = {"unit": unit, "min": 0, "thresholds": thresholds, "color": {"mode": "thresholds"},
+                      "mappings": [], "links": list(links), "decimals": decimals}  # fmt: skip
+    if maximum is not None:
+        defaults["max"] = maximum
     return Panel(
         type="bargauge", **_common(title, description, grid, [target(expr, legend, instant=True)]),
-        defaults={"unit": unit, "min": 0, "max": 1, "thresholds": thresholds, "color": {"mode": "thresholds"},
-                  "mappings": [], "links": list(links), "decimals": 1},
+        defaults=defaults,
         options={"reduceOptions": {"calcs": ["lastNotNull"], "fields": "", "values": False},
                  "orientation": "horizontal", "displayMode": "basic", "valueMode": "color", "showUnfilled": True,
                  "namePlacement": "auto", "sizing": "auto", "minVizHeight": 16, "minVizWidth": 8,

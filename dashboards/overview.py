@@ -8,6 +8,7 @@ from dashboards import words
 from dashboards.common import (
     AVAILABILITY_LEGEND,
     AVAILABILITY_STEPS,
+    COUNT_STEPS,
     Column,
     assemble,
     bars,
@@ -135,6 +136,32 @@ dashboard = assemble(
             description="Chaque site, ouvert ou fermé maintenant ; un clic ouvre sa vue.",
             columns=[SITE_COLUMN, Column("Value", "Maintenant", mappings=words.SITE_OPEN, coloured=True)],
             metrics=[d.SITE_OPEN],
+        ),
+        bars(
+            "Pages imprimées par site (période choisie)",
+            f"sort_desc({q.over_range(d.PRINTER_PAGES, '', ('site',))})",
+            "{{site}}",
+            pos(0, 32, 12, 8),
+            description="Pages imprimées par les imprimantes et copieurs de chaque site pendant la période choisie, "
+            "d'après leurs compteurs (une remise à zéro ou un appareil remplacé n'y retranche rien).",
+            unit="none",
+            thresholds=COUNT_STEPS,
+            maximum=None,
+            decimals=0,
+            links=[TO_SITE],
+        ),
+        bars(
+            "Sessions ouvertes par site (période choisie)",
+            f"sort_desc({q.over_range(d.HOST_SESSION_STARTS, '', ('site',))})",
+            "{{site}}",
+            pos(12, 32, 12, 8),
+            description="Sessions ouvertes sur les postes de chaque site pendant la période choisie (les postes "
+            "comptent les ouvertures de session, jamais qui).",
+            unit="none",
+            thresholds=COUNT_STEPS,
+            maximum=None,
+            decimals=0,
+            links=[TO_SITE],
         ),
     ],
 )

@@ -6,6 +6,9 @@ from collector import descriptions as d
 from dashboards import promql as q
 from dashboards import words
 from dashboards.common import (
+    DAYS_LEFT_LEGEND,
+    DAYS_LEFT_STEPS,
+    DAYS_UNIT,
     LEVEL_STEPS,
     Column,
     assemble,
@@ -60,9 +63,11 @@ dashboard = assemble(
         ),
         stat(
             "Pages sur la période",
-            f"increase({d.PRINTER_PAGES.series}{{{S}}}[$__range])",
+            q.over_range(d.PRINTER_PAGES, S, ("site", "device")),
             pos(20, 0, 4, 4),
-            description="Pages imprimées pendant la période choisie (compteur de l'imprimante).",
+            description="Pages imprimées pendant la période choisie (compteur de l'imprimante ; une remise à zéro "
+            "ou un appareil remplacé n'y retranche rien).",
+            decimals=0,
         ),
         timeline(
             "État dans le temps",
@@ -86,16 +91,35 @@ dashboard = assemble(
             pos(16, 10, 8, 9),
             description="Papier restant dans chaque bac.",
         ),
+        table(
+            "Jours restants",
+            q.supply_label(f"{d.SUPPLY_DAYS_LEFT.key}{{{S}}}"),
+            pos(0, 19, 12, 8),
+            description="Jours avant que chaque consommable soit vide, prévus d'après son propre historique sur les "
+            "horaires d'ouverture du site, les plus urgents en premier (un bac de récupération : avant qu'il soit "
+            "plein). Un consommable sans assez d'historique n'apparaît pas encore. "
+            f"{DAYS_LEFT_LEGEND}",
+            columns=[
+                Column("consommable"),
+                Column("Value", "Jours restants", unit=DAYS_UNIT, thresholds=DAYS_LEFT_STEPS),
+                Column("precision", mappings=words.PRECISION),
+                Column("basis", mappings=words.BASIS),
+                Column("cartridge"),
+            ],
+            metrics=[d.SUPPLY_DAYS_LEFT],
+            extra_labels=["couleur"],
+            sort="Jours restants",
+        ),
         series(
             "Pages par jour",
             [target(f"increase({d.PRINTER_PAGES.series}{{{S}}}[1d])", "pages sur 24 h")],
-            pos(0, 19, 12, 8),
+            pos(12, 19, 12, 8),
             description="Pages imprimées sur 24 heures glissantes.",
         ),
         table(
             "Raisons",
             q.colour(f"{d.DEVICE_REASON.key}{{{S}}}"),
-            pos(12, 19, 12, 8),
+            pos(0, 27, 12, 8),
             description="Pourquoi l'imprimante n'est pas simplement en service, avec la couleur, la référence ou le bac.",
             columns=[
                 Column("reason", mappings=words.REASON),
@@ -108,7 +132,7 @@ dashboard = assemble(
         table(
             "Alertes de l'imprimante",
             f"{d.PRINTER_ALERT.key}{{{S}}}",
-            pos(0, 27, 24, 8),
+            pos(12, 27, 12, 8),
             description="Entrées actives de la table d'alertes de l'imprimante (RFC 3805), telles qu'elle les donne "
             "(un bourrage : alerte « jam », avec son emplacement).",
             columns=[

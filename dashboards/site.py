@@ -6,6 +6,11 @@ from collector import descriptions as d
 from dashboards import promql as q
 from dashboards import words
 from dashboards.common import (
+    COUNT_STEPS,
+    DAYS_LEFT_LEGEND,
+    DAYS_LEFT_STEPS,
+    DAYS_UNIT,
+    ORDER_LEAD_DAYS,
     Column,
     assemble,
     bars,
@@ -34,6 +39,11 @@ PC = Column(
 )
 TO_PRINTER = data_link("Ouvrir ${__field.labels.appareil}", "printer",
                        {"site": "${site}", "device": "${__field.labels.device}"})  # fmt: skip
+#: Toner and ink cartridges' days left (waste boxes and parts are on each printer's dashboard).
+TONER_DAYS = f'{d.SUPPLY_DAYS_LEFT.key}{{{S}, role="toner"}}'
+TO_PC = data_link(
+    "Ouvrir ${__field.labels.poste}", "pc", {"site": "${site}", "agent": "${__field.labels.agent}"}
+)
 
 dashboard = assemble(
     "site",
@@ -152,6 +162,52 @@ dashboard = assemble(
                 Column("agent"),
             ],
             metrics=[d.LOCKDOWN_OK],
+        ),
+        bars(
+            "Toner et encre : jours restants",
+            f"sort({q.supply_label(q.named_devices(TONER_DAYS))})",
+            "{{consommable}} — {{appareil}}",
+            pos(0, 47, 12, 10),
+            description="Jours avant que chaque cartouche soit vide, prévus d'après son historique sur les horaires "
+            "d'ouverture, les plus urgentes en haut (sans assez d'historique, une cartouche n'apparaît pas encore). "
+            f"{DAYS_LEFT_LEGEND}",
+            unit=DAYS_UNIT,
+            thresholds=DAYS_LEFT_STEPS,
+            maximum=3 * ORDER_LEAD_DAYS,
+            links=[TO_PRINTER],
+        ),
+        bars(
+            "Pages imprimées par appareil (période choisie)",
+            f"sort_desc({q.named_devices(q.over_range(d.PRINTER_PAGES, S, ('site', 'device')))})",
+            "{{appareil}}",
+            pos(12, 47, 12, 10),
+            description="Pages imprimées par chaque imprimante ou copieur pendant la période choisie, d'après son "
+            "compteur (une remise à zéro ou un appareil remplacé n'y retranche rien).",
+            unit="none",
+            thresholds=COUNT_STEPS,
+            maximum=None,
+            decimals=0,
+            links=[TO_PRINTER],
+        ),
+        stat(
+            "Sessions ouvertes sur la période",
+            q.over_range(d.HOST_SESSION_STARTS, S, ("site",)),
+            pos(0, 57, 6, 8),
+            description="Sessions ouvertes sur les postes du site pendant la période choisie (les postes comptent les "
+            "ouvertures de session, jamais qui).",
+            decimals=0,
+        ),
+        bars(
+            "Sessions ouvertes par poste (période choisie)",
+            f"sort_desc({q.named_agents(q.over_range(d.HOST_SESSION_STARTS, S, ('site', 'agent')))})",
+            "{{poste}}",
+            pos(6, 57, 18, 8),
+            description="Sessions ouvertes sur chaque poste pendant la période choisie (un nombre, jamais qui).",
+            unit="none",
+            thresholds=COUNT_STEPS,
+            maximum=None,
+            decimals=0,
+            links=[TO_PC],
         ),
     ],
 )

@@ -3,8 +3,9 @@
 No word is spelled here that a table already holds: states, colours, functions, supply types and
 two-state facts come from :mod:`agent.contract.french`, reasons from :mod:`agent.contract.reasons`,
 service names from :mod:`collector.sites`, drop and reject reasons from
-:mod:`collector.alerting.rules`, lockdown checks from their own registry. What is left is the
-dashboards' own headings (column headers) and colours.
+:mod:`collector.alerting.rules`, lockdown checks from their own registry, forecast codes from
+:mod:`collector.forecast`. What is left is the dashboards' own headings (column headers), colours,
+and the words of a forecast's precision and basis (which no table says yet).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from agent.contract.reasons import OTHER, REASONS, alert_rules
 from agent.lockdown.registry import CHECKS
 from collector import descriptions as d
 from collector.alerting.rules import all_rules
+from collector.forecast import BASES, PRECISIONS
 
 Json = dict[str, Any]
 
@@ -55,6 +57,10 @@ HEADERS: Final[Mapping[str, str]] = {
     "alertname": "Alerte",
     "alert": "Alerte",
     "location": "Emplacement",
+    "consommable": "Consommable",
+    "precision": "Niveau donné",
+    "basis": "D'après",
+    "cartridge": "Cartouche n°",
 }
 
 
@@ -121,6 +127,13 @@ YES_NO: Final = two_states(french.YES_NO)
 CHECK: Final = [value_map({check_id: check.label for check_id, check in CHECKS.items()})]
 CHECK_RESULT: Final = [value_map(french.CHECK_RESULTS, CHECK_RESULT_COLOURS)]
 SEVERITY: Final = [value_map(french.SEVERITIES, SEVERITY_COLOURS)]
+#: A forecast's precision (``collector.forecast.PRECISIONS``): how the device gives the level.
+PRECISION: Final = [
+    value_map(dict(zip(PRECISIONS, ("précis", "approximatif (par paliers)", "aucun chiffre (« reste un peu »)"),
+                       strict=True)))
+]  # fmt: skip
+#: A forecast's basis (``collector.forecast.BASES``): what its pace was measured on.
+BASIS: Final = [value_map(dict(zip(BASES, ("le niveau", "le compteur de pages"), strict=True)))]
 
 
 def _title(template: str) -> str:

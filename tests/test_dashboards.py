@@ -7,18 +7,22 @@ import os
 import re
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+import msgspec
 import pytest
 import yaml
 
 from agent.contract import french
 from collector import descriptions as d
+from collector.forecast import BASES, PRECISIONS
 from collector.report.wording import WARN_MARGIN
-from collector.sites import DEFAULT_TARGET
+from collector.sites import DEFAULT_TARGET, Site
+from dashboards import words
 
 from helpers.agent import printer_block, start_agent, write_agent_config
 from helpers.alerting import fast_rules, start_prometheus
@@ -26,7 +30,7 @@ from helpers.broker import Broker
 from helpers.collector import start_collector
 from helpers.kiosk import build_kiosk, write_policy
 from helpers.processes import REPO, require_program, run_cli, stop_process, wait_for
-from helpers.recordings import jammed, recording
+from helpers.recordings import jammed, patch, recording, supply_level
 from helpers.sites import member, service, site, sites_toml
 from helpers.snmp import Simulator
 
@@ -252,6 +256,63 @@ def test_availability_thresholds_are_the_report_target() -> None:
     assert found >= 1
 
 
+def _colour_at(steps: list[dict[str, Any]], value: float) -> str:
+    """The colour Grafana gives a value through absolute thresholds (the last step it reaches)."""
+    return str([s for s in steps if s["value"] is None or value >= s["value"]][-1]["color"])
+
+
+def test_days_left_are_red_from_the_order_lead_time() -> None:
+    """Red when the order notice goes out (days left <= the lead time), orange up to twice that, green beyond."""
+    lead = next(f.default for f in msgspec.structs.fields(Site) if f.name == "order_lead_days")
+    found = []
+    for name, panel in every_panel():
+        if not any(re.search(rf"\b{d.SUPPLY_DAYS_LEFT.key}\b", e) for e in exprs(panel)):
+            continue
+        config = panel["fieldConfig"]
+        if panel["type"] == "table":  # the days column
+            (override,) = [o for o in config["overrides"] if o["matcher"]["options"] == "Jours restants"]
+            props = {p["id"]: p["value"] for p in override["properties"]}
+            steps, unit = props["thresholds"]["steps"], props["unit"]
+        else:
+            steps, unit = config["defaults"]["thresholds"]["steps"], config["defaults"]["unit"]
+        assert unit == "suffix:j", (name, panel["title"])
+        for days, colour in [(0, "red"), (lead - 0.1, "red"), (lead, "red"), (lead + 0.1, "orange"),
+                             (2 * lead, "orange"), (2 * lead + 0.1, "green"), (90, "green")]:  # fmt: skip
+            assert _colour_at(steps, days) == colour, (name, panel["title"], days)
+        assert str(lead) in panel["description"], (name, panel["title"])
+        found.append(panel["title"])
+    assert sorted(found) == ["Jours restants", "Toner et encre : jours restants"]
+
+
+@pytest.mark.parametrize(("mappings", "codes"), [(words.PRECISION, PRECISIONS), (words.BASIS, BASES)])
+def test_forecast_labels_read_in_french(mappings: list[dict[str, Any]], codes: tuple[str, ...]) -> None:
+    """Every precision and basis the collector exports reads as French words, none the same twice."""
+    texts = [display(code, mappings) for code in codes]
+    assert None not in texts
+    assert len(set(texts)) == len(codes)
+    assert not set(texts) & set(codes)
+
+
+def test_usage_panels_count_over_the_chosen_period() -> None:
+    """Pages and sessions are counters read with increase() over the period, shown as whole numbers."""
+    found = {}
+    for name, panel in every_panel():
+        for expr in exprs(panel):
+            for counter in (d.PRINTER_PAGES, d.HOST_SESSION_STARTS):
+                if counter.series in expr and "[$__range]" in expr:
+                    assert f"increase({counter.series}" in expr, (name, panel["title"])
+                    assert panel["fieldConfig"]["defaults"]["decimals"] == 0, (name, panel["title"])
+                    found[(name, panel["title"])] = counter.key
+    assert sorted(found) == [
+        ("esc-overview.json", "Pages imprimées par site (période choisie)"),
+        ("esc-overview.json", "Sessions ouvertes par site (période choisie)"),
+        ("esc-printer.json", "Pages sur la période"),
+        ("esc-site.json", "Pages imprimées par appareil (période choisie)"),
+        ("esc-site.json", "Sessions ouvertes par poste (période choisie)"),
+        ("esc-site.json", "Sessions ouvertes sur la période"),
+    ]
+
+
 def test_tables_show_organised_french_columns() -> None:
     tables = [(name, panel) for name, panel in every_panel() if panel["type"] == "table"]
     assert len(tables) >= 12
@@ -370,10 +431,46 @@ def query_result_lines(prometheus: Any, expr: str) -> list[str]:
     return lines
 
 
+#: The agent's printer poll in this test, in seconds.
+POLL = 5.0
+#: Printing before the jam: polls with pages printed and toner used between them.
+PRINTING_POLLS = 4
+#: The Sharp recording's page counter (prtMarkerLifeCount, a Counter32) and its black and cyan toners.
+PAGE_COUNTER = "1.3.6.1.2.1.43.10.2.1.4.1.1"
+PAGES = 121104
+TONERS = {"1.4": 34, "1.1": 55}  # black, cyan: their levels in the recording (of 100)
+#: Compressed time for the forecast: a reading kept every second, 8.6 s of history enough to forecast.
+SUPPLIES = "[supplies]\nsample_every = 1.0\nmin_history_days = 0.0001\n"
+
+
+def printing(polls: int) -> str:
+    """The Sharp copier after ``polls`` polls of printing: 37 pages, 3 points of black and 2 of cyan each."""
+    text = patch(recording("sharp"), {PAGE_COUNTER: ("65", str(PAGES + 37 * polls))})
+    for (supply, level), used in zip(TONERS.items(), (3, 2), strict=True):
+        text = supply_level(text, supply, level - used * polls)
+    return text
+
+
+def test_printing_uses_the_recordings_own_cells() -> None:
+    """The fixture's printing changes the counter and toners the recording has, and nothing else."""
+    assert f"{PAGE_COUNTER}|65|{PAGES}\n" in recording("sharp")
+    for supply, level in TONERS.items():
+        assert f"1.3.6.1.2.1.43.11.1.1.9.{supply}|2|{level}\n" in recording("sharp")
+    before, after = recording("sharp").splitlines(), printing(2).splitlines()
+    changed = {a.split("|")[0] for a, b in zip(before, after, strict=True) if a != b}
+    assert changed == {PAGE_COUNTER, "1.3.6.1.2.1.43.11.1.1.9.1.4", "1.3.6.1.2.1.43.11.1.1.9.1.1"}
+
+
 def test_every_query_returns_data_from_a_real_prometheus(
     tmp_path: Path, mosquitto: Broker, snmpsim: Simulator
 ) -> None:
-    jam = snmpsim.claim(jammed(recording("sharp")))
+    """Every panel's query answers on a real Prometheus fed by the collector, and reads in French.
+
+    The copier of the floor prints for a few polls (its page counter rises, its black and cyan
+    toners drop), then jams: the usage panels count real pages, the forecast panels have the level
+    history they need (time compressed by ``[supplies]``), the incident panels have a jam.
+    """
+    jam = snmpsim.claim(printing(0))
     sites = sites_toml(
         site(
             "maurepas",
@@ -391,12 +488,12 @@ def test_every_query_returns_data_from_a_real_prometheus(
     root = tmp_path / "root"
     build_kiosk(root)
     policy = write_policy(tmp_path, processes="")
-    collector = start_collector(tmp_path / "collector", mosquitto, sites=sites)
+    collector = start_collector(tmp_path / "collector", mosquitto, sites=sites, extra=SUPPLIES)
     procs = [collector.proc]
     extra = (
         printer_block("hp", snmpsim.port, "jetdirect_m880", "copieur de l'accueil")
         + printer_block("sharp-jam", snmpsim.port, jam, "copieur de l'étage")
-        + f'[devices]\ninterval = 5\n[lockdown]\npolicy = "{policy}"\nroot = "{root}"\ninterval = 5\n'
+        + f'[devices]\ninterval = {POLL:g}\n[lockdown]\npolicy = "{policy}"\nroot = "{root}"\ninterval = 5\n'
     )
     config = write_agent_config(tmp_path / "agent", extra=extra, interval=5)
     try:
@@ -404,12 +501,29 @@ def test_every_query_returns_data_from_a_real_prometheus(
         prometheus = start_prometheus(tmp_path / "prom", targets=[f"127.0.0.1:{collector.port}"],
                                       rule_files=[fast_rules(tmp_path)], alertmanager=None)  # fmt: skip
         procs.append(prometheus.proc)
+        # The copier of the floor prints, then jams.
+        for polls in range(1, PRINTING_POLLS + 1):
+            time.sleep(POLL)
+            snmpsim.put(jam, printing(polls))
+        time.sleep(POLL)
+        snmpsim.put(jam, jammed(printing(PRINTING_POLLS)))
+        sharp = 'site="maurepas", device="sharp-jam"'
+        wait_for(lambda: prometheus.query(f'{d.SUPPLY_DAYS_LEFT.key}{{{sharp}, colour="black"}}'),
+                 timeout=60, what="the black toner's forecast")  # fmt: skip
+        wait_for(lambda: prometheus.query(f"{d.PRINTER_ALERT.key}{{{sharp}}}"), timeout=30, what="the jam")
+        impression_down = f'{d.SERVICE_STATE.key}{{site="maurepas", service="impression", state="down"}} == 1'
+        wait_for(
+            lambda: prometheus.query(impression_down),
+            timeout=30,
+            what="the jam stopping the printing service",
+        )
         # Enough scrapes for rates and increases, and measured open time for the availability ratio.
         wait_for(lambda: prometheus.query(substitute('esc_service_available_seconds_total{site="maurepas", service="numerisation"} > 3')),
                  timeout=60, what="a few seconds of measured availability")  # fmt: skip
         wait_for(lambda: prometheus.query('ALERTS{alertstate="firing"}'), timeout=30, what="a firing alert")
         for enough in ("count_over_time(esc_service_open_seconds_total[1h]) > 3",
-                       'count_over_time(esc_printer_pages_total{device="sharp-jam"}[1h]) > 2'):  # fmt: skip
+                       'count_over_time(esc_printer_pages_total{device="sharp-jam"}[1h]) > 2',
+                       'count_over_time(esc_host_session_starts_total{agent="accueil-pc1"}[1h]) > 2'):  # fmt: skip
             wait_for(
                 lambda q=enough: prometheus.query(q), timeout=30, what=f"samples for increase(): {enough}"
             )
@@ -418,12 +532,14 @@ def test_every_query_returns_data_from_a_real_prometheus(
         legends: dict[str, set[str]] = {}
         previews: list[str] = []
         rendered: list[dict[str, Any]] = []
+        answers: dict[str, list[dict[str, Any]]] = {}
         checked = 0
         for name, board in dashboards().items():
             for panel in panels(board):
                 for target in panel["targets"]:
                     expr = substitute(str(target["expr"]))
                     result = prometheus.query(expr)  # fails on a parse error (status != success)
+                    answers[f"{name} / {panel['title']}"] = result
                     checked += 1
                     if not result:
                         empty.append(f"{name} / {panel['title']}: {expr}")
@@ -436,7 +552,7 @@ def test_every_query_returns_data_from_a_real_prometheus(
             for variable in board["templating"]["list"]:
                 _check_variable(prometheus, variable)
         _write_preview(legends, previews)
-        _check_in_grafanas_own_code(rendered)
+        shown = _check_in_grafanas_own_code(rendered)
         assert empty == []
         assert unmapped == []
         assert checked >= 50
@@ -453,9 +569,58 @@ def test_every_query_returns_data_from_a_real_prometheus(
         assert {"appareil", "impression"} <= legends["État dans le temps"]
         assert "le poste de l'accueil (maurepas)" in legends["Files d'attente des postes"]
         assert "poste non déclaré dans sites.toml" in legends["Messages écartés, par raison"]
+        _check_usage_and_forecasts(answers, legends, shown)
     finally:
         for proc in reversed(procs):
             stop_process(proc)
+
+
+def _check_usage_and_forecasts(answers: dict[str, list[dict[str, Any]]], legends: dict[str, set[str]],
+                               shown: dict[str, list[dict[str, Any]]]) -> None:  # fmt: skip
+    """The pages printed are counted, the toners used are forecast, both said in French."""
+    printed = 37 * (PRINTING_POLLS - 1)  # at least the polls seen apart within the range
+    (pages,) = answers["esc-printer.json / Pages sur la période"]
+    assert float(pages["value"][1]) >= printed, pages
+    by_device = {s["metric"]["device"]: float(s["value"][1]) for s in answers["esc-site.json / Pages imprimées par appareil (période choisie)"]}  # fmt: skip
+    # The HP recording has no page counter (prtMarkerLifeCount): no bar rather than a made-up 0.
+    assert set(by_device) == {"sharp-jam"}, by_device
+    assert by_device["sharp-jam"] >= printed, by_device
+    (site_pages,) = answers["esc-overview.json / Pages imprimées par site (période choisie)"]
+    assert site_pages["metric"] == {"site": "maurepas"}
+    assert float(site_pages["value"][1]) >= printed, site_pages
+    assert legends["Pages imprimées par appareil (période choisie)"] == {"le copieur de l'étage"}
+    assert legends["Pages imprimées par site (période choisie)"] == {"maurepas"}
+    assert legends["Sessions ouvertes par site (période choisie)"] == {"maurepas"}
+    assert legends["Sessions ouvertes par poste (période choisie)"] == {"le poste de l'accueil"}
+    (sessions,) = answers["esc-site.json / Sessions ouvertes sur la période"]
+    assert sessions["metric"] == {"site": "maurepas"}
+    # The toners used have a forecast; those the copier did not use have none yet.
+    days = answers["esc-printer.json / Jours restants"]
+    assert {s["metric"]["consommable"] for s in days} == {"Toner noir", "Toner cyan"}
+    assert {(s["metric"]["basis"], s["metric"]["precision"], s["metric"]["cartridge"]) for s in days} == {
+        ("level", "exact", "1")
+    }
+    assert legends["Toner et encre : jours restants"] == {
+        "Toner noir — le copieur de l'étage",
+        "Toner cyan — le copieur de l'étage",
+    }
+    # As Grafana shows them: days with their unit, red (time is compressed: empty within the lead time),
+    # how the level is given and what the pace was measured on, in French.
+    fields = {f["display"]: f for f in shown["esc-printer.json / Jours restants / A"]}
+    assert list(fields) == ["Consommable", "Jours restants", "Niveau donné", "D'après", "Cartouche n°"]
+    assert all(re.fullmatch(r"\d+([.,]\d+)? j", t) for t in fields["Jours restants"]["texts"]), fields[
+        "Jours restants"
+    ]
+    assert set(fields["Niveau donné"]["texts"]) == {"précis"}
+    assert set(fields["D'après"]["texts"]) == {"le niveau"}
+    # Red as Grafana paints it: the colour of the jam's « critique » (the same named colour, resolved by Grafana).
+    severity = next(
+        f for f in shown["esc-printer.json / Alertes de l'imprimante / A"] if f["display"] == "Gravité"
+    )
+    (red,) = set(severity["colors"])
+    bars = shown["esc-site.json / Toner et encre : jours restants / A"]
+    assert {c for f in bars for c in f["colors"]} == {red}, bars
+    assert set(fields["Jours restants"]["colors"]) == {red}, fields["Jours restants"]
 
 
 def _check_result(name: str, panel: Panel, target: dict[str, Any], result: list[dict[str, Any]],
@@ -519,8 +684,11 @@ def _frames(name: str, panel: Panel, target: dict[str, Any], result: list[dict[s
     return {"key": key, "panel": panel, "frames": frames, "variables": VARIABLES}
 
 
-def _check_in_grafanas_own_code(items: list[dict[str, Any]]) -> None:
-    """Run the panels' organize, overrides, mappings and links through @grafana/data on the real answers."""
+def _check_in_grafanas_own_code(items: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    """Run the panels' organize, overrides, mappings and links through @grafana/data on the real answers.
+
+    Returns what each field reads, by ``dashboard / panel / query``.
+    """
     node = require_program("node", "nodejs npm")
     if not (GRAFANA_MODULES / "@grafana" / "data").is_dir():
         pytest.fail(f"Grafana's data library is not installed in {GRAFANA_MODULES.parent}: run scripts/test.sh "
@@ -562,6 +730,7 @@ def _check_in_grafanas_own_code(items: list[dict[str, Any]]) -> None:
                     ), link
                     links += 1
     assert links >= 20
+    return out
 
 
 def _preview(name: str, panel: Panel, result: list[dict[str, Any]]) -> str:
