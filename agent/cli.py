@@ -11,22 +11,17 @@ import json
 import logging
 import sys
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated
 
 import typer
 
-from agent.config import ENV_CONFIG, AgentConfig, ConfigError, load_agent_config
-from agent.launch import run_command
+from agent.cli_options import ConfigOption, fail, load
+from agent.config import ConfigError
+from agent.launch import PROG, run_command
 from agent.probes.cli import network_app, probes_app
-from agent.shared.cli import run_app
+from agent.shared.cli import new_app, recover, run_app
 
-app = typer.Typer(
-    name="esc-agent",
-    help="ESC Fleet agent: host health and site devices, published over MQTT.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-)
+app = new_app(PROG, "ESC Fleet agent: host health and site devices, published over MQTT.")
 
 
 @app.callback()
@@ -34,27 +29,11 @@ def _root() -> None:
     """ESC Fleet agent."""
 
 
-ConfigOption = Annotated[
-    Path | None,
-    typer.Option("--config", "-c", envvar=ENV_CONFIG, help="Agent TOML file.", show_default=False),
-]
 BrokerOption = Annotated[
     str | None,
     typer.Option("--broker", help="Override the broker: mqtt://HOST:PORT or mqtts://HOST:PORT."),
 ]
 VerboseOption = Annotated[bool, typer.Option("--verbose", "-v", help="Log debug messages.")]
-
-
-def _fail(message: str, code: int) -> NoReturn:
-    typer.echo(f"esc-agent: error: {message}", err=True)
-    raise typer.Exit(code)
-
-
-def _load(config: Path | None, broker: str | None) -> AgentConfig:
-    try:
-        return load_agent_config(config).with_broker(broker)
-    except ConfigError as err:
-        _fail(str(err), 2)
 
 
 @app.command()
@@ -99,14 +78,7 @@ def outbox_recover(
     from agent.recovery import recover_outbox  # noqa: PLC0415
     from agent.runner import OUTBOX_FILE  # noqa: PLC0415
 
-    path = _load(config, None).state_dir / OUTBOX_FILE
-    try:
-        report = recover_outbox(path)
-    except FileNotFoundError:
-        _fail(f"no outbox at {path}", 1)
-    except (RuntimeError, OSError) as err:
-        _fail(f"cannot recover {path}: {err}", 1)
-    typer.echo(report.summary())
+    recover(PROG, "outbox", load(config).state_dir / OUTBOX_FILE, recover_outbox)
 
 
 printer_app = typer.Typer(help="Printers and MFPs over SNMP.", no_args_is_help=True)
@@ -139,15 +111,15 @@ def printer_probe(
 
     host, _, port_text = address.rpartition(":") if address.count(":") == 1 else (address, "", "")
     if not port_text.isdigit() and port_text:
-        _fail(f"invalid port in {address!r}", 2)
+        fail(f"invalid port in {address!r}", 2)
     if v3_user is None and community is None:
-        _fail("give --community for SNMP v2c, or --v3-user (and keys) for SNMP v3", 2)
+        fail("give --community for SNMP v2c, or --v3-user (and keys) for SNMP v3", 2)
     if v3_auth_protocol not in ("SHA", "SHA256", "SHA512", "MD5") or v3_priv_protocol not in (
         "AES",
         "AES256",
         "DES",
     ):
-        _fail("unknown --v3-auth-protocol or --v3-priv-protocol", 2)
+        fail("unknown --v3-auth-protocol or --v3-priv-protocol", 2)
     target = SnmpTarget(
         host=host or address,
         port=int(port_text) if port_text else 161,
@@ -197,14 +169,14 @@ def lockdown_baseline(
     try:
         loaded = load_policy(policy)
     except ConfigError as err:
-        _fail(str(err), 2)
+        fail(str(err), 2)
     if loaded.files is None:
-        _fail(f"{policy}: the policy has no [files] section: nothing to record", 2)
+        fail(f"{policy}: the policy has no [files] section: nothing to record", 2)
     baseline = Baseline.record(loaded.policy.profile, loaded.files.paths, make_context(root=root))
     try:
         out.write_text(baseline.to_json(), encoding="utf-8")
     except OSError as err:
-        _fail(f"cannot write {out}: {err.strerror}", 2)
+        fail(f"cannot write {out}: {err.strerror}", 2)
     missing = sum(1 for v in baseline.files.values() if v is None)
     typer.echo(f"baseline of {len(baseline.files)} file(s) written to {out} ({missing} absent)")
 
@@ -232,11 +204,11 @@ def lockdown_check(
         loaded = load_policy(policy)
         ctx = make_context(root=root, baseline=baseline, windows_recording=windows_recording)
     except ConfigError as err:
-        _fail(str(err), 2)
+        fail(str(err), 2)
     except (OSError, ValueError) as err:
-        _fail(f"--windows-recording: {err}", 2)
+        fail(f"--windows-recording: {err}", 2)
     if not root.is_dir():
-        _fail(f"--root {root}: not a folder", 2)
+        fail(f"--root {root}: not a folder", 2)
     body = check(loaded, ctx)
     typer.echo(render_json(body) if as_json else render_text(body))
     if not body.intact:
@@ -245,4 +217,4 @@ def lockdown_check(
 
 def main() -> None:
     """Entry point of the ``esc-agent`` console script (``agent.main.main`` is the installed one)."""
-    sys.exit(run_app(app, "esc-agent"))
+    sys.exit(run_app(app, PROG))

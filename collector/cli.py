@@ -22,17 +22,15 @@ from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
+from agent.shared import cli
 from collector.config import ENV_CONFIG, CollectorConfig, ConfigError, load_collector_config
 
 if TYPE_CHECKING:
     from collector.sites import SitesFile
 
-app = typer.Typer(
-    name="esc-collector",
-    help="ESC Fleet collector: ingests agents' messages, exports /metrics, computes availability.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
+PROG = "esc-collector"
+app = cli.new_app(
+    PROG, "ESC Fleet collector: ingests agents' messages, exports /metrics, computes availability."
 )
 
 
@@ -48,8 +46,7 @@ ConfigOption = Annotated[
 
 
 def _fail(message: str, code: int) -> NoReturn:
-    typer.echo(f"esc-collector: error: {message}", err=True)
-    raise typer.Exit(code)
+    cli.fail(PROG, message, code)
 
 
 def _load_sites(cfg: CollectorConfig) -> SitesFile:
@@ -130,14 +127,7 @@ def history_recover(
     """
     from collector.recovery import recover_history  # noqa: PLC0415
 
-    cfg = _load(config)
-    try:
-        report = recover_history(cfg.history.file)
-    except FileNotFoundError:
-        _fail(f"no history at {cfg.history.file}", 1)
-    except (RuntimeError, OSError) as err:
-        _fail(f"cannot recover {cfg.history.file}: {err}", 1)
-    typer.echo(report.summary())
+    cli.recover(PROG, "history", _load(config).history.file, recover_history)
 
 
 sites_app = typer.Typer(help="Sites, opening hours and services (sites.toml).", no_args_is_help=True)
@@ -545,7 +535,5 @@ def demo(
 
 def main() -> None:
     """Entry point of the ``esc-collector`` console script."""
-    from agent.shared.cli import run_app  # noqa: PLC0415
-
     _plugins()
-    sys.exit(run_app(app, "esc-collector"))
+    sys.exit(cli.run_app(app, PROG))

@@ -9,18 +9,14 @@ from __future__ import annotations
 import json
 import logging
 import sys
-from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated
 
 import typer
 
-from agent.config import ENV_CONFIG, AgentConfig, ConfigError, load_agent_config
+from agent.cli_options import ConfigOption, fail, load
+from agent.config import ConfigError
 from agent.contract.messages import DeviceBody, replace, to_builtins
 
-ConfigOption = Annotated[
-    Path | None,
-    typer.Option("--config", "-c", envvar=ENV_CONFIG, help="Agent TOML file.", show_default=False),
-]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print the JSON observation(s) instead of text.")]
 
 probes_app = typer.Typer(
@@ -29,18 +25,6 @@ probes_app = typer.Typer(
 network_app = typer.Typer(
     help="Access points and routers over SNMP (the network entries).", no_args_is_help=True
 )
-
-
-def _fail(message: str, code: int) -> NoReturn:
-    typer.echo(f"esc-agent: error: {message}", err=True)
-    raise typer.Exit(code)
-
-
-def _load(config: Path | None) -> AgentConfig:
-    try:
-        return load_agent_config(config)
-    except ConfigError as err:
-        _fail(str(err), 2)
 
 
 def render_link(body: DeviceBody) -> str:
@@ -89,16 +73,16 @@ def render_network(body: DeviceBody) -> str:
 @probes_app.command("once")
 def probes_once(config: ConfigOption = None, as_json: JsonOption = False) -> None:
     """Probe the gateway, DNS, the sites and the Wi-Fi logging once and print the outcome."""
-    cfg = _load(config)
+    cfg = load(config)
     if cfg.probes is None:
-        _fail("the configuration has no [probes] section", 2)
+        fail("the configuration has no [probes] section", 2)
     from agent.probes.monitor import probe_once  # noqa: PLC0415
 
     logging.basicConfig(level=logging.ERROR, stream=sys.stderr)
     try:
         body = probe_once(cfg)
     except ConfigError as err:
-        _fail(str(err), 2)
+        fail(str(err), 2)
     typer.echo(json.dumps(to_builtins(body), ensure_ascii=False) if as_json else render_link(body))
     if body.state != "ok":
         raise typer.Exit(1)
@@ -107,9 +91,9 @@ def probes_once(config: ConfigOption = None, as_json: JsonOption = False) -> Non
 @network_app.command("once")
 def network_once(config: ConfigOption = None, as_json: JsonOption = False) -> None:
     """Poll the configured access points and routers once and print what they show."""
-    cfg = _load(config)
+    cfg = load(config)
     if not cfg.network:
-        _fail("the configuration has no [[network]] entry", 2)
+        fail("the configuration has no [[network]] entry", 2)
     from agent.devices import poll_once  # noqa: PLC0415
 
     logging.basicConfig(level=logging.ERROR, stream=sys.stderr)

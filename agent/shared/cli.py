@@ -12,11 +12,40 @@ Exit codes: what the command asked for (``typer.Exit``); 2 for usage errors, as 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, NoReturn
 
 import typer
 
-__all__ = ["run_app"]
+if TYPE_CHECKING:
+    from agent.shared.salvage import SalvageReport
+
+__all__ = ["fail", "new_app", "recover", "run_app"]
+
+
+def new_app(name: str, help: str) -> typer.Typer:
+    """Return a program's Typer application: its help when called bare, no completion, plain tracebacks."""
+    return typer.Typer(
+        name=name, help=help, no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False
+    )
+
+
+def fail(prog: str, message: str, code: int) -> NoReturn:
+    """Print ``<prog>: error: <message>`` on stderr and exit with ``code``."""
+    typer.echo(f"{prog}: error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def recover(prog: str, name: str, path: Path, salvage: Callable[[Path], SalvageReport]) -> None:
+    """Save what can be read of the damaged ``name`` at ``path`` with ``salvage``; print the summary, or exit 1."""
+    try:
+        report = salvage(path)
+    except FileNotFoundError:
+        fail(prog, f"no {name} at {path}", 1)
+    except (RuntimeError, OSError) as err:
+        fail(prog, f"cannot recover {path}: {err}", 1)
+    typer.echo(report.summary())
 
 
 def _one_line(text: str) -> str:
