@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import socket
 import subprocess
 import tempfile
 import time
@@ -27,6 +28,16 @@ DOCUMENT_FORMAT = "application/pdf"
 PRINT_JOB_TEST = Path("/usr/share/cups/ipptool/print-job.test")
 
 
+def system_bus_answers() -> bool:
+    """Tell whether the system D-Bus socket accepts a connection."""
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+        try:
+            sock.connect("/run/dbus/system_bus_socket")
+        except OSError:
+            return False
+    return True
+
+
 def ensure_dnssd() -> None:
     """Start the system D-Bus and Avahi daemons if they are not running (root only)."""
     require_program("dbus-daemon", "dbus")
@@ -40,8 +51,11 @@ def ensure_dnssd() -> None:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if subprocess.run([avahi, "--check"], check=False, capture_output=True).returncode == 0:
             return
-        if not Path("/run/dbus/system_bus_socket").exists():
+        if not system_bus_answers():
+            # A socket left by a bus that died answers nothing: remove it and its pid file.
             Path("/run/dbus").mkdir(parents=True, exist_ok=True)
+            for stale in ("/run/dbus/system_bus_socket", "/run/dbus/pid"):
+                Path(stale).unlink(missing_ok=True)
             subprocess.run(["dbus-daemon", "--system", "--fork"], check=True)
         subprocess.run([avahi, "-D"], check=True)
         wait_for(lambda: subprocess.run([avahi, "--check"], check=False).returncode == 0, timeout=10,
