@@ -391,7 +391,7 @@ app.add_typer(http_app, name="http")
 @http_app.command("hash-password")
 def http_hash_password() -> None:
     """Read a password (twice, hidden; or one line on standard input) and print its scrypt hash for [http] status_users."""
-    from collector.web.auth import hash_password  # noqa: PLC0415
+    from collector.passwords import hash_password  # noqa: PLC0415
 
     if sys.stdin.isatty():
         password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)

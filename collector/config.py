@@ -11,6 +11,7 @@ import msgspec
 from agent.contract.messages import IDENT_PATTERN, MAX_PAYLOAD_BYTES, subscription
 from agent.shared.broker import BrokerSettings, with_url
 from agent.shared.config import ConfigError, Section, load_toml
+from collector.passwords import parse_hash
 
 ENV_CONFIG = "ESC_COLLECTOR_CONFIG"
 ENV_STATE_DIR = "ESC_COLLECTOR_STATE_DIR"
@@ -163,8 +164,6 @@ class HttpSection(Section, frozen=True, kw_only=True):
 
     def __post_init__(self) -> None:
         """Refuse a password hash that cannot be used, naming its user."""
-        from collector.web.auth import parse_hash  # noqa: PLC0415 - stdlib only, but web-side
-
         for user, text in self.status_users.items():
             try:
                 parse_hash(text)

@@ -22,7 +22,8 @@ from pathlib import Path
 import pytest
 
 from collector.config import ConfigError, load_collector_config
-from collector.web.auth import BasicAuth, hash_password, parse_hash
+from collector.passwords import hash_password, parse_hash
+from collector.web.auth import BasicAuth
 from collector.web.server import raise_open_files_limit
 
 from helpers.broker import Broker
