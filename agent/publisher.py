@@ -18,10 +18,20 @@ import logging
 import sys
 import threading
 from collections import deque
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from agent import __version__
-from agent.contract.messages import Kind, StatusBody, StatusMessage, Topic, encode, now_utc
+from agent.contract.messages import (
+    DeviceMessage,
+    HostMessage,
+    Kind,
+    LockdownMessage,
+    StatusBody,
+    StatusMessage,
+    Topic,
+    encode,
+    now_utc,
+)
 from agent.exceptions import BrokerError
 from agent.shared.broker import ConnectionLog
 from agent.shared.config import ConfigError
@@ -36,6 +46,21 @@ _LOGGER = logging.getLogger(__name__)
 
 #: How many outbox rows are handed to paho at once; the rest wait on disk, not in memory.
 HANDOFF_BATCH = 200
+
+_Message = TypeVar("_Message", bound=StatusMessage | HostMessage | DeviceMessage | LockdownMessage)
+
+
+def envelope(message_class: type[_Message], body: Any, config: AgentConfig, outbox: Outbox) -> _Message:
+    """Wrap a body in this agent's next envelope: its site and id, the outbox's epoch and next seq, now."""
+    return message_class(
+        v=1,
+        site=config.agent.site,
+        agent=config.agent.id,
+        epoch=outbox.epoch,
+        seq=outbox.next_seq(),
+        ts=now_utc(),
+        body=body,
+    )
 
 
 class Session:
@@ -88,17 +113,7 @@ class Session:
 
     def _status(self, state: str, reason: str) -> bytes:
         body = StatusBody(state=state, session=self.session, reason=reason, agent_version=__version__)  # type: ignore[arg-type]
-        return encode(
-            StatusMessage(
-                v=1,
-                site=self.config.agent.site,
-                agent=self.config.agent.id,
-                epoch=self.outbox.epoch,
-                seq=self.outbox.next_seq(),
-                ts=now_utc(),
-                body=body,
-            )
-        )
+        return encode(envelope(StatusMessage, body, self.config, self.outbox))
 
     # -------------------------------------------------------------- callbacks
     def _on_pre_connect(self, client: mqtt.Client, _userdata: Any) -> None:

@@ -20,14 +20,13 @@ from agent.contract.messages import (
     LockdownMessage,
     Topic,
     encode,
-    now_utc,
     replace,
     topic_of,
 )
 from agent.exceptions import BrokerError
 from agent.host import HostSampler
 from agent.outbox import Outbox
-from agent.publisher import Session
+from agent.publisher import Session, envelope
 from agent.recovery import check_outbox
 
 if TYPE_CHECKING:
@@ -50,15 +49,7 @@ class Agent:
 
     def _queue(self, message_class: type[HostMessage | DeviceMessage | LockdownMessage], body: Any) -> Topic:
         """Wrap a body in its envelope and store it in the outbox (thread-safe)."""
-        message = message_class(
-            v=1,
-            site=self.config.agent.site,
-            agent=self.config.agent.id,
-            epoch=self.outbox.epoch,
-            seq=self.outbox.next_seq(),
-            ts=now_utc(),
-            body=body,
-        )
+        message = envelope(message_class, body, self.config, self.outbox)
         topic = topic_of(message)
         self.outbox.put(str(topic), encode(message))
         return topic
