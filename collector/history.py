@@ -178,24 +178,15 @@ class History:
         self._db.execute("PRAGMA synchronous=NORMAL")  # durable against a process crash
         self._migrate()
         self._last: dict[Key, tuple[float, str, tuple[str, ...]]] = {}
-        rows = self._db.execute(
-            "SELECT site, kind, member, function, ts, state, reasons FROM transitions WHERE id IN "
-            "(SELECT MAX(id) FROM transitions GROUP BY site, kind, member, function)"
-        ).fetchall()
-        for site, kind, member, function, ts, state, reasons in rows:
-            self._last[(site, kind, member, function)] = (float(ts), state, tuple(json.loads(reasons)))
         # The open coverage run of every member: (start, end).
         self._runs: dict[tuple[str, str, str], tuple[float, float]] = {}
-        for site, kind, member, start, end in self._db.execute(
-            "SELECT site, kind, member, MAX(start), end FROM coverage GROUP BY site, kind, member"
-        ):
-            self._runs[(site, kind, member)] = (float(start), float(end))
         self._in_batch = 0
         # Inside a batch, the end of an open run that only grows and the processed seq of an agent
         # are kept here and written once when the batch ends (a batch of many messages extends the
         # same runs again and again): run key -> (start, end); (site, agent, epoch) -> seq.
         self._pending_ends: dict[tuple[str, str, str], tuple[float, float]] = {}
         self._pending_seqs: dict[tuple[str, str, str], int] = {}
+        self._reload_cache()
 
     def _migrate(self) -> None:
         tables = {row[0] for row in self._db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
@@ -268,7 +259,8 @@ class History:
             self._pending_seqs.clear()
 
     def _reload_cache(self) -> None:
-        # After a rollback the in-memory last states may be ahead of the file: reload them.
+        # Every member's last state and open run, from the file: at start, and after a rollback
+        # (the in-memory ones may then be ahead of the file).
         self._pending_ends.clear()
         self._pending_seqs.clear()
         self._last.clear()
