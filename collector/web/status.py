@@ -333,6 +333,11 @@ def _tone(state: str) -> Tone:
     return "ok" if state in ("ok", "degraded", "up") else "bad" if state == "down" else "na"
 
 
+def _member_line(name: str, kind: str, state: str) -> MemberLine:
+    """Return a member's line: its name with its article, « appareil » or « poste », its state in French."""
+    return MemberLine(french.with_article(name), kind, french.STATE_LABELS[state], _tone(state))
+
+
 def _reopening(calendar: Calendar, now: float) -> float | None:
     opened = calendar.open_intervals(now, now + REOPENING_HORIZON)
     return opened[0][0] if opened else None
@@ -371,14 +376,7 @@ def site_view(
                 continue
             name = _device_name(site, fleet, site_id, device)
             current = device_now(fleet, site_id, device, now, stale_after)
-            view.members.append(
-                MemberLine(
-                    french.with_article(name),
-                    "appareil",
-                    french.STATE_LABELS[current.state],
-                    _tone(current.state),
-                )
-            )
+            view.members.append(_member_line(name, "appareil", current.state))
             body = current.body
             if body is None:
                 record = fleet.devices.get((site_id, device))
@@ -397,14 +395,7 @@ def site_view(
                 continue
             name = _agent_name(site, agent_id)
             current = pc_now(fleet, site_id, agent_id, now, stale_after)
-            view.members.append(
-                MemberLine(
-                    french.with_article(name),
-                    "poste",
-                    french.STATE_LABELS[current.state],
-                    _tone(current.state),
-                )
-            )
+            view.members.append(_member_line(name, "poste", current.state))
             if current.state == "unknown":
                 agent = fleet.agents.get((site_id, agent_id))
                 run_end = history.run_end(site_id, "pc", agent_id) if history else None
