@@ -134,11 +134,12 @@ class FleetCollector(Collector):
         """Return every family in the text exposition format 0.0.4: the samples :meth:`collect` gives.
 
         Labels come in the description's order (the view's first), each distinct set of label
-        values is written once per family and kept, and so is each distinct value.
+        names and values is written once and kept (a service and a device may share an id: their
+        label names differ), and so is each distinct value.
         """
         out: list[str] = []
         numbers: dict[float, str] = {1.0: "1.0", 0.0: "0.0"}
-        prefixes: dict[tuple[str, ...], str] = {}
+        prefixes: dict[tuple[tuple[str, ...], tuple[str, ...]], str] = {}  # (label names, values) -> text
         for desc, rows in self._all_rows():
             name = desc.series
             help_text = desc.help.replace("\\", r"\\").replace("\n", r"\n")
@@ -150,9 +151,9 @@ class FleetCollector(Collector):
             own_keys = desc.labels[len(view_keys) :]
             own: dict[tuple[str, ...], str] = {}
             for prefix, labels, value in rows:
-                head = prefixes.get(prefix)
+                head = prefixes.get((view_keys, prefix))
                 if head is None:
-                    head = prefixes[prefix] = ",".join(
+                    head = prefixes[view_keys, prefix] = ",".join(
                         f'{key}="{_escape(v)}"' for key, v in zip(view_keys, prefix, strict=True)
                     )
                 tail = own.get(labels)

@@ -180,3 +180,22 @@ def test_a_new_observation_or_name_is_rendered_at_once(bodies: list[DeviceBody])
         for _n, labels, _v in _families(second)["esc_device_info"]
     }
     assert info["imp-01"] == "la nouvelle imprimante"
+
+
+def test_an_agent_and_a_device_of_the_same_id_keep_their_own_label_names(bodies: list[DeviceBody]) -> None:
+    """Label texts are kept by label names and values: ``agent="x"`` is never written as ``device="x"``."""
+    state = _fleet(bodies[:1])
+    twin = state.agent("maurepas", "imp-00")  # an agent whose id is also a device's id
+    twin.last_seen = twin.data_at = twin.status_at = NOW
+    twin.status, twin.session = "online", 1
+    exporter = FleetCollector(state, stale_after=180, clock=lambda: NOW)
+    registry = CollectorRegistry(auto_describe=False)
+    registry.register(exporter)
+    rendered = _families(exporter.render())
+    assert rendered == _families(generate_latest(registry))
+    assert ("esc_agent_up", frozenset({("site", "maurepas"), ("agent", "imp-00")}), 1.0) in rendered[
+        "esc_agent_up"
+    ]
+    assert ("esc_device_up", frozenset({("site", "maurepas"), ("device", "imp-00")}), 1.0) in rendered[
+        "esc_device_up"
+    ]
