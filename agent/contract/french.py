@@ -320,26 +320,25 @@ def with_article(name: str, *, default: str = "l'appareil") -> str:
     return f"{default} {name}"
 
 
-def of(name: str) -> str:
-    """Return « de » + the name, contracted: « du copieur », « de la borne », « de l'imprimante »."""
+def _contracted(name: str, masculine: str, plural: str, other: str) -> str:
+    """Return a preposition and the name with its article, « le » and « les » contracted."""
     named = with_article(name)
     lower = named.lower()
     if lower.startswith("le "):
-        return "du " + named[3:]
+        return f"{masculine} {named[3:]}"
     if lower.startswith("les "):
-        return "des " + named[4:]
-    return "de " + named
+        return f"{plural} {named[4:]}"
+    return f"{other} {named}"
+
+
+def of(name: str) -> str:
+    """Return « de » + the name, contracted: « du copieur », « de la borne », « de l'imprimante »."""
+    return _contracted(name, "du", "des", "de")
 
 
 def to(name: str) -> str:
     """Return « à » + the name, contracted: « au copieur », « à la borne », « à l'imprimante »."""
-    named = with_article(name)
-    lower = named.lower()
-    if lower.startswith("le "):
-        return "au " + named[3:]
-    if lower.startswith("les "):
-        return "aux " + named[4:]
-    return "à " + named
+    return _contracted(name, "au", "aux", "à")
 
 
 #: Words a site's name often starts with, and their article (« l'ESC », « le centre social »).
