@@ -83,6 +83,11 @@ END = _End()
 Value = RawValue | _End | None
 
 _END_KINDS = frozenset({"NoSuchObject", "NoSuchInstance", "EndOfMibView"})
+#: Default bounds of a walk, the engine's and one walk's alike: rows kept per column, the largest
+#: GETBULK max-repetitions, varbinds per answer.
+WALK_MAX_ROWS = 2_000
+WALK_MAX_REPETITIONS = 64
+WALK_MAX_VARBINDS = 64
 
 
 def _to_raw(value: Any) -> Value:
@@ -211,9 +216,9 @@ class ColumnWalk:
         scalars: Iterable[str] = (),
         *,
         expected: Mapping[str, int] | None = None,
-        max_rows: int = 2_000,
-        max_repetitions: int = 64,
-        max_varbinds: int = 64,
+        max_rows: int = WALK_MAX_ROWS,
+        max_repetitions: int = WALK_MAX_REPETITIONS,
+        max_varbinds: int = WALK_MAX_VARBINDS,
         request_cost: int = 8,
     ) -> None:
         """Prepare the walk.
@@ -392,9 +397,9 @@ class SnmpSession:
         self,
         *,
         max_in_flight: int = 32,
-        max_rows: int = 2_000,
-        max_repetitions: int = 64,
-        max_varbinds: int = 64,
+        max_rows: int = WALK_MAX_ROWS,
+        max_repetitions: int = WALK_MAX_REPETITIONS,
+        max_varbinds: int = WALK_MAX_VARBINDS,
         max_requests: int = 200,
     ) -> None:
         """Create the engine (pysnmp imported here, lazily).
