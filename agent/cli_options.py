@@ -11,8 +11,8 @@ from typing import Annotated, NoReturn
 
 import typer
 
+from agent import PROG
 from agent.config import ENV_CONFIG, AgentConfig, ConfigError, load_agent_config
-from agent.launch import PROG
 from agent.shared import cli
 
 __all__ = ["ConfigOption", "fail", "load"]

@@ -9,9 +9,9 @@ import logging
 import sys
 from pathlib import Path
 
-__all__ = ["PROG", "run_command"]
+from agent import PROG
 
-PROG = "esc-agent"
+__all__ = ["PROG", "run_command"]
 
 
 def _error(message: str) -> None:
