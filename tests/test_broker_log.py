@@ -205,7 +205,7 @@ def test_run_says_when_the_broker_refuses_and_when_it_accepts_again(tmp_path: Pa
     folder = tmp_path / "mq"
     folder.mkdir()
     passwords = folder / "passwd"
-    subprocess.run([passwd_tool, "-c", "-b", str(passwords), "accueil-pc1", "right"], check=True)
+    subprocess.run([passwd_tool, "-c", "-b", str(passwords), "accueil-pc1@maurepas", "right"], check=True)
     subprocess.run([passwd_tool, "-b", str(passwords), "collector", "right"], check=True)
     broker = start_mosquitto(folder, f"allow_anonymous false\npassword_file {passwords}\n")
     url = re.escape(broker.url)
@@ -224,7 +224,7 @@ def test_run_says_when_the_broker_refuses_and_when_it_accepts_again(tmp_path: Pa
                 lambda: broker.log().count("not authorised") >= 6, timeout=20, what="three refusals each"
             )
             # The administrator gives both programs the password they use and reloads Mosquitto.
-            for user in ("accueil-pc1", "collector"):
+            for user in ("accueil-pc1@maurepas", "collector"):
                 subprocess.run([passwd_tool, "-b", str(passwords), user, "not-the-right-one"], check=True)
             broker.proc.send_signal(signal.SIGHUP)
             for log in logs:

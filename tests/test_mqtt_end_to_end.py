@@ -243,7 +243,7 @@ def test_refused_credentials_fail_clearly(tmp_path: Path) -> None:
     folder = tmp_path / "mq"
     folder.mkdir()
     passwords = folder / "passwd"
-    subprocess.run([passwd_tool, "-c", "-b", str(passwords), "accueil-pc1", "right"], check=True)
+    subprocess.run([passwd_tool, "-c", "-b", str(passwords), "accueil-pc1@maurepas", "right"], check=True)
     broker = start_mosquitto(folder, f"allow_anonymous false\npassword_file {passwords}\n")
     try:
         (tmp_path / "wrong").write_text("wrong\n")

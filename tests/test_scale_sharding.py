@@ -47,7 +47,7 @@ CONFIG_ERRORS = [
     ("named twice", '[sites]\nonly = ["maurepas", "kleber", "maurepas"]\n',
      "{path}:5: sites.only: maurepas listed more than once"),
     ("not an identifier", '[sites]\nonly = ["Maurepas"]\n',
-     "{path}:5: sites.only[0]: expected str matching regex '^[a-z0-9][a-z0-9_.-]{{0,62}}$'"),
+     "{path}:5: sites.only[0]: expected str matching regex '^[a-z0-9][a-z0-9_.-]{{0,62}}(?!\\\\n)$'"),
     ("both only and topics", '[broker]\ntopics = ["esc/v1/#"]\n[sites]\nonly = ["maurepas"]\n',
      None),  # the default filter written out is no conflict
     ("topics next to only", '[broker]\ntopics = ["esc/v1/nantes/#"]\n[sites]\nonly = ["maurepas"]\n',
