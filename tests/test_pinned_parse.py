@@ -24,6 +24,7 @@ from agent.contract.messages import (
     encode,
     topic_of,
 )
+from agent.printers.ipp import parse_ipp
 from agent.printers.parse import (
     Thresholds,
     VendorLevel,
@@ -394,6 +395,28 @@ def test_an_unlisted_or_absent_supply_type_is_unknown() -> None:
     assert one_supply(type_=99, description="Part").type == "unknown"
     assert one_supply(type_=None, description="Part").type == "unknown"
     assert one_supply(type_=None, description=None).description == "unknown"
+
+
+# IPP marker-types keywords (RFC 8011 / PWG 5100.x, kebab case) as the IPP reader files them under
+# the Printer-MIB types: the same table read the other way, so each name must keep its code.
+@pytest.mark.parametrize(
+    ("keyword", "name"),
+    [
+        ("toner", "toner"),
+        ("toner-cartridge", "tonerCartridge"),
+        ("waste-toner", "wasteToner"),
+        ("ink-cartridge", "inkCartridge"),
+        ("opc", "opc"),
+        ("fuser", "fuser"),
+        ("staples", "staples"),
+        ("unknown", "unknown"),  # the MIB's unknown (2), not other (1)
+        ("other", "other"),
+        ("no-such-type", "other"),  # a keyword the MIB does not name: other
+    ],
+)
+def test_ipp_marker_types_are_the_mib_types(keyword: str, name: str) -> None:
+    status = parse_ipp({"marker-names": ["Part"], "marker-types": [keyword], "marker-levels": [50]})
+    assert [s.type for s in status.supplies] == [name]
 
 
 # RFC 3805 PrtMarkerSuppliesSupplyUnitTC.

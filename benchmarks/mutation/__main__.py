@@ -6,6 +6,7 @@ Run on demand, never in CI (most of an hour on two shared cores)::
     scripts/mutation.sh state intervals       # some modules (short names or paths)
     scripts/mutation.sh --only tables mib     # one kind of mutation
     scripts/mutation.sh --report              # print the last results again, run nothing
+    scripts/mutation.sh --examples            # the mutants issue 17 names: each must be caught
 
 For each module of ``benchmarks/mutation/modules.py`` (one table: module → its own fast tests),
 mutmut mutates function bodies and the AST mutator (``tables.py``) mutates module-level tables
@@ -25,7 +26,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from benchmarks.mutation import bodies, equivalent, tables
+from benchmarks.mutation import bodies, equivalent, examples, tables
 from benchmarks.mutation.modules import ADDED_BY_ISSUE_17, TARGETS, Target, target
 
 
@@ -214,6 +215,11 @@ def main() -> None:
     )
     parser.add_argument("--report", action="store_true", help="print the last results, run nothing")
     parser.add_argument(
+        "--examples",
+        action="store_true",
+        help="apply the mutants issue 17 names (examples.py), each against its pinned tests; run nothing else",
+    )
+    parser.add_argument(
         "--before", action="store_true", help="leave out the tests issue 17 added (the 'before' score)"
     )
     parser.add_argument(
@@ -225,6 +231,8 @@ def main() -> None:
         "--results", default="", help="results folder under mutants/ (default: before or after)"
     )
     args = parser.parse_args()
+    if args.examples:
+        sys.exit(0 if examples.check() else 1)
     items = [target(m) for m in args.modules] if args.modules else list(TARGETS)
     bodies.WORK = bodies.ROOT / "mutants" / (args.results or ("before" if args.before else "after"))
     if not args.report:

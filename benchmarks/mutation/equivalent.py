@@ -177,8 +177,35 @@ BODIES.update(
     }
 )
 
+_UNREAD = (
+    "no code reads SUPPLY_CLASSES: parse.py compares the class codes 3 (consumed) and 4 (receptacle) "
+    "itself; the table only names the MIB's values for a reader"
+)
+
 #: module path -> {table mutant id -> why it cannot change behaviour}.
 TABLES: dict[str, dict[str, str]] = {
+    "agent/printers/mib.py": {
+        **dict.fromkeys(
+            [
+                "SUPPLY_CLASSES: drop [1]",
+                "SUPPLY_CLASSES: [1] = 'XXotherXX'",
+                "SUPPLY_CLASSES: drop [3]",
+                "SUPPLY_CLASSES: [3] = 'XXsupplyThatIsConsumedXX'",
+                "SUPPLY_CLASSES: drop [4]",
+                "SUPPLY_CLASSES: [4] = 'XXreceptacleThatIsFilledXX'",
+            ],
+            _UNREAD,
+        ),
+        "SUPPLY_UNITS: drop [2]": (
+            "the one reader looks units up with the default 'unknown', the value of the entry dropped"
+        ),
+        "ALERT_SEVERITIES: drop [1]": (
+            "the one reader looks severities up with the default 'other', the value of the entry dropped"
+        ),
+        "ALERT_GROUPS: drop [1]": (
+            "the one reader looks groups up with the default 'other', the value of the entry dropped"
+        ),
+    },
     "agent/printers/state.py": {
         "_ORDER: ['ok'] 0 +1": "only 'ok' (the start), 'degraded' and 'down' (Reason.severity) are ranked: still 1 < 2 < 3",
         "_ORDER: drop ['unknown']": "_worst ranks reason severities, never 'unknown' (Reason.severity is down or degraded)",

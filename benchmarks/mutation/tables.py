@@ -23,6 +23,7 @@ module no longer imports) kills the mutant.
 from __future__ import annotations
 
 import ast
+import importlib
 import os
 import signal
 import sys
@@ -71,6 +72,8 @@ class TableOptions:
     rows: dict[str, frozenset[str]] = field(default_factory=dict)
     #: Remove members of ``Literal[…]`` annotations (wire fields: each member is a bound).
     literals: bool = False
+    #: Modules that build tables of their own from this one when imported (executed again after it).
+    rebuild: tuple[str, ...] = ()
 
 
 #: Per-module options; modules not listed get the defaults.
@@ -94,7 +97,10 @@ OPTIONS: dict[str, TableOptions] = {
         },
     ),
     # The walk lists are the poller's (judged by tests/test_snmp_poller.py against snmpsim).
-    "agent/printers/mib.py": TableOptions(skip=frozenset({"POLL_SCALARS", "POLL_COLUMNS", "WALK_SUBTREES"})),
+    # ipp.py turns SUPPLY_TYPES and INPUT_TYPES round into keyword → code tables when imported.
+    "agent/printers/mib.py": TableOptions(
+        skip=frozenset({"POLL_SCALARS", "POLL_COLUMNS", "WALK_SUBTREES"}), rebuild=("agent.printers.ipp",)
+    ),
     "agent/contract/messages.py": TableOptions(literals=True),
 }
 
@@ -492,6 +498,9 @@ def run_one(path: str, code: CodeType, tests: list[str], *, timeout: float, log:
             import pytest
 
             exec(code, sys.modules[module].__dict__)
+            for name in OPTIONS.get(path, TableOptions()).rebuild:
+                if name in sys.modules:
+                    importlib.reload(sys.modules[name])
 
             os.chdir(ROOT)
             args = [
