@@ -973,3 +973,79 @@ def test_colorant_rows_of_every_device_and_index() -> None:
         "1.1.3": "cyan",
         "1.4": "a colour with a very long name i",
     }
+
+
+# --------------------------------------------------------------------------- rows chosen by number, cuts
+
+
+def test_the_first_row_of_a_column_is_the_lowest_by_number() -> None:
+    # prtMarkerLifeCount rows 1.10 and 1.2: the first marker is 1.2 (as text, "1.10" < "1.2").
+    raw = {"1.3.6.1.2.1.43.10.2.1.4.1.10": 999, "1.3.6.1.2.1.43.10.2.1.4.1.2": 427}
+    assert parse_printer(raw).page_count == 427
+
+
+def test_the_printer_device_is_the_lowest_printer_row_by_number() -> None:
+    raw = {
+        f"{HR_DEVICE}.2.10": PRINTER_TYPE,
+        f"{HR_DEVICE}.2.2": PRINTER_TYPE,
+        f"{HR_DEVICE}.3.10": b"Printer ten",
+        f"{HR_DEVICE}.3.2": b"Printer two",
+    }
+    assert parse_printer(raw).model == "Printer two"
+
+
+def test_scanner_units_in_the_order_of_their_numbers() -> None:
+    raw = {f"{HR_DEVICE}.3.1": b"Printer", f"{HR_DEVICE}.3.10": b"Scanner Unit", f"{HR_DEVICE}.3.2": b"DADF"}
+    assert [u.index for u in parse_printer(raw).scanner_units] == ["2", "10"]
+
+
+@pytest.mark.parametrize(
+    ("level", "maximum", "state", "problem"),
+    [
+        (5, 0, "unknown", False),  # a maximum of 0 says nothing: no percentage, not "above" it
+        (0, 0, "empty", False),
+        (2, 1, "invalid", True),  # a presence switch reading 2: above its maximum
+        (1, 1, "ok", False),
+    ],
+)
+def test_trays_against_small_maxima(level: int, maximum: int, state: str, problem: bool) -> None:
+    status = parse_printer(tray_row(level=level, maximum=maximum))
+    assert status.inputs[0].state == state
+    assert status.problems == (
+        (f"tray 1.1 level {level} above its max capacity {maximum}",) if problem else ()
+    )
+
+
+def test_a_nameless_tray_with_a_three_arc_index_is_named_by_its_last_arc() -> None:
+    assert one_tray(index="1.2.7", name=None).name == "Tray 7"
+
+
+def test_identity_and_tray_texts_are_cut_to_the_contract_bounds() -> None:
+    raw = {
+        **tray_row(),
+        f"{INPUTS}.12.1.1": ("M" * 200).encode(),
+        "1.3.6.1.2.1.43.5.1.1.17.1": ("Z" * 200).encode(),
+        "1.3.6.1.2.1.1.2.0": "1." * 150,
+    }
+    status = parse_printer(raw)
+    assert status.inputs[0].media == "M" * 128
+    assert status.serial == "Z" * 128
+    assert status.sys_object_id == ("1." * 150)[:256]
+    # A serial cell with nothing printable in it is no serial.
+    assert parse_printer({"1.3.6.1.2.1.43.5.1.1.17.1": b"\x00\x00"}).serial is None
+
+
+def test_a_cut_walk_of_bad_bytes_and_its_length() -> None:
+    status = parse_printer({"walk-truncated": b"prtAlertTable \xff"})
+    assert status.problems == ("SNMP walk incomplete: prtAlertTable \ufffd",)
+    long = parse_printer({"walk-truncated": "x" * 300}).problems[0]
+    assert long == ("SNMP walk incomplete: " + "x" * 300)[:200]
+
+
+def test_an_error_state_that_is_not_an_octet_string_is_a_problem() -> None:
+    raw = {f"{HR_DEVICE}.2.1": PRINTER_TYPE, f"{HR_PRINTER}.2.1": 5}
+    status = parse_printer(raw)
+    assert (status.errors, status.problems) == (
+        (),
+        ("hrPrinterDetectedErrorState: expected an octet string",),
+    )

@@ -170,6 +170,32 @@ BODIES.update(
             "percent already has one decimal: 100 - percent rounded to 2 or to 1 decimal is the same float"
         ),
         "agent.printers.parse.x__colour__mutmut_9": "colorant 0 is already caught by 'not colorant'",
+        "agent.printers.parse.x__alerts__mutmut_76": (
+            "an absent severity looked up as 2 instead of 1: RFC 3805 has no severity 2, so the lookup "
+            "falls back on 'other', the name of 1"
+        ),
+        "agent.printers.parse.x__alerts__mutmut_84": (
+            "an absent group looked up as 2 instead of 1: RFC 3805 has no group 2, so the lookup falls "
+            "back on 'other', the name of 1"
+        ),
+        **dict.fromkeys(
+            [
+                "agent.printers.parse.x__inputs__mutmut_56",
+                "agent.printers.parse.x__scanner_units__mutmut_27",
+                "agent.printers.parse.x_parse_printer__mutmut_174",
+                "agent.printers.parse.x_parse_printer__mutmut_178",
+            ],
+            "looking up a code of None instead of skipping the lookup: no table has a None key, so "
+            "the lookup gives the same fallback (None, or 'unknown')",
+        ),
+        **dict.fromkeys(
+            [
+                "agent.printers.parse.x_parse_printer__mutmut_117",
+                "agent.printers.parse.x_parse_printer__mutmut_131",
+            ],
+            "the first PrinterStatus's problems (None, or the default ()) are replaced on the next "
+            "line by the reader's problems; msgspec does not validate at construction",
+        ),
         **dict.fromkeys(
             [f"agent.printers.parse.x__colour__mutmut_{n}" for n in (15, 18)],
             "split('.') and split('.', maxsplit=2) have the same first element as maxsplit=1",
@@ -184,6 +210,12 @@ _UNREAD = (
 
 #: module path -> {table mutant id -> why it cannot change behaviour}.
 TABLES: dict[str, dict[str, str]] = {
+    "agent/printers/parse.py": {
+        "_SENTINELS: drop [-2]": (
+            "a level of -2 (unknown) without its entry falls through to the 'no percentage' branch of "
+            "supplies, receptacles and trays, which says 'unknown' too"
+        ),
+    },
     "agent/printers/mib.py": {
         **dict.fromkeys(
             [
