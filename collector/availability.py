@@ -39,14 +39,18 @@ The rules (docs/design.md §5), so that every number can be recomputed by hand:
 
 from __future__ import annotations
 
-import operator
-from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+import bisect
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 from agent.contract.reasons import CAUSES, causes_of, describe
 from collector.intervals import Interval, Measure, intersect, merge, subtract, total
+
+if TYPE_CHECKING:
+    import numpy as np
+    from numpy.typing import NDArray
 
 MemberState = Literal["ok", "degraded", "down", "unknown", "absent"]
 Usability = Literal["up", "down", "unknown", "absent"]
@@ -206,7 +210,7 @@ def observed_timeline(
     """Return a member's effective timeline over [start, end): transitions, coverage and life combined.
 
     Args:
-        timeline: the member's transitions, the one in force at ``start`` first.
+        timeline: the member's transitions in time order, the one in force at ``start`` first.
         runs: the time observations covered (sorted, merged); ``None`` when the history holds no
             coverage for this member (seeded or imported data): then the transitions stand alone.
         life: when the member existed; by default from its first transition on, for ever.
@@ -216,46 +220,13 @@ def observed_timeline(
     Returns:
         Transitions where, at every instant, the state is ``absent`` outside the life,
         ``unknown`` inside it but outside every run, else the recorded state in force (``unknown``
-        before the first one).
+        before the first one). Computed on columns by :func:`observed_track`.
     """
-    if life is None:
-        life = (timeline[0].ts if timeline else INF, INF)
-    born, retired = life
-    points = {start}
-    points.update(t.ts for t in timeline if start < t.ts < end)
-    if runs is not None:
-        for run_start, run_end in runs:
-            points.update(p for p in (run_start, run_end) if start < p < end)
-    points.update(p for p in (born, retired) if start < p < end)
-    times = [t.ts for t in timeline]
-    run_list = list(runs) if runs is not None else None
-    out: list[Transition] = []
-    for moment in sorted(points):
-        if not born <= moment < retired:
-            state: MemberState = "absent"
-            reasons: tuple[str, ...] = ()
-        elif run_list is not None and not _covered(run_list, moment):
-            state, reasons = "unknown", ()
-        else:
-            index = _bisect_right(times, moment) - 1
-            if index < 0:
-                state, reasons = "unknown", ()
-            else:
-                state, reasons = timeline[index].state, timeline[index].reasons
-        if not out or (out[-1].state, out[-1].reasons) != (state, reasons):
-            out.append(Transition(moment, state, reasons))
-    return out
+    return timeline_of(observed_track(track_of(timeline), runs, life=life, start=start, end=end))
 
 
 def _bisect_right(values: Sequence[float], moment: float) -> int:
-    import bisect  # noqa: PLC0415 - tiny
-
     return bisect.bisect_right(values, moment)
-
-
-def _covered(runs: Sequence[Interval], moment: float) -> bool:
-    index = _bisect_right([r[0] for r in runs], moment) - 1
-    return index >= 0 and runs[index][0] <= moment < runs[index][1]
 
 
 def service_state(states: Iterable[MemberState], min_usable: int) -> Usability:
@@ -358,17 +329,7 @@ def _state_at(timeline: Sequence[Transition], index: int) -> Transition | None:
 
 def member_segments(timeline: Sequence[Transition], start: float, end: float) -> list[Segment]:
     """Return one member's segments within [start, end), from its first transition on (absent time left out)."""
-    segments = []
-    for i, item in enumerate(timeline):
-        seg_start = max(item.ts, start)
-        seg_end = min(timeline[i + 1].ts if i + 1 < len(timeline) else end, end)
-        if seg_end > seg_start and item.state != "absent":
-            usable = usability(item.state)
-            causes = transition_causes(item) if usable == "down" else ()
-            external = is_external_down(item)
-            segments.append(Segment(seg_start, seg_end, usable, external_first(causes) if external else causes,
-                                    external))  # fmt: skip
-    return segments
+    return segment_list(member_segment_columns(track_of(timeline), start, end))
 
 
 def service_segments(
@@ -376,83 +337,10 @@ def service_segments(
 ) -> list[Segment]:
     """Combine member timelines into the service's segments within [start, end).
 
-    One pass over the members' transitions in time order, keeping running counts of usable,
-    unknown and present members, so a year of a service costs O(transitions · log).
+    The k-of-n rule at every instant one of the members changes (:func:`service_segment_columns`).
     """
-    # Built member by member, each in time order: a stable sort on the time keeps ties in member order.
-    events = [
-        (item.ts, index, item)
-        for index, timeline in enumerate(members.values())
-        for item in timeline
-        if item.ts < end
-    ]
-    events.sort(key=operator.itemgetter(0))
-    current: list[Transition | None] = [None] * len(members)
-    down: dict[int, None] = {}  # members down now, in the order they went down
-    counts = {"up": 0, "down": 0, "unknown": 0, "absent": 0, "external": 0}
-    segments: list[Segment] = []
-
-    def apply(index: int, item: Transition) -> None:
-        previous = current[index]
-        if previous is not None:
-            counts[usability(previous.state)] -= 1
-            counts["external"] -= is_external_down(previous)
-        current[index] = item
-        kind = usability(item.state)
-        counts[kind] += 1
-        counts["external"] += is_external_down(item)
-        if kind == "down":
-            down.pop(index, None)
-            down[index] = None
-        else:
-            down.pop(index, None)
-
-    def state_now() -> tuple[Usability, tuple[str, ...], bool]:
-        present = counts["up"] + counts["down"] + counts["unknown"]
-        if present == 0:
-            return "unknown", (), False
-        if counts["up"] >= min_usable:
-            return "up", (), False
-        if counts["up"] + counts["unknown"] < min_usable:
-            causes = down_causes(c for i in down if (c := current[i]) is not None)
-            # Every internal problem solved: the members down for internal causes become usable.
-            fixed = counts["up"] + counts["down"] - counts["external"] + counts["unknown"]
-            if counts["external"] and fixed < min_usable:
-                return "down", external_first(causes), True
-            return "down", tuple(sorted(causes, key=is_external)), False
-        return "unknown", (), False
-
-    def emit(seg_start: float, seg_end: float) -> None:
-        if seg_end <= seg_start:
-            return
-        state, causes, external = state_now()
-        if (
-            segments
-            and segments[-1].state == state
-            and segments[-1].causes == causes
-            and segments[-1].external == external
-            and segments[-1].end == seg_start
-        ):
-            segments[-1] = Segment(segments[-1].start, seg_end, state, causes, external)
-        else:
-            segments.append(Segment(seg_start, seg_end, state, causes, external))
-
-    position = 0
-    while position < len(events) and events[position][0] <= start:
-        _ts, index, item = events[position]
-        apply(index, item)
-        position += 1
-    cursor = start
-    while position < len(events):
-        moment = events[position][0]
-        emit(cursor, moment)
-        while position < len(events) and events[position][0] == moment:
-            _ts, index, item = events[position]
-            apply(index, item)
-            position += 1
-        cursor = moment
-    emit(cursor, end)
-    return segments
+    tracks = [track_of(timeline) for timeline in members.values()]
+    return segment_list(service_segment_columns(tracks, min_usable, start, end))
 
 
 def compute(
@@ -476,10 +364,352 @@ def compute(
         maintenance: planned maintenance windows (sorted, merged).
         blip_seconds: outages shorter than this, in open time, are ignored.
     """
-    # Segments are sorted; they cover the period (a service) or a member's life (one span, or a
-    # few when the member was absent in between).
+    return figures_of(segment_columns(segments), open_intervals, start=start, end=end,
+                      maintenance=maintenance, blip_seconds=blip_seconds)  # fmt: skip
+
+
+# --------------------------------------------------------------------------- the engine on columns
+#
+# A year of a site is hundreds of thousands of transitions: the engine works on columns (numpy)
+# instead of one Python object per transition. A timeline is a :class:`Track` (times, labels); a
+# label numbers one distinct (state, reasons, causes) once per process (:data:`LABELS`), with what
+# the rules read of it (usability, causes, external or not) computed once. The functions above
+# taking lists of transitions and segments are these, converted in and out; every sum is made in
+# the order the rules state it (one after the other, as a running total), so the figures are the
+# same to the last bit whichever form is used.
+
+#: Usability codes in columns.
+UP, DOWN, UNKNOWN, ABSENT = 0, 1, 2, 3
+_CODES: dict[str, int] = {"up": UP, "down": DOWN, "unknown": UNKNOWN, "absent": ABSENT}
+_STATES = ("up", "down", "unknown")
+#: Beyond this many segments in one outage, its running totals are made one outage at a time.
+_SHORT_RUN = 16
+
+
+class Track(NamedTuple):
+    """A member's timeline as columns: when each state began (sorted) and its label (:data:`LABELS`)."""
+
+    ts: NDArray[np.float64]
+    labels: NDArray[np.int64]
+
+
+class Segments(NamedTuple):
+    """Segments as columns: start, end, usability code (``UP``...), cause list id, external."""
+
+    start: NDArray[np.float64]
+    end: NDArray[np.float64]
+    state: NDArray[np.int8]
+    causes: NDArray[np.int64]
+    external: NDArray[np.bool_]
+
+
+class Labels:
+    """The distinct (state, reasons, causes) of this process, numbered, and what the rules read of each.
+
+    Cause lists are numbered too (``causes_id``), 0 being the empty list.
+    """
+
+    def __init__(self) -> None:
+        """Start with the empty cause list, ``absent`` and ``unknown``."""
+        self.ids: dict[tuple[str, tuple[str, ...], tuple[str, ...]], int] = {}
+        self.items: list[Transition] = []
+        self.codes: list[int] = []
+        self.external: list[bool] = []
+        #: The causes of a down label (:func:`transition_causes`), empty otherwise.
+        self.down_causes: list[tuple[str, ...]] = []
+        #: The cause list id of its member segment (external causes first when external).
+        self.segment_causes: list[int] = []
+        #: The same label without causes (what :func:`observed_timeline` keeps).
+        self.stripped: list[int] = []
+        self.cause_ids: dict[tuple[str, ...], int] = {}
+        self.cause_lists: list[tuple[str, ...]] = []
+        #: The first cause of each cause list, ``unknown`` for the empty one, as a name id.
+        self.first_cause: list[int] = []
+        self.name_ids: dict[str, int] = {}
+        self.names: list[str] = []
+        self._columns: tuple[Any, ...] | None = None
+        self.causes_id(())
+        self.absent = self.label("absent", ())
+        self.unknown = self.label("unknown", ())
+
+    def causes_id(self, causes: tuple[str, ...]) -> int:
+        """Return the number of a cause list."""
+        found = self.cause_ids.get(causes)
+        if found is None:
+            found = self.cause_ids[causes] = len(self.cause_lists)
+            self.cause_lists.append(causes)
+            first = causes[0] if causes else "unknown"
+            self.first_cause.append(self.name_ids.setdefault(first, len(self.names)))
+            if len(self.names) < len(self.name_ids):
+                self.names.append(first)
+        return found
+
+    def label(self, state: str, reasons: tuple[str, ...], causes: tuple[str, ...] = ()) -> int:
+        """Return the number of a (state, reasons, causes), numbering it on first sight."""
+        key = (state, reasons, causes)
+        found = self.ids.get(key)
+        if found is not None:
+            return found
+        index = self.ids[key] = len(self.items)
+        item = Transition(0.0, state, reasons, causes)  # type: ignore[arg-type]
+        kind = usability(item.state)
+        external = is_external_down(item)
+        down = transition_causes(item) if kind == "down" else ()
+        self.items.append(item)
+        self.codes.append(_CODES[kind])
+        self.external.append(external)
+        self.down_causes.append(down)
+        self.segment_causes.append(self.causes_id(external_first(down) if external else down))
+        self.stripped.append(index)
+        if causes:
+            self.stripped[index] = self.label(state, reasons)
+        self._columns = None
+        return index
+
+    def label_of(self, item: Transition) -> int:
+        """Return the label of a transition."""
+        reasons, causes = item.reasons, item.causes
+        return self.label(
+            item.state,
+            reasons if type(reasons) is tuple else tuple(reasons),
+            causes if type(causes) is tuple else tuple(causes),
+        )
+
+    def columns(self) -> tuple[NDArray[np.int8], NDArray[np.bool_], NDArray[np.int64], NDArray[np.int64]]:
+        """Return, indexed by label: usability code, external down, segment cause list, label without causes."""
+        import numpy as np  # noqa: PLC0415 - reports and status pages only
+
+        if self._columns is None or len(self._columns[0]) != len(self.items):
+            self._columns = (
+                np.array(self.codes, dtype=np.int8),
+                np.array(self.external, dtype=np.bool_),
+                np.array(self.segment_causes, dtype=np.int64),
+                np.array(self.stripped, dtype=np.int64),
+            )
+        return self._columns
+
+
+#: This process's labels.
+LABELS = Labels()
+#: Service segment causes already worked out: (down labels in order, external) -> cause list id.
+_SERVICE_CAUSES: dict[tuple[tuple[int, ...], bool], int] = {}
+
+
+def track_of(timeline: Sequence[Transition]) -> Track:
+    """Return a list of transitions as a :class:`Track`."""
+    import numpy as np  # noqa: PLC0415
+
+    label = LABELS.label_of
+    return Track(
+        np.array([item.ts for item in timeline], dtype=np.float64),
+        np.array([label(item) for item in timeline], dtype=np.int64),
+    )
+
+
+def timeline_of(track: Track) -> list[Transition]:
+    """Return a :class:`Track` as a list of transitions."""
+    items = LABELS.items
+    out = []
+    for moment, label in zip(track.ts.tolist(), track.labels.tolist(), strict=True):
+        item = items[label]
+        out.append(Transition(moment, item.state, item.reasons, item.causes))
+    return out
+
+
+def relabel(track: Track, change: Callable[[Transition], Transition]) -> Track:
+    """Return a track with every label changed by ``change`` (called once per distinct label)."""
+    import numpy as np  # noqa: PLC0415
+
+    distinct, inverse = np.unique(track.labels, return_inverse=True)
+    items = LABELS.items
+    mapped = np.array([LABELS.label_of(change(items[label])) for label in distinct.tolist()], dtype=np.int64)
+    return Track(track.ts, mapped[inverse.reshape(-1)] if len(distinct) else track.labels)
+
+
+def exists(track: Track) -> bool:
+    """Return whether a member exists at some point of its track (a state other than ``absent``)."""
+    return bool((track.labels != LABELS.absent).any())
+
+
+def observed_track(
+    track: Track, runs: Sequence[Interval] | None, *, life: Interval | None = None, start: float, end: float
+) -> Track:
+    """Return a member's effective track over [start, end): what :func:`observed_timeline` says, on columns."""
+    import numpy as np  # noqa: PLC0415
+
+    ts, labels = track
+    if life is None:
+        life = (float(ts[0]) if len(ts) else INF, INF)
+    born, retired = life
+    parts = [np.array([start], dtype=np.float64), ts[(ts > start) & (ts < end)]]
+    bounds = np.asarray(runs if runs is not None else [], dtype=np.float64).reshape(-1, 2)
+    if len(bounds):
+        flat = bounds.reshape(-1)
+        parts.append(flat[(flat > start) & (flat < end)])
+    parts.append(np.array([p for p in (born, retired) if start < p < end], dtype=np.float64))
+    points = np.unique(np.concatenate(parts))
+    _codes, _external, _causes, stripped = LABELS.columns()
+    if len(ts):
+        at = np.searchsorted(ts, points, side="right") - 1
+        state = np.where(at >= 0, stripped[labels[np.maximum(at, 0)]], LABELS.unknown)
+    else:
+        state = np.full(len(points), LABELS.unknown, dtype=np.int64)
+    if runs is not None:
+        if len(bounds):
+            run = np.searchsorted(bounds[:, 0], points, side="right") - 1
+            safe = np.maximum(run, 0)
+            covered = (run >= 0) & (bounds[safe, 0] <= points) & (points < bounds[safe, 1])
+            state = np.where(covered, state, LABELS.unknown)
+        else:
+            state = np.full(len(points), LABELS.unknown, dtype=np.int64)
+    state = np.where((born <= points) & (points < retired), state, LABELS.absent)
+    keep = np.ones(len(state), dtype=np.bool_)
+    keep[1:] = state[1:] != state[:-1]
+    return Track(points[keep], state[keep])
+
+
+def member_segment_columns(track: Track, start: float, end: float) -> Segments:
+    """Return what :func:`member_segments` says, on columns."""
+    import numpy as np  # noqa: PLC0415
+
+    ts, labels = track
+    codes, external, causes, _stripped = LABELS.columns()
+    following = np.append(ts[1:], end)
+    seg_start, seg_end = np.maximum(ts, start), np.minimum(following, end)
+    state = codes[labels]
+    keep = (seg_end > seg_start) & (state != ABSENT)
+    kept = labels[keep]
+    return Segments(seg_start[keep], seg_end[keep], state[keep], causes[kept], external[kept])
+
+
+def service_segment_columns(tracks: Sequence[Track], min_usable: int, start: float, end: float) -> Segments:
+    """Return what the k-of-n rule says of the members' tracks within [start, end), on columns.
+
+    Every instant one of the members changes starts a segment; each member's state in force
+    there is looked up at once (members without a state yet count as absent); equal consecutive
+    segments are merged. Where the service is down, its causes are the down members' causes in
+    the order they went down, external ones first when the service is down for them only.
+    """
+    import numpy as np  # noqa: PLC0415
+
+    members = []
+    for track in tracks:
+        before = track.ts < end
+        ts, labels = track.ts[before], track.labels[before]
+        if len(ts) > 1 and not bool((ts[1:] >= ts[:-1]).all()):
+            order = np.argsort(ts, kind="stable")
+            ts, labels = ts[order], labels[order]
+        members.append((ts, labels))
+    if not end > start:
+        return _no_segments()
+    bounds = np.unique(
+        np.concatenate([np.array([start], dtype=np.float64), *(ts[ts > start] for ts, _ in members)])
+    )
+    count = len(bounds)
+    state_of = np.full((len(members), count), LABELS.absent, dtype=np.int64)
+    since = np.full((len(members), count), -INF)
+    for index, (ts, labels) in enumerate(members):
+        at = np.searchsorted(ts, bounds, side="right") - 1
+        known = at >= 0
+        state_of[index, known] = labels[at[known]]
+        since[index, known] = ts[at[known]]
+    codes, external, _causes, _stripped = LABELS.columns()
+    usable = codes[state_of]
+    up = (usable == UP).sum(axis=0)
+    down = (usable == DOWN).sum(axis=0)
+    unknown = (usable == UNKNOWN).sum(axis=0)
+    outside = external[state_of].sum(axis=0)
+    present = up + down + unknown
+    state = np.where(
+        present == 0,
+        UNKNOWN,
+        np.where(up >= min_usable, UP, np.where(up + unknown < min_usable, DOWN, UNKNOWN)),
+    ).astype(np.int8)
+    # Every internal problem solved, the members down for internal causes would be usable.
+    is_external = (state == DOWN) & (outside > 0) & (up + down - outside + unknown < min_usable)
+    causes = np.zeros(count, dtype=np.int64)
+    for column in np.flatnonzero(state == DOWN).tolist():
+        who = np.flatnonzero(usable[:, column] == DOWN).tolist()
+        if len(who) > 1:  # in the order they went down: the time of their state, then member order
+            who.sort(key=lambda member: (since[member, column], member))
+        key = (tuple(state_of[who, column].tolist()), bool(is_external[column]))
+        found = _SERVICE_CAUSES.get(key)
+        if found is None:
+            found = _SERVICE_CAUSES[key] = _service_causes(*key)
+        causes[column] = found
+    signature = np.where(state == UP, -1, np.where(state == UNKNOWN, -2, causes * 2 + is_external))
+    first = np.ones(count, dtype=np.bool_)
+    first[1:] = signature[1:] != signature[:-1]
+    starts = np.flatnonzero(first)
+    lasts = np.append(starts[1:] - 1, count - 1)
+    seg_end = np.append(bounds[1:], end)
+    return Segments(bounds[starts], seg_end[lasts], state[starts], causes[starts], is_external[starts])
+
+
+def _service_causes(labels: tuple[int, ...], external: bool) -> int:
+    """Return the cause list id of a down service whose down members have these labels, in order."""
+    out: list[str] = []
+    for label in labels:
+        out.extend(c for c in LABELS.down_causes[label] if c not in out)
+    causes = tuple(out)
+    return LABELS.causes_id(external_first(causes) if external else tuple(sorted(causes, key=is_external)))
+
+
+def _no_segments() -> Segments:
+    import numpy as np  # noqa: PLC0415
+
+    empty = np.zeros(0, dtype=np.float64)
+    return Segments(empty, empty, np.zeros(0, np.int8), np.zeros(0, np.int64), np.zeros(0, np.bool_))
+
+
+def segment_columns(segments: Sequence[Segment]) -> Segments:
+    """Return a list of segments as columns (a state other than up or unknown counts as down)."""
+    import numpy as np  # noqa: PLC0415
+
+    causes_id = LABELS.causes_id
+    return Segments(
+        np.array([s.start for s in segments], dtype=np.float64),
+        np.array([s.end for s in segments], dtype=np.float64),
+        np.array([UP if s.state == "up" else UNKNOWN if s.state == "unknown" else DOWN for s in segments],
+                 dtype=np.int8),
+        np.array([causes_id(s.causes if type(s.causes) is tuple else tuple(s.causes)) for s in segments],
+                 dtype=np.int64),
+        np.array([bool(s.external) for s in segments], dtype=np.bool_),
+    )  # fmt: skip
+
+
+def segment_list(segments: Segments) -> list[Segment]:
+    """Return columns of segments as a list of :class:`Segment`."""
+    lists = LABELS.cause_lists
+    return [
+        Segment(start, end, _STATES[state], lists[causes], external)  # type: ignore[arg-type]
+        for start, end, state, causes, external in zip(
+            segments.start.tolist(), segments.end.tolist(), segments.state.tolist(),
+            segments.causes.tolist(), segments.external.tolist(), strict=True,
+        )
+    ]  # fmt: skip
+
+
+def figures_of(
+    segments: Segments,
+    open_intervals: list[Interval] | Measure,
+    *,
+    start: float,
+    end: float,
+    maintenance: list[Interval] | None = None,
+    blip_seconds: float = 0.0,
+) -> Figures:
+    """Return the figures of segments over [start, end): what :func:`compute` says, on columns.
+
+    Open time is counted per segment at once; up, down and unknown time are running totals in
+    segment order. An outage is a run of down segments that no up segment interrupts (unknown
+    ones do not): it starts with its first down segment and ends where the next up segment
+    starts (the end of the period when none does, ongoing if the last segment is down).
+    """
+    import numpy as np  # noqa: PLC0415
+
     open_time = open_intervals if isinstance(open_intervals, Measure) else Measure(merge(open_intervals))
-    spans = merge((max(s.start, start), min(s.end, end)) for s in segments)
+    spans = _merged(np.maximum(segments.start, start), np.minimum(segments.end, end))
     windows = merge(maintenance or [])
     if windows:
         opened = [piece for span in spans for piece in open_time.clip(*span)]
@@ -491,58 +721,141 @@ def compute(
         start, end, open_seconds=sum(open_time.between(*span) for span in spans),
         maintenance_seconds=total(in_maintenance),
     )  # fmt: skip
-    current: dict[str, float | tuple[str, ...]] | None = None
-    outages: list[Outage] = []
-    cause_seconds: dict[tuple[int, str], float] = defaultdict(float)
-
-    def close(at: float, *, ongoing: bool = False) -> None:
-        nonlocal current
-        if current is not None and float(current["open"]) > 0:  # type: ignore[arg-type]
-            outages.append(
-                Outage(float(current["start"]), at, float(current["open"]), current["causes"],  # type: ignore[arg-type]
-                       ongoing, float(current["external"]))  # type: ignore[arg-type]
-            )  # fmt: skip
-        current = None
-
-    measured = counted_time.between_many([s.start for s in segments], [s.end for s in segments])
-    for seg, counted_here in zip(segments, measured, strict=True):
-        if seg.state == "up":
-            figures.up_seconds += counted_here
-            close(seg.start)
-        elif seg.state == "unknown":
-            figures.unknown_seconds += counted_here
+    if not len(segments.state):
+        return figures
+    measured = counted_time.between_array(segments.start, segments.end)
+    state = segments.state
+    up, down = state == UP, state == DOWN
+    figures.up_seconds = _running_total(measured[up])
+    figures.unknown_seconds = _running_total(measured[state == UNKNOWN])
+    figures.down_seconds = _running_total(measured[down])
+    downs = np.flatnonzero(down)
+    if not len(downs):
+        return figures
+    # Each up segment ends the outage in progress: the down segments between two up ones are one outage.
+    group = np.cumsum(up)[downs]
+    first = np.ones(len(downs), dtype=np.bool_)
+    first[1:] = group[1:] != group[:-1]
+    value = measured[downs]
+    open_seconds = _run_sums(value, first)
+    external_seconds = _run_sums(np.where(segments.external[downs], value, 0.0), first)
+    appended = open_seconds > 0  # an outage of no open time at all is no outage
+    if not appended.any():
+        return figures
+    ups = np.flatnonzero(up)
+    groups = group[first]
+    closed = groups < len(ups)
+    ends = np.where(
+        closed, segments.start[ups[np.minimum(groups, max(len(ups) - 1, 0))]] if len(ups) else end, end
+    )
+    ongoing = ~closed & (state[-1] == DOWN)
+    blip = appended & (open_seconds < blip_seconds)
+    kept = appended & ~blip
+    if blip.any():
+        shortened = open_seconds[blip]
+        figures.blips = int(blip.sum())
+        figures.blip_seconds = _running_total(shortened)
+        figures.down_seconds = _running_total(np.concatenate(([figures.down_seconds], -shortened)))
+        figures.up_seconds = _running_total(np.concatenate(([figures.up_seconds], shortened)))
+    if not kept.any():
+        return figures
+    # Each kept outage's causes: every cause of its down segments, in order, once.
+    cause_ids = segments.causes[downs]
+    run = np.cumsum(first) - 1
+    changes = np.zeros(len(downs), dtype=np.bool_)
+    changes[1:] = (cause_ids[1:] != cause_ids[:-1]) & ~first[1:]
+    mixed = np.zeros(len(open_seconds), dtype=np.bool_)
+    mixed[np.unique(run[changes])] = True
+    lists = LABELS.cause_lists
+    firsts = np.flatnonzero(first)
+    outage_causes: list[tuple[str, ...]] = []
+    for index in np.flatnonzero(kept).tolist():
+        if mixed[index]:
+            ids = cause_ids[run == index]
+            distinct = ids[np.append(True, ids[1:] != ids[:-1])].tolist()
+            outage_causes.append(tuple(dict.fromkeys(c for i in distinct for c in lists[i])))
         else:
-            figures.down_seconds += counted_here
-            if current is None:
-                current = {"start": seg.start, "open": 0.0, "causes": seg.causes, "external": 0.0}
-            current["open"] = float(current["open"]) + counted_here  # type: ignore[arg-type]
-            if seg.external:
-                current["external"] = float(current["external"]) + counted_here  # type: ignore[arg-type]
-            merged_causes = tuple(dict.fromkeys((*current["causes"], *seg.causes)))  # type: ignore[misc]
-            current["causes"] = merged_causes
-            if counted_here:
-                cause_seconds[(len(outages), seg.causes[0] if seg.causes else "unknown")] += counted_here
-    close(end, ongoing=current is not None and bool(segments) and segments[-1].state == "down")
-
-    kept: list[Outage] = []
+            outage_causes.append(tuple(dict.fromkeys(lists[int(cause_ids[firsts[index]])])))
+    kept_index = np.flatnonzero(kept)
+    figures.outages = [
+        Outage(*fields)
+        for fields in zip(
+            segments.start[downs[firsts[kept_index]]].tolist(), ends[kept_index].tolist(),
+            open_seconds[kept_index].tolist(), outage_causes, ongoing[kept_index].tolist(),
+            external_seconds[kept_index].tolist(), strict=True,
+        )
+    ]  # fmt: skip
     counts: Counter[str] = Counter()
-    seconds: dict[str, float] = defaultdict(float)
-    for number, outage in enumerate(outages):
-        if outage.open_seconds < blip_seconds:
-            figures.blips += 1
-            figures.blip_seconds += outage.open_seconds
-            figures.down_seconds -= outage.open_seconds
-            figures.up_seconds += outage.open_seconds
-            continue
-        kept.append(outage)
-        for cause in outage.causes:
-            counts[cause] += 1
-        for (index, cause), value in cause_seconds.items():
-            if index == number:
-                seconds[cause] += value
-    figures.outages = kept
+    for causes in outage_causes:
+        counts.update(causes)
+    # Open seconds per cause: each down segment's time goes to its first cause, summed per
+    # outage, then over the kept outages in order.
+    in_kept = kept[run]
+    names = np.array(LABELS.first_cause, dtype=np.int64)[cause_ids[in_kept]]
+    number = run[in_kept]
+    per_outage, keys = _keyed_sums(value[in_kept], number * len(LABELS.names) + names)
+    per_cause, cause_names = _keyed_sums(per_outage, keys % len(LABELS.names))
+    seconds = {
+        LABELS.names[name]: total_
+        for name, total_ in zip(cause_names.tolist(), per_cause.tolist(), strict=True)
+    }
     figures.causes = sorted(
         ((cause, seconds.get(cause, 0.0), counts[cause]) for cause in counts),
         key=lambda item: (-item[1], -item[2], item[0]),
     )
     return figures
+
+
+def _merged(starts: NDArray[np.float64], ends: NDArray[np.float64]) -> list[Interval]:
+    """Return ``merge(zip(starts, ends))`` for columns."""
+    import numpy as np  # noqa: PLC0415
+
+    keep = ends > starts
+    starts, ends = starts[keep], ends[keep]
+    if not len(starts):
+        return []
+    order = np.lexsort((ends, starts))
+    starts, ends = starts[order], ends[order]
+    reach = np.maximum.accumulate(ends)
+    new = np.ones(len(starts), dtype=np.bool_)
+    new[1:] = starts[1:] > reach[:-1]
+    heads = np.flatnonzero(new)
+    tails = np.append(heads[1:] - 1, len(starts) - 1)
+    return list(zip(starts[heads].tolist(), reach[tails].tolist(), strict=True))
+
+
+def _running_total(values: NDArray[np.float64]) -> float:
+    """Return 0.0 + v0 + v1 + ... added one after the other (not numpy's pairwise sum)."""
+    import numpy as np  # noqa: PLC0415
+
+    return float(np.cumsum(values)[-1]) if len(values) else 0.0
+
+
+def _run_sums(values: NDArray[np.float64], first: NDArray[np.bool_]) -> NDArray[np.float64]:
+    """Return the running total of each run of ``values`` (``first`` marks where a run begins)."""
+    import numpy as np  # noqa: PLC0415
+
+    starts = np.flatnonzero(first)
+    lengths = np.diff(np.append(starts, len(values)))
+    sums = values[starts].astype(np.float64, copy=True)
+    longest = int(lengths.max()) if len(lengths) else 0
+    for step in range(1, min(longest, _SHORT_RUN)):
+        live = lengths > step
+        sums[live] += values[starts[live] + step]
+    for run in np.flatnonzero(lengths > _SHORT_RUN).tolist():
+        rest = values[starts[run] + _SHORT_RUN : starts[run] + lengths[run]]
+        sums[run] = np.cumsum(np.concatenate(([sums[run]], rest)))[-1]
+    return sums
+
+
+def _keyed_sums(
+    values: NDArray[np.float64], keys: NDArray[np.int64]
+) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
+    """Return the running total of the values of each key, in their order, and the keys, ascending."""
+    import numpy as np  # noqa: PLC0415
+
+    order = np.argsort(keys, kind="stable")
+    keys, values = keys[order], values[order]
+    first = np.ones(len(keys), dtype=np.bool_)
+    first[1:] = keys[1:] != keys[:-1]
+    return _run_sums(values, first), keys[first]

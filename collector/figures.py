@@ -21,18 +21,23 @@ from agent.contract.reasons import cause_label
 from collector.availability import (
     Figures,
     Requirement,
+    Track,
     Transition,
-    compute,
-    member_segments,
-    observed_timeline,
-    service_segments,
+    figures_of,
+    member_segment_columns,
+    observed_track,
+    relabel,
+    service_segment_columns,
+    timeline_of,
+    track_of,
     transition_causes,
     with_needs,
 )
 from collector.intervals import Interval, Measure
 from collector.sites import ADMINISTRATIVE_SITES, SITE_FUNCTION_PREFIX, Calendar, Site
 
-Timelines = Mapping[tuple[str, str, str], Sequence[Transition]]
+#: Every member's timeline by (kind, member, function): lists of transitions or tracks (columns).
+Timelines = Mapping[tuple[str, str, str], Sequence[Transition] | Track]
 Coverage = Mapping[tuple[str, str], Sequence[Interval]]
 
 
@@ -69,27 +74,33 @@ def _of(label: str) -> str:
     return f"d'{label}" if lower[:1] in "aeiouyéèêàh" else f"de {label}"
 
 
-def _site_causes(timeline: list[Transition], function: str) -> list[Transition]:
+def _site_causes(track: Track, function: str) -> Track:
     """Name the administrative site in its own outages' causes (``site`` → ``site:caf``)."""
-    out = []
-    for item in timeline:
+
+    def named(item: Transition) -> Transition:
         if item.state == "down" and not item.causes:
             causes = tuple(site_cause(function) if c == SITE_CAUSE else c for c in transition_causes(item))
-            out.append(Transition(item.ts, item.state, item.reasons, causes))
-        else:
-            out.append(item)
-    return out
+            return Transition(item.ts, item.state, item.reasons, causes)
+        return item
+
+    return relabel(track, named)
+
+
+def _track(raw: Sequence[Transition] | Track | None) -> Track:
+    if isinstance(raw, Track):
+        return raw
+    return track_of(raw or [])
 
 
 def _observed(
     site: Site,
     kind: str,
     member: str,
-    raw: list[Transition],
+    raw: Track,
     coverage: Coverage | None,
     start: float,
     end: float,
-) -> list[Transition]:
+) -> Track:
     # A member exists between its `since` and `until` (unbounded when not given): a declared
     # member that never reported is unknown — « non mesuré » — not absent, so a 2-of-2 service
     # whose second PC never spoke is unknown, not down. A member added mid-period says so
@@ -98,7 +109,24 @@ def _observed(
     runs = coverage.get((kind, member), []) if coverage is not None and coverage else None
     if coverage is not None and coverage and (kind, member) not in coverage:
         runs = []  # coverage is recorded for this site, and nobody observed this member in the period
-    return observed_timeline(raw, runs, life=(born, retired), start=start, end=end)
+    return observed_track(raw, runs, life=(born, retired), start=start, end=end)
+
+
+def function_track(
+    site: Site,
+    device: str,
+    function: str,
+    timelines: Timelines,
+    coverage: Coverage | None,
+    start: float,
+    end: float,
+) -> Track:
+    """Return one device's effective track for ``function`` over [start, end) (nothing it needs applied)."""
+    raw = timelines.get(("device", device, function))
+    if raw is None and function:
+        raw = timelines.get(("device", device, ""))
+    track = _observed(site, "device", device, _track(raw), coverage, start, end)
+    return _site_causes(track, function) if function.startswith(SITE_FUNCTION_PREFIX) else track
 
 
 def function_timeline(
@@ -111,11 +139,7 @@ def function_timeline(
     end: float,
 ) -> list[Transition]:
     """Return one device's effective timeline for ``function`` over [start, end) (nothing it needs applied)."""
-    raw = timelines.get(("device", device, function))
-    if raw is None and function:
-        raw = timelines.get(("device", device, ""))
-    timeline = _observed(site, "device", device, list(raw or []), coverage, start, end)
-    return _site_causes(timeline, function) if function.startswith(SITE_FUNCTION_PREFIX) else timeline
+    return timeline_of(function_track(site, device, function, timelines, coverage, start, end))
 
 
 def requirements(
@@ -143,6 +167,30 @@ def requirements(
     return out
 
 
+def member_track(
+    site: Site,
+    service: str,
+    kind: str,
+    member: str,
+    timelines: Timelines,
+    coverage: Coverage | None,
+    start: float,
+    end: float,
+) -> Track:
+    """Return one member's effective track for a service over [start, end) (see :func:`member_timeline`)."""
+    function = (site.function_of(service) or "") if kind == "device" else ""
+    raw = timelines.get((kind, member, function))
+    if raw is None and function:
+        raw = timelines.get((kind, member, ""))
+    own = _observed(site, kind, member, _track(raw), coverage, start, end)
+    if function.startswith(SITE_FUNCTION_PREFIX):
+        own = _site_causes(own, function)
+    needs = site.needs_of(service, kind, member)
+    if not needs:
+        return own
+    return track_of(with_needs(timeline_of(own), requirements(site, needs, timelines, coverage, start, end)))
+
+
 def member_timeline(
     site: Site,
     service: str,
@@ -159,17 +207,7 @@ def member_timeline(
     seeded or imported without coverage) keeps its transitions as they are. What the member
     needs (``needs`` of the service and of the member) is applied.
     """
-    function = (site.function_of(service) or "") if kind == "device" else ""
-    raw = timelines.get((kind, member, function))
-    if raw is None and function:
-        raw = timelines.get((kind, member, ""))
-    own = _observed(site, kind, member, list(raw or []), coverage, start, end)
-    if function.startswith(SITE_FUNCTION_PREFIX):
-        own = _site_causes(own, function)
-    needs = site.needs_of(service, kind, member)
-    if not needs:
-        return own
-    return with_needs(own, requirements(site, needs, timelines, coverage, start, end))
+    return timeline_of(member_track(site, service, kind, member, timelines, coverage, start, end))
 
 
 def service_figures(
@@ -183,6 +221,7 @@ def service_figures(
     calendar: Calendar | None = None,
     opened: list[Interval] | Measure | None = None,
     blip_seconds: float = 0.0,
+    tracks: Sequence[Track] | None = None,
 ) -> Figures:
     """Return a service's figures over [start, end) from its members' timelines.
 
@@ -197,15 +236,21 @@ def service_figures(
         calendar: the site's calendar (built if not given).
         opened: the site's open time over the period, if already computed.
         blip_seconds: outages shorter than this (open time) are ignored.
+        tracks: the members' effective tracks (:func:`member_track`, in the service's member
+            order), when already computed.
     """
     calendar = calendar or Calendar(site)
     service = site.services[name]  # type: ignore[index]
-    members = {
-        f"{kind}:{member}": member_timeline(site, name, kind, member, timelines, coverage, start, end)
-        for kind, member in service.members
-    }
-    return compute(
-        service_segments(members, service.min_usable, start, end),
+    members = (
+        list(tracks)
+        if tracks is not None
+        else [
+            member_track(site, name, kind, member, timelines, coverage, start, end)
+            for kind, member in service.members
+        ]
+    )
+    return figures_of(
+        service_segment_columns(members, service.min_usable, start, end),
         opened if opened is not None else calendar.open_intervals(start, end),
         start=start,
         end=end,
@@ -215,7 +260,7 @@ def service_figures(
 
 
 def member_figures(
-    timeline: Sequence[Transition],
+    timeline: Sequence[Transition] | Track,
     start: float,
     end: float,
     *,
@@ -223,6 +268,7 @@ def member_figures(
     blip_seconds: float = 0.0,
 ) -> Figures:
     """Return one member's own figures over [start, end) (its life only; maintenance ignored)."""
-    return compute(
-        member_segments(timeline, start, end), opened, start=start, end=end, blip_seconds=blip_seconds
-    )
+    return figures_of(
+        member_segment_columns(_track(timeline), start, end), opened, start=start, end=end,
+        blip_seconds=blip_seconds,
+    )  # fmt: skip

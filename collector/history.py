@@ -44,10 +44,14 @@ import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
-from collector.availability import MemberState, Transition
+from collector.availability import LABELS, MemberState, Track, Transition
 from collector.intervals import Interval
+
+if TYPE_CHECKING:
+    import numpy as np
+    from numpy.typing import NDArray
 
 SCHEMA_VERSION = 3
 _SCHEMA = """
@@ -373,6 +377,12 @@ class History:
         """Return one member's transitions in [start, end), preceded by the one in force at ``start``."""
         return self.timelines(site, start, end).get((kind, member, function), [])
 
+    def tracks(self, spans: dict[str, list[Interval]]) -> dict[str, list[dict[TimelineKey, Track]]]:
+        """Return every member's track of each site over each of its periods, in one reading (:func:`read_tracks`)."""
+        with self._lock:
+            self._flush()
+            return read_tracks(self._db, spans)
+
     # ------------------------------------------------------------------ coverage
     def observed(self, site: str, kind: str, member: str, start: float, end: float) -> None:
         """Record that an observation covers [start, end) for a member.
@@ -452,17 +462,7 @@ class History:
         """Return the observed runs of every member of a site within [start, end), keyed by (kind, member)."""
         with self._lock:
             self._flush()
-            rows = self._db.execute(
-                "SELECT kind, member, start, end FROM coverage WHERE site=? AND end>? AND start<? "
-                "ORDER BY kind, member, start",
-                (site, start, end),
-            ).fetchall()
-        out: dict[tuple[str, str], list[Interval]] = {}
-        for kind, member, run_start, run_end in rows:
-            out.setdefault((kind, member), []).append(
-                (max(float(run_start), start), min(float(run_end), end))
-            )
-        return out
+            return read_coverage(self._db, site, start, end)
 
     def covered_members(self, site: str) -> set[tuple[str, str]]:
         """Return the (kind, member) pairs of a site whose observation time is recorded at all."""
@@ -729,3 +729,236 @@ def _transition(row: tuple[float, str, str]) -> Transition:
     ts, state, reasons = row
     parsed: MemberState = state if state in _KNOWN_STATES else "unknown"  # type: ignore[assignment]
     return Transition(float(ts), parsed, _reasons(reasons))
+
+
+# --------------------------------------------------------------------------- reading for reports
+#
+# A report reads every transition of a year or two: hundreds of thousands of rows. Read row by
+# row through the member index, each row costs a look-up of the table (its state and reasons are
+# not in the index) and Python objects; instead the rows are read in one pass over the table per
+# group of sites, three columns concatenated by SQLite (ids, times as exact integers, labels), and
+# each row is given its member from the index (ids only, which the index holds).
+
+#: Times go through SQLite as integers of 2**-22 s: exact for every time from 2**30 s (2004) to 2**40 s.
+_TIME_SCALE = 4_194_304.0
+_EXACT_TIMES = (2.0**30, 2.0**40)
+_LABEL_SEPARATOR = "\x1e"
+
+
+def open_reader(path: Path | str) -> sqlite3.Connection:
+    """Open a history file for reading only (a report computed in another process)."""
+    return sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True, isolation_level=None)
+
+
+def read_coverage(
+    db: sqlite3.Connection, site: str, start: float, end: float
+) -> dict[tuple[str, str], list[Interval]]:
+    """Return the observed runs of every member of a site within [start, end), keyed by (kind, member)."""
+    rows = db.execute(
+        "SELECT kind, member, start, end FROM coverage WHERE site=? AND end>? AND start<? ORDER BY kind, member, start",
+        (site, start, end),
+    ).fetchall()
+    out: dict[tuple[str, str], list[Interval]] = {}
+    for kind, member, run_start, run_end in rows:
+        out.setdefault((kind, member), []).append((max(float(run_start), start), min(float(run_end), end)))
+    return out
+
+
+def read_tracks(
+    db: sqlite3.Connection, spans: dict[str, list[Interval]]
+) -> dict[str, list[dict[TimelineKey, Track]]]:
+    """Return every member's track of each site over each of its periods, as :meth:`History.timelines` would.
+
+    Args:
+        db: the history (a connection of its own, or the :class:`History`'s under its lock).
+        spans: for each site, its periods [start, end) (each site's own, in its time zone).
+
+    Returns:
+        For each site, one ``{(kind, member, function): track}`` per period: the transition in
+        force at the period's start (the highest id at or before it), then those inside it, in
+        time order.
+    """
+    import numpy as np  # noqa: PLC0415 - reports only
+
+    if not spans:
+        return {}
+    low = min(start for periods in spans.values() for start, _ in periods)
+    high = max(end for periods in spans.values() for _, end in periods)
+    sites = list(spans)
+    opened = not db.in_transaction
+    if opened:
+        db.execute("BEGIN")  # one snapshot for the three readings
+    try:
+        before, keys, rows = _rows(db, sites, low, high)
+    finally:
+        if opened:
+            db.execute("COMMIT")
+    owners, owner_ids, counts = keys
+    owner_ids, times, labels = _in_index_order(owner_ids, counts, *rows)
+    offsets = np.concatenate(([0], np.cumsum(counts, dtype=np.int64)))
+    out: dict[str, list[dict[TimelineKey, Track]]] = {site: [{} for _ in spans[site]] for site in sites}
+    members: dict[tuple[str, TimelineKey], tuple[int, int] | None] = dict.fromkeys(before)
+    for number, owned in enumerate(owners):
+        members[owned] = (int(offsets[number]), int(offsets[number + 1]))
+    for (site, key), window in members.items():
+        first = before.get((site, key))
+        for period, (start, end) in enumerate(spans[site]):
+            track = _period(first, window, owner_ids, times, labels, start, end)
+            if track is not None:
+                out[site][period][key] = track
+    return out
+
+
+def _in_index_order(
+    owner_ids: NDArray[np.int64],
+    counts: list[int],
+    ids: NDArray[np.int64],
+    times: NDArray[np.float64],
+    labels: NDArray[np.int64],
+) -> tuple[NDArray[np.int64], NDArray[np.float64], NDArray[np.int64]]:
+    """Return the ids, times and labels of the rows read from the table, member by member by time then id.
+
+    ``owner_ids`` are the ids as the index gave them, member by member (``counts`` each).
+    """
+    import numpy as np  # noqa: PLC0415
+
+    count = len(owner_ids)
+    changed = sqlite3.DatabaseError("the history changed while it was read")  # not within one snapshot
+    if len(ids) != count:
+        raise changed
+    if not count:
+        return owner_ids, times, labels
+    base = int(owner_ids.min())
+    width = int(owner_ids.max()) - base + 1
+    if width <= 4 * count + 1024 and bool(((ids >= base) & (ids < base + width)).all()):
+        slot = np.full(width, -1, dtype=np.int64)
+        slot[owner_ids - base] = np.arange(count)
+        where = slot[ids - base]
+    else:  # ids far apart (a history pruned in between): by bisection
+        order = np.argsort(owner_ids)
+        found = np.minimum(np.searchsorted(owner_ids[order], ids), count - 1)
+        where = np.where(owner_ids[order][found] == ids, order[found], -1)
+    placed = np.zeros(count, dtype=np.bool_)
+    placed[where[where >= 0]] = True
+    if not bool(placed.all()) or bool((where < 0).any()):
+        raise changed
+    in_order_times, in_order_labels = np.empty_like(times), np.empty_like(labels)
+    in_order_times[where], in_order_labels[where] = times, labels
+    # SQLite gives each member's ids in index order (time, then id); should it not, sort them.
+    step = np.diff(in_order_times)
+    later = (step > 0) | ((step == 0) & (np.diff(owner_ids) > 0))
+    later[np.cumsum(counts)[:-1] - 1] = True  # from one member to the next
+    if not bool(later.all()):
+        owner = np.repeat(np.arange(len(counts)), counts)
+        order = np.lexsort((owner_ids, in_order_times, owner))
+        return owner_ids[order], in_order_times[order], in_order_labels[order]
+    return owner_ids, in_order_times, in_order_labels
+
+
+def _period(
+    first: tuple[int, float, int] | None,
+    window: tuple[int, int] | None,
+    ids: NDArray[np.int64],
+    times: NDArray[np.float64],
+    labels: NDArray[np.int64],
+    start: float,
+    end: float,
+) -> Track | None:
+    """Return one member's track over [start, end) from its rows (sorted by time, id) and the row in force before them."""
+    import numpy as np  # noqa: PLC0415
+
+    low, high = window if window is not None else (0, 0)
+    rows_ts, rows_ids, rows_labels = times[low:high], ids[low:high], labels[low:high]
+    upto = int(np.searchsorted(rows_ts, start, side="right"))
+    stop = int(np.searchsorted(rows_ts, end, side="left"))
+    # In force at the start: the highest id at or before it.
+    best = first
+    if upto:
+        at = int(np.argmax(rows_ids[:upto]))
+        if best is None or int(rows_ids[at]) > best[0]:
+            best = (int(rows_ids[at]), float(rows_ts[at]), int(rows_labels[at]))
+    inside = slice(upto, max(upto, stop))
+    if best is None and stop <= upto:
+        return None
+    head_ts = [best[1]] if best is not None else []
+    head_label = [best[2]] if best is not None else []
+    return Track(
+        np.concatenate((np.array(head_ts, dtype=np.float64), rows_ts[inside])),
+        np.concatenate((np.array(head_label, dtype=np.int64), rows_labels[inside])),
+    )
+
+
+def _rows(
+    db: sqlite3.Connection, sites: list[str], low: float, high: float
+) -> tuple[
+    dict[tuple[str, TimelineKey], tuple[int, float, int]],
+    tuple[list[tuple[str, TimelineKey]], NDArray[np.int64], list[int]],
+    tuple[NDArray[np.int64], NDArray[np.float64], NDArray[np.int64]],
+]:
+    """Read the rows in force at ``low``, each member's ids in (low, high), and the rows themselves."""
+    import numpy as np  # noqa: PLC0415
+
+    labels = _Labels()
+    before: dict[tuple[str, TimelineKey], tuple[int, float, int]] = {}
+    owners: list[tuple[str, TimelineKey]] = []
+    id_lists: list[NDArray[np.int64]] = []
+    for site in sites:
+        for kind, member, function, row_id, ts, state, reasons in db.execute(
+            "SELECT kind, member, function, id, ts, state, reasons FROM transitions WHERE id IN ("
+            "  SELECT MAX(id) FROM transitions WHERE site=? AND ts<=? GROUP BY kind, member, function)",
+            (site, low),
+        ):
+            before[(site, (kind, member, function))] = (int(row_id), float(ts), labels.of(state + reasons))
+        for kind, member, function, text in db.execute(
+            "SELECT kind, member, function, group_concat(id) FROM transitions "
+            "WHERE site=? AND ts>? AND ts<? GROUP BY kind, member, function",
+            (site, low, high),
+        ):
+            owners.append((site, (kind, member, function)))
+            id_lists.append(_integers(text))
+    owner_ids = np.concatenate(id_lists) if id_lists else np.zeros(0, dtype=np.int64)
+    marks = ",".join("?" * len(sites))
+    ids_text, times_text, labels_text = db.execute(
+        "SELECT group_concat(id), group_concat(CAST(ts * 4194304 AS INTEGER)), group_concat(state || reasons, char(30)) "
+        f"FROM transitions NOT INDEXED WHERE ts>? AND ts<? AND site IN ({marks})",
+        (low, high, *sites),
+    ).fetchone()
+    ids, times = _integers(ids_text), _integers(times_text) / _TIME_SCALE
+    # Exact when every time is at least 2**30 (2004): the truncated product is then the time itself.
+    if bool(((times >= _EXACT_TIMES[0]) & (times < _EXACT_TIMES[1])).all()):
+        texts = labels_text.split(_LABEL_SEPARATOR) if labels_text else []
+        number = {text: labels.of(text) for text in set(texts)}
+        row_labels = np.fromiter(map(number.__getitem__, texts), dtype=np.int64, count=len(texts))
+    else:  # times outside the exact range (tests from the epoch): row by row
+        found = db.execute(
+            f"SELECT id, ts, state || reasons FROM transitions WHERE ts>? AND ts<? AND site IN ({marks})",
+            (low, high, *sites),
+        ).fetchall()
+        ids = np.array([row[0] for row in found], dtype=np.int64)
+        times = np.array([row[1] for row in found], dtype=np.float64)
+        row_labels = np.array([labels.of(row[2]) for row in found], dtype=np.int64)
+    return before, (owners, owner_ids, [len(a) for a in id_lists]), (ids, times, row_labels)
+
+
+def _integers(text: str | None) -> NDArray[np.int64]:
+    """Return SQLite's comma-separated integers as an array."""
+    import numpy as np  # noqa: PLC0415
+
+    if not text:
+        return np.zeros(0, dtype=np.int64)
+    return np.fromstring(text, dtype=np.int64, sep=",")
+
+
+class _Labels:
+    """The engine's label of each stored (state, reasons) text, looked up once per distinct text."""
+
+    def __init__(self) -> None:
+        self.known: dict[str, int] = {}
+
+    def of(self, text: str) -> int:
+        found = self.known.get(text)
+        if found is None:
+            state, bracket, reasons = text.partition("[")
+            item = _transition((0.0, state, bracket + reasons))
+            found = self.known[text] = LABELS.label(item.state, item.reasons)
+        return found

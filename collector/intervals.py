@@ -67,6 +67,7 @@ class Measure:
         self.before: list[float] = [0.0]
         for start, end in intervals:
             self.before.append(self.before[-1] + end - start)
+        self._columns: tuple[Any, Any, Any] | None = None  # the three lists as numpy arrays, once
 
     def until(self, moment: float) -> float:
         """Return the interval time before ``moment``."""
@@ -88,11 +89,18 @@ class Measure:
 
     def between_many(self, starts: Sequence[float], ends: Sequence[float]) -> list[float]:
         """Return ``between`` for many spans at once (vectorised with numpy)."""
+        return list(self.between_array(starts, ends).tolist())
+
+    def between_array(self, starts: Any, ends: Any) -> Any:
+        """Return ``between`` for many spans at once, as a numpy array (spans given as sequences or arrays)."""
         import numpy as np  # noqa: PLC0415 - reports only
 
+        a, b = np.asarray(starts, dtype=float), np.asarray(ends, dtype=float)
         if not self.starts:
-            return [0.0] * len(starts)
-        first, last, before = np.asarray(self.starts), np.asarray(self.ends), np.asarray(self.before)
+            return np.zeros(len(a))
+        if self._columns is None:
+            self._columns = (np.asarray(self.starts), np.asarray(self.ends), np.asarray(self.before))
+        first, last, before = self._columns
 
         def until(moments: Any) -> Any:
             index = np.searchsorted(first, moments, side="right")
@@ -100,8 +108,7 @@ class Measure:
             inside = np.minimum(moments, last[safe]) - first[safe]
             return np.where(index == 0, 0.0, before[safe] + inside)
 
-        a, b = np.asarray(starts, dtype=float), np.asarray(ends, dtype=float)
-        return list(np.where(b > a, until(b) - until(a), 0.0).tolist())
+        return np.where(b > a, until(b) - until(a), 0.0)
 
     def between(self, start: float, end: float) -> float:
         """Return the interval time within [start, end)."""

@@ -18,21 +18,23 @@ causes, ``docs/design.md`` §5 "Attribution") stay in the figures and are counte
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Literal
 
 from agent.contract import french
-from collector.availability import Figures, Transition
+from collector.availability import LABELS, Figures, Track, exists
 from collector.figures import (
     Coverage,
     Timelines,
     cause_text,
     member_figures,
-    member_timeline,
+    member_track,
     service_figures,
 )
-from collector.history import History
+from collector.history import History, open_reader, read_coverage, read_tracks
 from collector.intervals import Interval, Measure
 from collector.report.maintenance import Maintenance, maintenance
 from collector.sites import (
@@ -190,10 +192,6 @@ def membership_changes(site: Site, start: float, end: float) -> list[MembershipC
     return sorted(out, key=lambda c: (c.at, c.change, c.name))
 
 
-def _exists(timeline: list[Transition]) -> bool:
-    return any(t.state != "absent" for t in timeline)
-
-
 @dataclass
 class _Span:
     """What the engine needs for one site over one period."""
@@ -205,12 +203,6 @@ class _Span:
     timelines: Timelines
     coverage: Coverage
 
-    @classmethod
-    def read(cls, history: History, site_id: str, calendar: Calendar, start: float, end: float) -> _Span:
-        opened = calendar.open_intervals(start, end)
-        return cls(start, end, opened, Measure(opened), history.timelines(site_id, start, end),
-                   history.coverage(site_id, start, end))  # fmt: skip
-
 
 def administrative_names(sites: SitesFile, site: Site) -> dict[str, str]:
     """Return how people name each administrative site a site's devices probe, by function."""
@@ -218,18 +210,60 @@ def administrative_names(sites: SitesFile, site: Site) -> dict[str, str]:
     return {f: sites.administrative_site(f) for f in sorted(functions)}
 
 
+def _site_spans(
+    site: Site, periods: tuple[tuple[dt.date, dt.date], tuple[dt.date, dt.date]]
+) -> list[Interval]:
+    return [period_of(site, *days) for days in periods]
+
+
+def _site_reports(
+    source: History | str | Path,
+    jobs: list[tuple[str, Site, dict[str, str]]],
+    periods: tuple[tuple[dt.date, dt.date], tuple[dt.date, dt.date]],
+    blip_seconds: float,
+) -> list[SiteReport]:
+    """Return the availability part of each site's report, reading the history once for them all.
+
+    ``source`` is the history, or its file (another process opens it for reading only).
+    """
+    spans = {site_id: _site_spans(site, periods) for site_id, site, _names in jobs}
+    if isinstance(source, History):
+        tracks = source.tracks(spans)
+        coverage: Callable[[str, float, float], Coverage] = source.coverage
+        db = None
+    else:
+        db = open_reader(source)
+        tracks = read_tracks(db, spans)
+        coverage = functools.partial(read_coverage, db)
+    try:
+        out = []
+        for site_id, site, names in jobs:
+            calendar = Calendar(site)
+            now, before = (
+                _span(calendar, start, end, tracks[site_id][index], coverage(site_id, start, end))
+                for index, (start, end) in enumerate(spans[site_id])
+            )
+            out.append(_site_report(site_id, site, calendar, now, before, blip_seconds, names))
+        return out
+    finally:
+        if db is not None:
+            db.close()
+
+
+def _span(calendar: Calendar, start: float, end: float, timelines: Timelines, coverage: Coverage) -> _Span:
+    opened = calendar.open_intervals(start, end)
+    return _Span(start, end, opened, Measure(opened), timelines, coverage)
+
+
 def _site_report(
-    history: History,
     site_id: str,
     site: Site,
-    periods: tuple[tuple[dt.date, dt.date], tuple[dt.date, dt.date]],
+    calendar: Calendar,
+    now: _Span,
+    before: _Span,
     blip_seconds: float,
     administrative: dict[str, str] | None = None,
 ) -> SiteReport:
-    (first, last), (previous_first, previous_last) = periods
-    calendar = Calendar(site)
-    now = _Span.read(history, site_id, calendar, *period_of(site, first, last))
-    before = _Span.read(history, site_id, calendar, *period_of(site, previous_first, previous_last))
     report = SiteReport(
         site_id, site.name, site.timezone, now.start, now.end, sum(e - s for s, e in now.opened),
         target=site.target, previous_open_seconds=sum(e - s for s, e in before.opened),
@@ -240,27 +274,28 @@ def _site_report(
         service = site.services.get(name)  # type: ignore[call-overload]
         if service is None:
             continue
+        own_tracks, old_tracks = (
+            [member_track(site, name, kind, member, span.timelines, span.coverage, span.start, span.end)
+             for kind, member in service.members]
+            for span in (now, before)
+        )  # fmt: skip
 
-        def figures(span: _Span, service_name: str = name) -> Figures:
+        def figures(span: _Span, tracks: list[Track], service_name: str = name) -> Figures:
             return service_figures(
                 site, service_name, span.timelines, span.start, span.end, coverage=span.coverage,
-                calendar=calendar, opened=span.opened, blip_seconds=blip_seconds,
+                calendar=calendar, opened=span.measure, blip_seconds=blip_seconds, tracks=tracks,
             )  # fmt: skip
 
         kinds = {kind for kind, _member in service.members}
         service_report = ServiceReport(
-            name, service.label or SERVICE_LABELS[name], service.min_usable, 0, figures(now),
-            previous=figures(before), kinds=kinds.pop() if len(kinds) == 1 else "mixed",
+            name, service.label or SERVICE_LABELS[name], service.min_usable, 0, figures(now, own_tracks),
+            previous=figures(before, old_tracks), kinds=kinds.pop() if len(kinds) == 1 else "mixed",
         )  # fmt: skip
         at_end = 0
-        for kind, member in service.members:
-            own = member_timeline(site, name, kind, member, now.timelines, now.coverage, now.start, now.end)
-            if not _exists(own):
+        for (kind, member), own, old in zip(service.members, own_tracks, old_tracks, strict=True):
+            if not exists(own):
                 continue  # not a member during this period
-            at_end += own[-1].state != "absent"
-            old = member_timeline(
-                site, name, kind, member, before.timelines, before.coverage, before.start, before.end
-            )
+            at_end += int(own.labels[-1]) != LABELS.absent
             declared = site.member(kind, member)
             born, retired = declared.life(site.tz)
             service_report.members.append(
@@ -268,7 +303,7 @@ def _site_report(
                     kind, member, member_name(site, kind, member),
                     member_figures(own, now.start, now.end, opened=now.measure, blip_seconds=blip_seconds),
                     member_figures(old, before.start, before.end, opened=before.measure,
-                                   blip_seconds=blip_seconds) if _exists(old) else None,
+                                   blip_seconds=blip_seconds) if exists(old) else None,
                     added=born if declared.since is not None and now.start <= born < now.end else None,
                     retired=retired if declared.until is not None and now.start <= retired < now.end else None,
                 )
@@ -296,19 +331,15 @@ def build_report(
     previous = previous_period(first_day, last_day)
     report = Report(first_day, last_day, moment, blip_seconds, previous_first_day=previous[0],
                     previous_last_day=previous[1])  # fmt: skip
-    for site_id, site in sites.sites.items():
-        if only_site is not None and site_id != only_site:
-            continue
+    jobs = [
+        (site_id, site, administrative_names(sites, site))
+        for site_id, site in sites.sites.items()
+        if only_site is None or site_id == only_site
+    ]
+    computed = _site_reports(history, jobs, ((first_day, last_day), previous), blip_seconds)
+    for (site_id, site, _names), site_report in zip(jobs, computed, strict=True):
         if progress:
             progress(site_id)
-        site_report = _site_report(
-            history,
-            site_id,
-            site,
-            ((first_day, last_day), previous),
-            blip_seconds,
-            administrative_names(sites, site),
-        )
         spans = ((site_report.start, site_report.end), period_of(site, *previous))
         site_report.maintenance = maintenance(history, site_id, site, spans, as_of=moment.timestamp())
         report.sites.append(site_report)
