@@ -190,17 +190,47 @@ DAYS_LEFT_LEGEND: Final = (
 #: Days as the dashboards write them (« 12,5 j »).
 DAYS_UNIT: Final = "suffix:j"  # Grafana puts the space in
 
+#: The query of the previous period beside a usage figure (``refId`` B), in a paler blue.
+PREVIOUS_REF: Final = "B"
+PREVIOUS_OVERRIDE: Final[Json] = {
+    "matcher": {"id": "byFrameRefID", "options": PREVIOUS_REF},
+    "properties": [{"id": "color", "value": {"mode": "fixed", "fixedColor": words.LIGHT_BLUE}}],
+}
+#: How the usage panels say what they compare.
+PREVIOUS_LEGEND: Final = (
+    f"En plus pâle, « {words.PREVIOUS_PERIOD} » : la même durée juste avant la période choisie (la semaine "
+    "d'avant pour une semaine, le mois d'avant pour 30 jours)."
+)
+
 
 def _common(title: str, description: str, grid: GridPos, targets: list[Target]) -> Json:
     return {"title": title, "description": description, "gridPos": grid, "targets": targets,
             "dataSource": DATASOURCE, "maxDataPoints": None}  # fmt: skip
 
 
+def _named(legend: str, period: str) -> str:
+    return f"{legend} — {period}" if legend else period
+
+
+def _periods(expr: str, legend: str, previous: str | None) -> tuple[list[Target], list[Json]]:
+    """Return a panel's query, and the previous period's beside it (legends and colour) when given."""
+    if previous is None:
+        return [target(expr, legend, instant=True)], []
+    return [
+        target(expr, _named(legend, words.THIS_PERIOD), instant=True),
+        target(previous, _named(legend, words.PREVIOUS_PERIOD), ref=PREVIOUS_REF, instant=True),
+    ], [PREVIOUS_OVERRIDE]
+
+
 def stat(title: str, expr: str, grid: GridPos, *, description: str, unit: str = "none",
          mappings: Sequence[Json] = (), thresholds: Json | None = None, legend: str = "",
          links: Sequence[Json] = (), red_from: float | None = None, no_value: str | None = None,
-         decimals: int | None = None) -> Panel:  # fmt: skip
-    """A single value (or one per series, named by ``legend``), its words from ``mappings``."""
+         decimals: int | None = None, previous: str | None = None) -> Panel:  # fmt: skip
+    """A single value (or one per series, named by ``legend``), its words from ``mappings``.
+
+    ``previous``: the same figure over the period before, shown beside it (« cette période » /
+    « période précédente »).
+    """
     if thresholds is None:
         thresholds = (
             steps((words.GREEN, None), (words.RED, red_from)) if red_from is not None else NEUTRAL_STEPS
@@ -213,11 +243,12 @@ def stat(title: str, expr: str, grid: GridPos, *, description: str, unit: str = 
         no_value = french.SERVICE_STATES["unknown"]  # a silent member's fact is not measured
     if no_value is not None:
         defaults["noValue"] = no_value
+    targets, overrides = _periods(expr, legend, previous)
     return Panel(
-        type="stat", defaults=defaults, **_common(title, description, grid, [target(expr, legend, instant=True)]),
+        type="stat", defaults=defaults, overrides=overrides, **_common(title, description, grid, targets),
         options={"reduceOptions": {"calcs": ["lastNotNull"], "fields": "", "values": False},
                  "colorMode": "background" if mappings else "value", "graphMode": "none", "justifyMode": "auto",
-                 "orientation": "auto", "textMode": "value_and_name" if legend else "value",
+                 "orientation": "auto", "textMode": "value_and_name" if legend or previous else "value",
                  "wideLayout": True, "showPercentChange": False},
     )  # fmt: skip
 
@@ -294,18 +325,20 @@ def table(title: str, expr: str, grid: GridPos, *, description: str, columns: Se
 
 def bars(title: str, expr: str, legend: str, grid: GridPos, *, description: str, unit: str = "percentunit",
          thresholds: Json = LEVEL_STEPS, links: Sequence[Json] = (), maximum: float | None = 1,
-         decimals: int = 1) -> Panel:  # fmt: skip
+         decimals: int = 1, previous: str | None = None) -> Panel:  # fmt: skip
     """Horizontal bars (levels, availability, counts), one per series, coloured by ``thresholds``.
 
-    ``maximum`` is a full bar (``None``: the largest value shown, for counts).
+    ``maximum`` is a full bar (``None``: the largest value shown, for counts). ``previous``: the
+    same figures over the period before, as paler bars after this period's, on the same scale.
     """
     defaults: Json = {"unit": unit, "min": 0, "thresholds": thresholds, "color": {"mode": "thresholds"},
                       "mappings": [], "links": list(links), "decimals": decimals}  # fmt: skip
     if maximum is not None:
         defaults["max"] = maximum
+    targets, overrides = _periods(expr, legend, previous)
     return Panel(
-        type="bargauge", **_common(title, description, grid, [target(expr, legend, instant=True)]),
-        defaults=defaults,
+        type="bargauge", **_common(title, description, grid, targets),
+        defaults=defaults, overrides=overrides,
         options={"reduceOptions": {"calcs": ["lastNotNull"], "fields": "", "values": False},
                  "orientation": "horizontal", "displayMode": "basic", "valueMode": "color", "showUnfilled": True,
                  "namePlacement": "auto", "sizing": "auto", "minVizHeight": 16, "minVizWidth": 8,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from collector import descriptions as d
 from dashboards import promql as q
 from dashboards import words
@@ -9,6 +11,7 @@ from dashboards.common import (
     AVAILABILITY_LEGEND,
     AVAILABILITY_STEPS,
     COUNT_STEPS,
+    PREVIOUS_LEGEND,
     Column,
     assemble,
     bars,
@@ -33,6 +36,13 @@ AVAILABILITY = (
 UNKNOWN_SHARE = (
     f"sum by (site) (increase({UNKNOWN}[$__range])) / (sum by (site) (increase({OPEN}[$__range])) > 0)"
 )
+
+
+def per_site(counter: d.MetricDescription[Any], *, previous: bool = False) -> str:
+    """Return a counter's growth over the period (or the one before), per site, largest first."""
+    return f"sort_desc({q.over_range(counter, '', ('site',), previous=previous)})"
+
+
 TO_SITE = data_link("Ouvrir le site", "site", {"site": "${__field.labels.site}"})
 SITE_COLUMN = Column(
     "site", links=[data_link("Ouvrir le site ${__value.text}", "site", {"site": "${__data.fields.site}"})]
@@ -139,29 +149,33 @@ dashboard = assemble(
         ),
         bars(
             "Pages imprimées par site (période choisie)",
-            f"sort_desc({q.over_range(d.PRINTER_PAGES, '', ('site',))})",
+            per_site(d.PRINTER_PAGES),
             "{{site}}",
             pos(0, 32, 12, 8),
             description="Pages imprimées par les imprimantes et copieurs de chaque site pendant la période choisie, "
-            "d'après leurs compteurs (une remise à zéro ou un appareil remplacé n'y retranche rien).",
+            "d'après leurs compteurs (une remise à zéro ou un appareil remplacé n'y retranche rien). "
+            f"{PREVIOUS_LEGEND}",
             unit="none",
             thresholds=COUNT_STEPS,
             maximum=None,
             decimals=0,
             links=[TO_SITE],
+            previous=per_site(d.PRINTER_PAGES, previous=True),
         ),
         bars(
             "Sessions ouvertes par site (période choisie)",
-            f"sort_desc({q.over_range(d.HOST_SESSION_STARTS, '', ('site',))})",
+            per_site(d.HOST_SESSION_STARTS),
             "{{site}}",
             pos(12, 32, 12, 8),
             description="Sessions ouvertes sur les postes de chaque site pendant la période choisie (les postes "
-            "comptent les ouvertures de session, jamais qui).",
+            "comptent les ouvertures de session, jamais qui). "
+            f"{PREVIOUS_LEGEND}",
             unit="none",
             thresholds=COUNT_STEPS,
             maximum=None,
             decimals=0,
             links=[TO_SITE],
+            previous=per_site(d.HOST_SESSION_STARTS, previous=True),
         ),
     ],
 )

@@ -6,10 +6,12 @@ from collector import descriptions as d
 from dashboards import promql as q
 from dashboards import words
 from dashboards.common import (
+    COUNT_STEPS,
     DAYS_LEFT_LEGEND,
     DAYS_LEFT_STEPS,
     DAYS_UNIT,
     LEVEL_STEPS,
+    PREVIOUS_LEGEND,
     Column,
     assemble,
     bars,
@@ -66,8 +68,10 @@ dashboard = assemble(
             q.over_range(d.PRINTER_PAGES, S, ("site", "device")),
             pos(20, 0, 4, 4),
             description="Pages imprimées pendant la période choisie (compteur de l'imprimante ; une remise à zéro "
-            "ou un appareil remplacé n'y retranche rien).",
+            f"ou un appareil remplacé n'y retranche rien). {PREVIOUS_LEGEND}",
+            thresholds=COUNT_STEPS,
             decimals=0,
+            previous=q.over_range(d.PRINTER_PAGES, S, ("site", "device"), previous=True),
         ),
         timeline(
             "État dans le temps",

@@ -102,14 +102,18 @@ def level(metric: d.MetricDescription[Any], selector: str) -> str:
     return f"max without({moving}) ({metric.key}{{{selector}}})"
 
 
-def over_range(counter: d.MetricDescription[Any], selector: str, by: Sequence[str]) -> str:
+def over_range(
+    counter: d.MetricDescription[Any], selector: str, by: Sequence[str], *, previous: bool = False
+) -> str:
     """Return how much a counter grew over the selected period, summed ``by`` these labels.
 
     ``increase()`` is robust to counter resets: a printer replaced behind the same id, an agent
-    that restarts and counts its sessions from zero again.
+    that restarts and counts its sessions from zero again. ``previous``: over the period just
+    before, of the same length (``offset $__range``: last week beside this week).
     """
     matchers = f"{{{selector}}}" if selector else ""
-    return f"sum by ({', '.join(by)}) (increase({counter.series}{matchers}[$__range]))"
+    offset = " offset $__range" if previous else ""
+    return f"sum by ({', '.join(by)}) (increase({counter.series}{matchers}[$__range]{offset}))"
 
 
 # --------------------------------------------------------------------------- the usual translations

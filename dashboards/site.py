@@ -11,6 +11,7 @@ from dashboards.common import (
     DAYS_LEFT_STEPS,
     DAYS_UNIT,
     ORDER_LEAD_DAYS,
+    PREVIOUS_LEGEND,
     Column,
     assemble,
     bars,
@@ -44,6 +45,19 @@ TONER_DAYS = f'{d.SUPPLY_DAYS_LEFT.key}{{{S}, role="toner"}}'
 TO_PC = data_link(
     "Ouvrir ${__field.labels.poste}", "pc", {"site": "${site}", "agent": "${__field.labels.agent}"}
 )
+
+
+def pages_by_device(*, previous: bool = False) -> str:
+    """Return the pages each printer printed over the period (or the one before), most first."""
+    pages = q.over_range(d.PRINTER_PAGES, S, ("site", "device"), previous=previous)
+    return f"sort_desc({q.named_devices(pages)})"
+
+
+def sessions_by_pc(*, previous: bool = False) -> str:
+    """Return the sessions opened on each PC over the period (or the one before), most first."""
+    sessions = q.over_range(d.HOST_SESSION_STARTS, S, ("site", "agent"), previous=previous)
+    return f"sort_desc({q.named_agents(sessions)})"
+
 
 dashboard = assemble(
     "site",
@@ -178,36 +192,41 @@ dashboard = assemble(
         ),
         bars(
             "Pages imprimées par appareil (période choisie)",
-            f"sort_desc({q.named_devices(q.over_range(d.PRINTER_PAGES, S, ('site', 'device')))})",
+            pages_by_device(),
             "{{appareil}}",
             pos(12, 47, 12, 10),
             description="Pages imprimées par chaque imprimante ou copieur pendant la période choisie, d'après son "
-            "compteur (une remise à zéro ou un appareil remplacé n'y retranche rien).",
+            f"compteur (une remise à zéro ou un appareil remplacé n'y retranche rien). {PREVIOUS_LEGEND}",
             unit="none",
             thresholds=COUNT_STEPS,
             maximum=None,
             decimals=0,
             links=[TO_PRINTER],
+            previous=pages_by_device(previous=True),
         ),
         stat(
             "Sessions ouvertes sur la période",
             q.over_range(d.HOST_SESSION_STARTS, S, ("site",)),
             pos(0, 57, 6, 8),
             description="Sessions ouvertes sur les postes du site pendant la période choisie (les postes comptent les "
-            "ouvertures de session, jamais qui).",
+            f"ouvertures de session, jamais qui). {PREVIOUS_LEGEND}",
+            thresholds=COUNT_STEPS,
             decimals=0,
+            previous=q.over_range(d.HOST_SESSION_STARTS, S, ("site",), previous=True),
         ),
         bars(
             "Sessions ouvertes par poste (période choisie)",
-            f"sort_desc({q.named_agents(q.over_range(d.HOST_SESSION_STARTS, S, ('site', 'agent')))})",
+            sessions_by_pc(),
             "{{poste}}",
             pos(6, 57, 18, 8),
-            description="Sessions ouvertes sur chaque poste pendant la période choisie (un nombre, jamais qui).",
+            description="Sessions ouvertes sur chaque poste pendant la période choisie (un nombre, jamais qui). "
+            f"{PREVIOUS_LEGEND}",
             unit="none",
             thresholds=COUNT_STEPS,
             maximum=None,
             decimals=0,
             links=[TO_PC],
+            previous=sessions_by_pc(previous=True),
         ),
     ],
 )

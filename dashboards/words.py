@@ -27,6 +27,8 @@ GREEN: Final = "green"
 ORANGE: Final = "orange"
 RED: Final = "red"
 BLUE: Final = "blue"
+#: A figure of the previous period, paler than this period's blue.
+LIGHT_BLUE: Final = "light-blue"
 #: Not measured: the grey of the report's « non mesuré ».
 GREY: Final = "#757575"
 
@@ -35,6 +37,10 @@ DEVICE_STATE_COLOURS: Final = {"ok": GREEN, "degraded": ORANGE, "down": RED, "un
 SERVICE_STATE_COLOURS: Final = {"up": GREEN, "down": RED, "unknown": GREY}
 CHECK_RESULT_COLOURS: Final = {"pass": GREEN, "fail": RED, "unknown": GREY}
 SEVERITY_COLOURS: Final = {"critical": RED, "warning": ORANGE}
+
+#: The two periods of a usage figure (the report's CSV says « pages imprimées, période précédente »).
+THIS_PERIOD: Final = "cette période"
+PREVIOUS_PERIOD: Final = "période précédente"
 
 #: Column headers, by the label (or field) a query returns.
 HEADERS: Final[Mapping[str, str]] = {

@@ -10,7 +10,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 from urllib.parse import quote
 
 import msgspec
@@ -22,7 +22,8 @@ from collector import descriptions as d
 from collector.forecast import BASES, PRECISIONS
 from collector.report.wording import WARN_MARGIN
 from collector.sites import DEFAULT_TARGET, Site
-from dashboards import words
+from dashboards import promql, words
+from dashboards.common import PREVIOUS_OVERRIDE, PREVIOUS_REF
 
 from helpers.agent import printer_block, start_agent, write_agent_config
 from helpers.alerting import fast_rules, start_prometheus
@@ -49,6 +50,7 @@ NAMES = {
 }
 DATASOURCE_UID = "esc-prometheus"
 VARIABLES = {"site": "maurepas", "device": "sharp-jam", "agent": "accueil-pc1"}
+#: Grafana's built-in variables (the real-Prometheus test sets ``$__range`` from the data Prometheus holds).
 BUILTINS = {"$__range": "1h", "$__rate_interval": "1m", "$__interval": "15s"}
 #: Columns Prometheus adds to a table that no technician needs.
 RAW = {"Time", "Value", "__name__", "job", "instance"}
@@ -293,6 +295,17 @@ def test_forecast_labels_read_in_french(mappings: list[dict[str, Any]], codes: t
     assert not set(texts) & set(codes)
 
 
+#: Every panel of a usage figure (pages printed, sessions opened): each has the previous period beside it.
+USAGE_PANELS = [
+    ("esc-overview.json", "Pages imprimées par site (période choisie)"),
+    ("esc-overview.json", "Sessions ouvertes par site (période choisie)"),
+    ("esc-printer.json", "Pages sur la période"),
+    ("esc-site.json", "Pages imprimées par appareil (période choisie)"),
+    ("esc-site.json", "Sessions ouvertes par poste (période choisie)"),
+    ("esc-site.json", "Sessions ouvertes sur la période"),
+]
+
+
 def test_usage_panels_count_over_the_chosen_period() -> None:
     """Pages and sessions are counters read with increase() over the period, shown as whole numbers."""
     found = {}
@@ -303,14 +316,55 @@ def test_usage_panels_count_over_the_chosen_period() -> None:
                     assert f"increase({counter.series}" in expr, (name, panel["title"])
                     assert panel["fieldConfig"]["defaults"]["decimals"] == 0, (name, panel["title"])
                     found[(name, panel["title"])] = counter.key
-    assert sorted(found) == [
-        ("esc-overview.json", "Pages imprimées par site (période choisie)"),
-        ("esc-overview.json", "Sessions ouvertes par site (période choisie)"),
-        ("esc-printer.json", "Pages sur la période"),
-        ("esc-site.json", "Pages imprimées par appareil (période choisie)"),
-        ("esc-site.json", "Sessions ouvertes par poste (période choisie)"),
-        ("esc-site.json", "Sessions ouvertes sur la période"),
-    ]
+    assert sorted(found) == USAGE_PANELS
+
+
+def test_usage_panels_put_the_previous_period_beside() -> None:
+    """Query B is query A one period earlier (``offset $__range``), named and coloured as the previous period."""
+    found = []
+    for name, panel in every_panel():
+        if (name, panel["title"]) not in USAGE_PANELS:
+            continue
+        found.append((name, panel["title"]))
+        this, before = panel["targets"]
+        assert (this["refId"], before["refId"]) == ("A", PREVIOUS_REF), (name, panel["title"])
+        assert "offset" not in this["expr"], (name, panel["title"])
+        assert before["expr"] == this["expr"].replace("[$__range]", "[$__range] offset $__range"), (
+            name,
+            panel["title"],
+        )
+        assert "[$__range]" in this["expr"], (name, panel["title"])
+        legends = (this["legendFormat"], before["legendFormat"])
+        assert re.sub(f"{words.THIS_PERIOD}$", words.PREVIOUS_PERIOD, legends[0]) == legends[1], legends
+        assert legends[0].endswith(words.THIS_PERIOD), legends
+        assert this["instant"], (name, panel["title"])
+        assert before["instant"], (name, panel["title"])
+        assert panel["fieldConfig"]["overrides"] == [PREVIOUS_OVERRIDE], (name, panel["title"])
+        assert words.PREVIOUS_PERIOD in panel["description"], (name, panel["title"])
+        if panel["type"] == "stat":
+            assert panel["options"]["textMode"] == "value_and_name", (name, panel["title"])
+        else:  # both periods on one scale: no fixed maximum
+            assert "max" not in panel["fieldConfig"]["defaults"], (name, panel["title"])
+    assert sorted(found) == USAGE_PANELS
+
+
+@pytest.mark.parametrize(
+    ("selector", "by", "previous", "expected"),
+    [
+        ('site="a"', ("site",), False, 'sum by (site) (increase(COUNTER{site="a"}[$__range]))'),
+        ("", ("site", "device"), False, "sum by (site, device) (increase(COUNTER[$__range]))"),
+        ('site="a"', ("site",), True, 'sum by (site) (increase(COUNTER{site="a"}[$__range] offset $__range))'),
+        ("", ("site",), True, "sum by (site) (increase(COUNTER[$__range] offset $__range))"),
+    ],
+)  # fmt: skip
+def test_over_range_reads_this_period_or_the_one_before(
+    selector: str, by: tuple[str, ...], previous: bool, expected: str
+) -> None:
+    """The previous period is the same window moved back by its own length."""
+    for counter in (d.PRINTER_PAGES, d.HOST_SESSION_STARTS):
+        assert promql.over_range(counter, selector, by, previous=previous) == expected.replace(
+            "COUNTER", counter.series
+        )
 
 
 def test_tables_show_organised_french_columns() -> None:
@@ -402,11 +456,37 @@ def test_tray_names_in_promql_match_french_tray() -> None:
 # --------------------------------------------------------------------------- on a real Prometheus
 
 
-def substitute(expr: str) -> str:
-    for name, value in {**BUILTINS, **{f"${k}": v for k, v in VARIABLES.items()}}.items():
+def substitute(expr: str, *, period: int | None = None) -> str:
+    """Put in the variables as Grafana does; ``period``: ``$__range``, the chosen period in seconds (else 1 h)."""
+    builtins = {**BUILTINS, **({"$__range": f"{period}s"} if period is not None else {})}
+    for name, value in {**builtins, **{f"${k}": v for k, v in VARIABLES.items()}}.items():
         expr = expr.replace(name, value)
     assert "$" not in expr.replace("$1", ""), expr
     return expr
+
+
+def query_at(prometheus: Any, expr: str, at: float) -> list[dict[str, Any]]:
+    """Run an instant query evaluated at ``at`` (Grafana asks every panel of a refresh for the same end)."""
+    data = prometheus.api(f"/api/v1/query?query={quote(expr)}&time={at:.3f}")
+    assert data["status"] == "success", data
+    return list(data["data"]["result"])
+
+
+def samples(prometheus: Any, selector: str, at: float) -> list[tuple[float, float]]:
+    """The raw samples of one series up to ``at``, oldest first."""
+    (series,) = query_at(prometheus, f"{selector}[1h]", at)
+    return [(float(t), float(v)) for t, v in series["values"]]
+
+
+def first_seen(prometheus: Any, selector: str, value: float) -> float | None:
+    """When Prometheus first held ``value`` or more for one series (None: not yet)."""
+    return next((t for t, v in samples(prometheus, selector, time.time()) if v >= value), None)
+
+
+def grew(raw: list[tuple[float, float]], start: float, end: float) -> float:
+    """How much a counter's own samples grew within ``[start, end]`` (no resets here, no extrapolation)."""
+    inside = [v for t, v in raw if start <= t <= end]
+    return inside[-1] - inside[0]
 
 
 def table_columns(result: list[dict[str, Any]]) -> set[str]:
@@ -433,19 +513,27 @@ def query_result_lines(prometheus: Any, expr: str) -> list[str]:
 
 #: The agent's printer poll in this test, in seconds.
 POLL = 5.0
-#: Printing before the jam: polls with pages printed and toner used between them.
-PRINTING_POLLS = 4
+#: Printing before the jam: polls with pages printed and toner used between them, two in the
+#: previous period and one in this period (not as many, so the two periods cannot be mistaken).
+BEFORE, AFTER = 2, 1
+PRINTING_POLLS = BEFORE + AFTER
+#: Pages printed at each printing poll.
+PER_POLL = 37
 #: The Sharp recording's page counter (prtMarkerLifeCount, a Counter32) and its black and cyan toners.
 PAGE_COUNTER = "1.3.6.1.2.1.43.10.2.1.4.1.1"
 PAGES = 121104
 TONERS = {"1.4": 34, "1.1": 55}  # black, cyan: their levels in the recording (of 100)
 #: Compressed time for the forecast: a reading kept every second, 8.6 s of history enough to forecast.
 SUPPLIES = "[supplies]\nsample_every = 1.0\nmin_history_days = 0.0001\n"
+#: The copier that prints and the PC whose sessions are counted: the usage panels' counters.
+COPIER = 'site="maurepas", device="sharp-jam"'
+COPIER_PAGES = f"{d.PRINTER_PAGES.series}{{{COPIER}}}"
+PC_SESSIONS = f'{d.HOST_SESSION_STARTS.series}{{site="maurepas", agent="accueil-pc1"}}'
 
 
 def printing(polls: int) -> str:
     """The Sharp copier after ``polls`` polls of printing: 37 pages, 3 points of black and 2 of cyan each."""
-    text = patch(recording("sharp"), {PAGE_COUNTER: ("65", str(PAGES + 37 * polls))})
+    text = patch(recording("sharp"), {PAGE_COUNTER: ("65", str(PAGES + PER_POLL * polls))})
     for (supply, level), used in zip(TONERS.items(), (3, 2), strict=True):
         text = supply_level(text, supply, level - used * polls)
     return text
@@ -468,7 +556,10 @@ def test_every_query_returns_data_from_a_real_prometheus(
 
     The copier of the floor prints for a few polls (its page counter rises, its black and cyan
     toners drop), then jams: the usage panels count real pages, the forecast panels have the level
-    history they need (time compressed by ``[supplies]``), the incident panels have a jam.
+    history they need (time compressed by ``[supplies]``), the incident panels have a jam. It
+    prints in both halves of the time Prometheus holds, and ``$__range`` is half that time: the
+    usage panels' previous period (``offset $__range``) counts the first half's pages, their
+    current one the second's.
     """
     jam = snmpsim.claim(printing(0))
     sites = sites_toml(
@@ -501,32 +592,66 @@ def test_every_query_returns_data_from_a_real_prometheus(
         prometheus = start_prometheus(tmp_path / "prom", targets=[f"127.0.0.1:{collector.port}"],
                                       rule_files=[fast_rules(tmp_path)], alertmanager=None)  # fmt: skip
         procs.append(prometheus.proc)
-        # The copier of the floor prints, then jams.
-        for polls in range(1, PRINTING_POLLS + 1):
+        # From when Prometheus holds both usage counters, the copier of the floor prints for two
+        # polls (the previous period), then nobody prints.
+        since = cast(float, wait_for(lambda: max(samples(prometheus, series, time.time())[0][0]
+                                                 for series in (COPIER_PAGES, PC_SESSIONS)),
+                                     timeout=30, what="the usage counters in Prometheus"))  # fmt: skip
+        for polls in range(1, BEFORE + 1):
+            time.sleep(POLL)
+            snmpsim.put(jam, printing(polls))
+        before = PAGES + PER_POLL * BEFORE
+        printed = cast(float, wait_for(lambda: first_seen(prometheus, COPIER_PAGES, before), timeout=30,
+                                       what="the previous period's pages in Prometheus"))  # fmt: skip
+        wait_for(lambda: prometheus.query(f'{d.SUPPLY_DAYS_LEFT.key}{{{COPIER}, colour="black"}}'),
+                 timeout=60, what="the black toner's forecast")  # fmt: skip
+        # Enough scrapes for rates and increases, and measured open time for the availability ratio.
+        available = f'{d.SERVICE_AVAILABLE_SECONDS.series}{{site="maurepas", service="numerisation"}} > 3'
+        wait_for(
+            lambda: prometheus.query(available), timeout=60, what="a few seconds of measured availability"
+        )
+        for enough in (f"count_over_time({d.SERVICE_OPEN_SECONDS.series}[1h]) > 3",
+                       f"count_over_time({COPIER_PAGES}[1h]) > 2", f"count_over_time({PC_SESSIONS}[1h]) > 2"):  # fmt: skip
+            wait_for(
+                lambda q=enough: prometheus.query(q), timeout=30, what=f"samples for increase(): {enough}"
+            )
+        # The dashboards are read with $__range at half the time Prometheus has held the usage
+        # counters, so `[$__range] offset $__range` is the first half and `[$__range]` the second.
+        # Nobody prints until the middle of the whole lies after the previous period's pages.
+        time.sleep(max(0.0, 2 * printed - since + POLL - time.time()))
+        # This period: one more poll of printing, then the copier jams.
+        for polls in range(BEFORE + 1, PRINTING_POLLS + 1):
             time.sleep(POLL)
             snmpsim.put(jam, printing(polls))
         time.sleep(POLL)
         snmpsim.put(jam, jammed(printing(PRINTING_POLLS)))
-        sharp = 'site="maurepas", device="sharp-jam"'
-        wait_for(lambda: prometheus.query(f'{d.SUPPLY_DAYS_LEFT.key}{{{sharp}, colour="black"}}'),
-                 timeout=60, what="the black toner's forecast")  # fmt: skip
-        wait_for(lambda: prometheus.query(f"{d.PRINTER_ALERT.key}{{{sharp}}}"), timeout=30, what="the jam")
+        wait_for(lambda: prometheus.query(f"{d.PRINTER_ALERT.key}{{{COPIER}}}"), timeout=30, what="the jam")
         impression_down = f'{d.SERVICE_STATE.key}{{site="maurepas", service="impression", state="down"}} == 1'
         wait_for(
             lambda: prometheus.query(impression_down),
             timeout=30,
             what="the jam stopping the printing service",
         )
-        # Enough scrapes for rates and increases, and measured open time for the availability ratio.
-        wait_for(lambda: prometheus.query(substitute('esc_service_available_seconds_total{site="maurepas", service="numerisation"} > 3')),
-                 timeout=60, what="a few seconds of measured availability")  # fmt: skip
         wait_for(lambda: prometheus.query('ALERTS{alertstate="firing"}'), timeout=30, what="a firing alert")
-        for enough in ("count_over_time(esc_service_open_seconds_total[1h]) > 3",
-                       'count_over_time(esc_printer_pages_total{device="sharp-jam"}[1h]) > 2',
-                       'count_over_time(esc_host_session_starts_total{agent="accueil-pc1"}[1h]) > 2'):  # fmt: skip
-            wait_for(
-                lambda q=enough: prometheus.query(q), timeout=30, what=f"samples for increase(): {enough}"
-            )
+        total = PAGES + PER_POLL * PRINTING_POLLS
+        wait_for(lambda: first_seen(prometheus, COPIER_PAGES, total), timeout=30, what="this period's pages")
+        # Every panel is read at one instant, over the chosen period: half the time held.
+        at = time.time()
+        period = int((at - since) // 2)
+        resumed = first_seen(prometheus, COPIER_PAGES, before + 1)
+        assert resumed is not None
+        assert at - 2 * period >= since, (since, at, period)  # the previous period lies in the data held
+        assert printed < at - period < resumed, ("the periods' boundary between the two printings",
+                                                 since, printed, at - period, resumed, at)  # fmt: skip
+        raw = samples(prometheus, COPIER_PAGES, at)
+        usage = {"A": grew(raw, at - period, at), PREVIOUS_REF: grew(raw, at - 2 * period, at - period)}
+        assert usage == {"A": PER_POLL * AFTER, PREVIOUS_REF: PER_POLL * BEFORE}, (
+            usage,
+            raw,
+            since,
+            at,
+            period,
+        )
         empty: list[str] = []
         unmapped: list[str] = []
         legends: dict[str, set[str]] = {}
@@ -537,9 +662,9 @@ def test_every_query_returns_data_from_a_real_prometheus(
         for name, board in dashboards().items():
             for panel in panels(board):
                 for target in panel["targets"]:
-                    expr = substitute(str(target["expr"]))
-                    result = prometheus.query(expr)  # fails on a parse error (status != success)
-                    answers[f"{name} / {panel['title']}"] = result
+                    expr = substitute(str(target["expr"]), period=period)
+                    result = query_at(prometheus, expr, at)  # fails on a parse error (status != success)
+                    answers[f"{name} / {panel['title']} / {target['refId']}"] = result
                     checked += 1
                     if not result:
                         empty.append(f"{name} / {panel['title']}: {expr}")
@@ -569,33 +694,64 @@ def test_every_query_returns_data_from_a_real_prometheus(
         assert {"appareil", "impression"} <= legends["État dans le temps"]
         assert "le poste de l'accueil (maurepas)" in legends["Files d'attente des postes"]
         assert "poste non déclaré dans sites.toml" in legends["Messages écartés, par raison"]
-        _check_usage_and_forecasts(answers, legends, shown)
+        _check_usage_and_forecasts(answers, legends, shown, usage)
     finally:
         for proc in reversed(procs):
             stop_process(proc)
 
 
 def _check_usage_and_forecasts(answers: dict[str, list[dict[str, Any]]], legends: dict[str, set[str]],
-                               shown: dict[str, list[dict[str, Any]]]) -> None:  # fmt: skip
-    """The pages printed are counted, the toners used are forecast, both said in French."""
-    printed = 37 * (PRINTING_POLLS - 1)  # at least the polls seen apart within the range
-    (pages,) = answers["esc-printer.json / Pages sur la période"]
-    assert float(pages["value"][1]) >= printed, pages
-    by_device = {s["metric"]["device"]: float(s["value"][1]) for s in answers["esc-site.json / Pages imprimées par appareil (période choisie)"]}  # fmt: skip
-    # The HP recording has no page counter (prtMarkerLifeCount): no bar rather than a made-up 0.
-    assert set(by_device) == {"sharp-jam"}, by_device
-    assert by_device["sharp-jam"] >= printed, by_device
-    (site_pages,) = answers["esc-overview.json / Pages imprimées par site (période choisie)"]
-    assert site_pages["metric"] == {"site": "maurepas"}
-    assert float(site_pages["value"][1]) >= printed, site_pages
-    assert legends["Pages imprimées par appareil (période choisie)"] == {"le copieur de l'étage"}
-    assert legends["Pages imprimées par site (période choisie)"] == {"maurepas"}
-    assert legends["Sessions ouvertes par site (période choisie)"] == {"maurepas"}
-    assert legends["Sessions ouvertes par poste (période choisie)"] == {"le poste de l'accueil"}
-    (sessions,) = answers["esc-site.json / Sessions ouvertes sur la période"]
-    assert sessions["metric"] == {"site": "maurepas"}
+                               shown: dict[str, list[dict[str, Any]]], usage: dict[str, float]) -> None:  # fmt: skip
+    """The pages printed are counted in each period, the toners used are forecast, all said in French.
+
+    ``usage``: how much the copier's own counter grew in this period (A) and the one before (B).
+    ``increase()`` extrapolates to the period's edges, so a panel says at least that, and less than
+    both periods together (the previous period's query does not count this period's pages).
+    """
+    everything = sum(usage.values())
+    for ref, grown in usage.items():
+        (pages,) = answers[f"esc-printer.json / Pages sur la période / {ref}"]
+        assert grown <= float(pages["value"][1]) < everything, (ref, pages, usage)
+        by_device = {s["metric"]["device"]: float(s["value"][1])
+                     for s in answers[f"esc-site.json / Pages imprimées par appareil (période choisie) / {ref}"]}  # fmt: skip
+        # The HP recording has no page counter (prtMarkerLifeCount): no bar rather than a made-up 0.
+        assert set(by_device) == {"sharp-jam"}, (ref, by_device)
+        assert grown <= by_device["sharp-jam"] < everything, (ref, by_device, usage)
+        (site_pages,) = answers[f"esc-overview.json / Pages imprimées par site (période choisie) / {ref}"]
+        assert site_pages["metric"] == {"site": "maurepas"}, ref
+        assert grown <= float(site_pages["value"][1]) < everything, (ref, site_pages, usage)
+        # Sessions: the PC's counter is held over both periods, each gives a count (0 is a count).
+        (sessions,) = answers[f"esc-site.json / Sessions ouvertes sur la période / {ref}"]
+        assert sessions["metric"] == {"site": "maurepas"}, ref
+        by_pc = answers[f"esc-site.json / Sessions ouvertes par poste (période choisie) / {ref}"]
+        assert [s["metric"]["agent"] for s in by_pc] == ["accueil-pc1"], (ref, by_pc)
+        (site_sessions,) = answers[
+            f"esc-overview.json / Sessions ouvertes par site (période choisie) / {ref}"
+        ]
+        assert float(site_sessions["value"][1]) == float(sessions["value"][1]), (ref, site_sessions, sessions)
+    for title, names in [("Pages imprimées par appareil (période choisie)", "le copieur de l'étage"),
+                         ("Pages imprimées par site (période choisie)", "maurepas"),
+                         ("Sessions ouvertes par site (période choisie)", "maurepas"),
+                         ("Sessions ouvertes par poste (période choisie)", "le poste de l'accueil")]:  # fmt: skip
+        assert legends[title] == {f"{names} — {words.THIS_PERIOD}", f"{names} — {words.PREVIOUS_PERIOD}"}, (
+            title
+        )
+    assert legends["Pages sur la période"] == {words.THIS_PERIOD, words.PREVIOUS_PERIOD}
+    # As Grafana shows them: each period named, whole numbers, the previous period paler than this one.
+    for key, names in [("esc-printer.json / Pages sur la période", ""),
+                       ("esc-site.json / Pages imprimées par appareil (période choisie)", "le copieur de l'étage — "),
+                       ("esc-overview.json / Sessions ouvertes par site (période choisie)", "maurepas — ")]:  # fmt: skip
+        (this,) = shown[f"{key} / A"]
+        (previous,) = shown[f"{key} / {PREVIOUS_REF}"]
+        assert (this["display"], previous["display"]) == (
+            f"{names}{words.THIS_PERIOD}",
+            f"{names}{words.PREVIOUS_PERIOD}",
+        ), key
+        assert all(re.fullmatch(r"\d+", t) for t in this["texts"] + previous["texts"]), (key, this, previous)
+        assert len(set(this["colors"])) == len(set(previous["colors"])) == 1, (key, this, previous)
+        assert this["colors"] != previous["colors"], (key, this, previous)
     # The toners used have a forecast; those the copier did not use have none yet.
-    days = answers["esc-printer.json / Jours restants"]
+    days = answers["esc-printer.json / Jours restants / A"]
     assert {s["metric"]["consommable"] for s in days} == {"Toner noir", "Toner cyan"}
     assert {(s["metric"]["basis"], s["metric"]["precision"], s["metric"]["cartridge"]) for s in days} == {
         ("level", "exact", "1")
@@ -665,20 +821,28 @@ def _check_result(name: str, panel: Panel, target: dict[str, Any], result: list[
 
 
 def _frames(name: str, panel: Panel, target: dict[str, Any], result: list[dict[str, Any]]) -> dict[str, Any]:
-    """The data frames Grafana's Prometheus datasource makes of an instant query (table: one frame of columns)."""
+    """The data frames Grafana's Prometheus datasource makes of an instant query (table: one frame of columns).
+
+    Each frame carries its query's ``refId``; a series' value is named by the legend when there is
+    one (``displayNameFromDS``, as Grafana's Prometheus backend sets it).
+    """
     key = f"{name} / {panel['title']} / {target['refId']}"
+    ref = target["refId"]
     if target.get("format") == "table":
         labels = sorted({label for s in result for label in s["metric"]})
         fields = [{"name": "Time", "type": "time", "values": [s["value"][0] * 1000 for s in result]}]
         fields += [{"name": label, "type": "string", "values": [s["metric"].get(label, "") for s in result]}
                    for label in labels]  # fmt: skip
         fields.append({"name": "Value", "type": "number", "values": [float(s["value"][1]) for s in result]})
-        frames = [{"fields": fields}]
+        frames = [{"refId": ref, "fields": fields}]
     else:
+        fmt = str(target.get("legendFormat") or "")
         frames = [
-            {"fields": [{"name": "Time", "type": "time", "values": [s["value"][0] * 1000]},
+            {"refId": ref,
+             "fields": [{"name": "Time", "type": "time", "values": [s["value"][0] * 1000]},
                         {"name": "Value", "type": "number", "values": [float(s["value"][1])],
-                         "labels": {k: v for k, v in s["metric"].items() if k != "__name__"}}]}
+                         "labels": {k: v for k, v in s["metric"].items() if k != "__name__"},
+                         "config": {"displayNameFromDS": legend(fmt, s["metric"])} if fmt else {}}]}
             for s in result
         ]  # fmt: skip
     return {"key": key, "panel": panel, "frames": frames, "variables": VARIABLES}
