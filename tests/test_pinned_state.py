@@ -16,6 +16,7 @@ from agent.printers.state import (
     combine,
     default_functions,
     derive,
+    function_label,
     function_states,
     label_fr,
     overall,
@@ -509,3 +510,50 @@ def test_an_incomplete_reading_is_unknown() -> None:
     got = derive(cut, reachable=True, consecutive_failures=0, options=OPTIONS, offered=("print", "scan"))
     assert (got.state, got.reasons, got.label) == ("unknown", (), "état inconnu : lecture incomplète")
     assert [(f.function, f.state) for f in got.functions] == [("print", "unknown"), ("scan", "unknown")]
+
+
+# --------------------------------------------------------------------------- functions named by a site's names
+
+
+def test_a_scanner_keeps_the_offered_functions() -> None:
+    jam = derive(ScannerStatus(scanner_state="Idle", adf_state="ScannerAdfJam"), reachable=True,
+                 consecutive_failures=0, options=OPTIONS, offered=("scan",))  # fmt: skip
+    assert [(f.function, f.state) for f in jam.functions] == [("scan", "down")]
+
+
+@pytest.mark.parametrize(
+    ("function", "names", "label"),
+    [
+        ("print", None, "impression"),
+        ("wifi_logging", None, "journal des connexions wifi"),
+        ("site_caf", None, "site caf"),  # not in the French table: its own name, words apart
+        ("site_caf", {"site_caf": "site www.caf.fr"}, "site www.caf.fr"),
+        ("print", {"site_caf": "site www.caf.fr"}, "impression"),  # names only word what they list
+    ],
+)
+def test_function_labels(function: str, names: dict[str, str] | None, label: str) -> None:
+    assert function_label(function, names) == label
+
+
+SITES = {f"site_{k}": f"site {k}.fr" for k in "abcde"}
+
+
+@pytest.mark.parametrize(
+    ("down", "label"),
+    [
+        ("a", "site a.fr hors service"),
+        ("ab", "site a.fr et site b.fr hors service"),
+        ("abc", "site a.fr, site b.fr et site c.fr hors service"),
+        ("abcd", "site a.fr, site b.fr et 2 autres hors service"),  # more than three: two, then a count
+        ("abcde", "site a.fr, site b.fr et 3 autres hors service"),
+    ],
+)
+def test_labels_of_several_functions_down(down: str, label: str) -> None:
+    functions = [FunctionState(function=f"site_{k}", state="down" if k in down else "ok") for k in "abcde"]
+    assert label_fr("degraded", [], functions, SITES) == label
+
+
+def test_a_reason_names_at_most_48_functions() -> None:
+    many = reason("jam", functions=[f"f{i}" for i in range(60)])
+    assert many.functions == tuple(f"f{i}" for i in range(48))
+    assert reason("jam").functions == ("print",)

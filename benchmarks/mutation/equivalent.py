@@ -114,9 +114,6 @@ BODIES.update(
         "agent.printers.state.x__worst__mutmut_4": (
             ">= instead of >: a state of the same rank is the same state (the ranks are distinct)"
         ),
-        "agent.printers.state.x_label_fr__mutmut_51": (
-            "details is never empty there: the worst list is non-empty and every label has a first letter"
-        ),
     }
 )
 
