@@ -21,8 +21,11 @@ from agent.contract import french
 
 from helpers.agent import printer_block, start_agent, write_agent_config
 from helpers.alerting import (
+    STATUS_URL,
     Service,
     SmtpSink,
+    alerting_section,
+    alertmanager_config,
     email,
     fast_rules,
     post_alerts,
@@ -32,37 +35,16 @@ from helpers.alerting import (
 )
 from helpers.broker import Broker
 from helpers.collector import start_collector
-from helpers.processes import REPO, require_program, run_cli, stop_process, wait_for
+from helpers.processes import REPO, stop_process, wait_for
 from helpers.recordings import recording, supply_level
 from helpers.sites import member, service, site, sites_toml
 from helpers.snmp import Simulator
 
 ARTIFACTS = REPO / "test-artifacts"
-STATUS_URL = "https://supervision.example.org/esc"
 FOOTER = (
     "Message envoyé automatiquement par ESC Fleet. Les actions du secrétariat ne sont envoyées que pendant "
     "les horaires d'ouverture du site ; la sécurité des postes est signalée à toute heure."
 )
-
-
-def alerting_section(smtp: SmtpSink) -> str:
-    """The ``[alerting]`` section of a test collector.toml: the SMTP sink, fast digests, the status pages."""
-    return (
-        f'[alerting]\nsmarthost = "127.0.0.1:{smtp.port}"\nfrom = "esc-fleet@example.org"\nrequire_tls = false\n'
-        f'technicians = ["technicien@example.org"]\ntemplates = "{REPO}/alerts/templates/*.tmpl"\n'
-        'group_wait = "1s"\ngroup_interval = "2s"\nrepeat_interval = "1h"\ntechnician_repeat_interval = "1h"\n'
-        f'status_url = "{STATUS_URL}"\n'
-    )
-
-
-def alertmanager_config(config: Path, out: Path) -> Path:
-    """Generate alertmanager.yml with ``esc-collector alertmanager config`` and check it with amtool."""
-    generated = run_cli("esc-collector", "alertmanager", "config", "--config", str(config), "--out", str(out))
-    assert generated.returncode == 0, generated.stderr
-    check = subprocess.run([require_program("amtool", "prometheus-alertmanager"), "check-config", str(out)],
-                           capture_output=True, text=True, check=False)  # fmt: skip
-    assert check.returncode == 0, check.stdout + check.stderr
-    return out
 
 
 def _utc(text: str) -> float:

@@ -91,3 +91,21 @@ def test_no_import_cycle_between_subpackages() -> None:
 
     for node in sorted(edges):
         visit(node, [])
+
+
+def test_no_test_file_imports_another() -> None:
+    """What tests share lives in ``tests/helpers/``; a test module is never imported by another."""
+    tests = REPO / "tests"
+    names = {path.stem for path in tests.glob("test_*.py")}
+    found = []
+    for path in sorted(tests.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            modules = (
+                [alias.name for alias in node.names]
+                if isinstance(node, ast.Import)
+                else [node.module or ""]
+                if isinstance(node, ast.ImportFrom)
+                else []
+            )
+            found += [f"{path.relative_to(REPO)} imports {m}" for m in modules if m.split(".")[-1] in names]
+    assert not found

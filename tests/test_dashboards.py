@@ -29,13 +29,13 @@ from helpers.agent import printer_block, start_agent, write_agent_config
 from helpers.alerting import fast_rules, start_prometheus
 from helpers.broker import Broker
 from helpers.collector import start_collector
+from helpers.dashboards import COMMITTED, VARIABLES, dashboards, panels, substitute
 from helpers.kiosk import build_kiosk, write_policy
 from helpers.processes import REPO, require_program, run_cli, stop_process, wait_for
 from helpers.recordings import jammed, patch, recording, supply_level
 from helpers.sites import member, service, site, sites_toml
 from helpers.snmp import Simulator
 
-COMMITTED = REPO / "deploy" / "grafana" / "dashboards"
 #: The script that runs Grafana's own data library (tests/grafana/package.json) on the answers...
 GRAFANA = REPO / "tests" / "grafana"
 #: ... installed beside the Python environment by scripts/test.sh (outside the source tree).
@@ -49,9 +49,6 @@ NAMES = {
     "esc-health.json",
 }
 DATASOURCE_UID = "esc-prometheus"
-VARIABLES = {"site": "maurepas", "device": "sharp-jam", "agent": "accueil-pc1"}
-#: Grafana's built-in variables (the real-Prometheus test sets ``$__range`` from the data Prometheus holds).
-BUILTINS = {"$__range": "1h", "$__rate_interval": "1m", "$__interval": "15s"}
 #: Columns Prometheus adds to a table that no technician needs.
 RAW = {"Time", "Value", "__name__", "job", "instance"}
 #: 1 / 0 gauges, and the two words each must read as (true, false).
@@ -71,18 +68,6 @@ STATE_SETS = {
     d.LOCKDOWN_CHECK.key: french.CHECK_RESULTS,
 }
 Panel = dict[str, Any]
-
-
-def dashboards() -> dict[str, dict[str, Any]]:
-    return {p.name: json.loads(p.read_text()) for p in sorted(COMMITTED.glob("*.json"))}
-
-
-def panels(dashboard: dict[str, Any]) -> list[Panel]:
-    out = []
-    for panel in dashboard.get("panels", []):
-        out.append(panel)
-        out.extend(panel.get("panels", []))  # rows
-    return out
 
 
 def every_panel() -> Iterator[tuple[str, Panel]]:
@@ -454,15 +439,6 @@ def test_tray_names_in_promql_match_french_tray() -> None:
 
 
 # --------------------------------------------------------------------------- on a real Prometheus
-
-
-def substitute(expr: str, *, period: int | None = None) -> str:
-    """Put in the variables as Grafana does; ``period``: ``$__range``, the chosen period in seconds (else 1 h)."""
-    builtins = {**BUILTINS, **({"$__range": f"{period}s"} if period is not None else {})}
-    for name, value in {**builtins, **{f"${k}": v for k, v in VARIABLES.items()}}.items():
-        expr = expr.replace(name, value)
-    assert "$" not in expr.replace("$1", ""), expr
-    return expr
 
 
 def query_at(prometheus: Any, expr: str, at: float) -> list[dict[str, Any]]:

@@ -148,8 +148,9 @@ def test_csv_and_json(tmp_path: Path) -> None:
 
 def test_the_pdf_keeps_the_external_rows_in_their_cells(tmp_path: Path) -> None:
     """The layout checks of test_report_layout on this report: no word overlaps, none out of its cell."""
-    from test_report_layout import crowded_cells, html_tokens, match, overlaps, pdf_words, split_rows
     from weasyprint import HTML
+
+    from helpers.pdflayout import crowded_cells, html_tokens, match, overlaps, pdf_words, split_rows
 
     html = render_html(report_of(tmp_path))
     pdf = tmp_path / "rapport.pdf"

@@ -20,11 +20,9 @@ import threading
 import time
 from pathlib import Path
 
-from test_alerting_end_to_end import alerting_section, alertmanager_config
-
 from collector.history import History
 
-from helpers.alerting import SmtpSink, email
+from helpers.alerting import SmtpSink, alerting_section, alertmanager_config, email
 from helpers.broker import Broker
 from helpers.collector import start_collector
 from helpers.fleet import ContractAgent

@@ -15,12 +15,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from test_dashboards import dashboards, panels, substitute
-
 from helpers.agent import printer_block, start_agent, write_agent_config
 from helpers.alerting import Service
 from helpers.broker import Broker
 from helpers.collector import start_collector
+from helpers.dashboards import dashboards, panels, substitute
 from helpers.kiosk import build_kiosk, write_policy
 from helpers.processes import free_port, stop_process, wait_for
 from helpers.recordings import jammed, recording

@@ -16,7 +16,7 @@ from urllib.parse import quote
 import yaml
 
 from helpers.chromium import chromium
-from helpers.processes import REPO, free_port, require_program, start_listening, wait_for
+from helpers.processes import REPO, free_port, require_program, run_cli, start_listening, wait_for
 
 
 class SmtpSink:
@@ -250,3 +250,27 @@ def screenshot_email(page: str, png: Path, *, user_data: Path, width: int = 720,
     )
     assert taken.returncode == 0, taken.stderr[-2000:]
     assert png.exists(), taken.stderr[-2000:]
+
+
+#: The status pages' base URL the test collectors write into their mails.
+STATUS_URL = "https://supervision.example.org/esc"
+
+
+def alerting_section(smtp: SmtpSink) -> str:
+    """The ``[alerting]`` section of a test collector.toml: the SMTP sink, fast digests, the status pages."""
+    return (
+        f'[alerting]\nsmarthost = "127.0.0.1:{smtp.port}"\nfrom = "esc-fleet@example.org"\nrequire_tls = false\n'
+        f'technicians = ["technicien@example.org"]\ntemplates = "{REPO}/alerts/templates/*.tmpl"\n'
+        'group_wait = "1s"\ngroup_interval = "2s"\nrepeat_interval = "1h"\ntechnician_repeat_interval = "1h"\n'
+        f'status_url = "{STATUS_URL}"\n'
+    )
+
+
+def alertmanager_config(config: Path, out: Path) -> Path:
+    """Generate alertmanager.yml with ``esc-collector alertmanager config`` and check it with amtool."""
+    generated = run_cli("esc-collector", "alertmanager", "config", "--config", str(config), "--out", str(out))
+    assert generated.returncode == 0, generated.stderr
+    check = subprocess.run([require_program("amtool", "prometheus-alertmanager"), "check-config", str(out)],
+                           capture_output=True, text=True, check=False)  # fmt: skip
+    assert check.returncode == 0, check.stdout + check.stderr
+    return out
