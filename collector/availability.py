@@ -425,6 +425,7 @@ class Labels:
         self.cause_lists: list[tuple[str, ...]] = []
         #: The first cause of each cause list, ``unknown`` for the empty one, as a name id.
         self.first_cause: list[int] = []
+        self._once: dict[int, tuple[str, ...]] = {}
         self.name_ids: dict[str, int] = {}
         self.names: list[str] = []
         self._columns: tuple[Any, ...] | None = None
@@ -442,6 +443,13 @@ class Labels:
             self.first_cause.append(self.name_ids.setdefault(first, len(self.names)))
             if len(self.names) < len(self.name_ids):
                 self.names.append(first)
+        return found
+
+    def once(self, causes: int) -> tuple[str, ...]:
+        """Return a cause list with each cause once (first place kept)."""
+        found = self._once.get(causes)
+        if found is None:
+            found = self._once[causes] = tuple(dict.fromkeys(self.cause_lists[causes]))
         return found
 
     def label(self, state: str, reasons: tuple[str, ...], causes: tuple[str, ...] = ()) -> int:
@@ -570,25 +578,39 @@ def observed_track(
 
 def member_segment_columns(track: Track, start: float, end: float) -> Segments:
     """Return what :func:`member_segments` says, on columns."""
+    return member_segment_columns_many([track], start, end)[0]
+
+
+def member_segment_columns_many(
+    tracks: Sequence[Track], start: float, end: float
+) -> tuple[Segments, NDArray[np.int64]]:
+    """Return the segments of several members one after the other, and whose each is (their index)."""
     import numpy as np  # noqa: PLC0415
 
-    ts, labels = track
     codes, external, causes, _stripped = LABELS.columns()
+    lengths = [len(track.ts) for track in tracks]
+    ts = np.concatenate([np.zeros(0), *(track.ts for track in tracks)])
+    labels = np.concatenate([np.zeros(0, dtype=np.int64), *(track.labels for track in tracks)])
+    owners = np.repeat(np.arange(len(tracks), dtype=np.int64), lengths)
     following = np.append(ts[1:], end)
+    following[np.cumsum(lengths)[np.asarray(lengths) > 0] - 1] = (
+        end  # each member's last state lasts to the end
+    )
     seg_start, seg_end = np.maximum(ts, start), np.minimum(following, end)
     state = codes[labels]
     keep = (seg_end > seg_start) & (state != ABSENT)
     kept = labels[keep]
-    return Segments(seg_start[keep], seg_end[keep], state[keep], causes[kept], external[kept])
+    return Segments(seg_start[keep], seg_end[keep], state[keep], causes[kept], external[kept]), owners[keep]
 
 
 def service_segment_columns(tracks: Sequence[Track], min_usable: int, start: float, end: float) -> Segments:
     """Return what the k-of-n rule says of the members' tracks within [start, end), on columns.
 
-    Every instant one of the members changes starts a segment; each member's state in force
-    there is looked up at once (members without a state yet count as absent); equal consecutive
-    segments are merged. Where the service is down, its causes are the down members' causes in
-    the order they went down, external ones first when the service is down for them only.
+    Every instant one of the members changes starts a segment. The numbers of usable, down,
+    unknown and externally down members are running sums of each change (a member without a
+    state yet counts as absent); equal consecutive segments are merged. Where the service is
+    down, its causes are the down members' causes in the order they went down, external ones
+    first when the service is down for them only.
     """
     import numpy as np  # noqa: PLC0415
 
@@ -602,23 +624,29 @@ def service_segment_columns(tracks: Sequence[Track], min_usable: int, start: flo
         members.append((ts, labels))
     if not end > start:
         return _no_segments()
-    bounds = np.unique(
-        np.concatenate([np.array([start], dtype=np.float64), *(ts[ts > start] for ts, _ in members)])
-    )
-    count = len(bounds)
-    state_of = np.full((len(members), count), LABELS.absent, dtype=np.int64)
-    since = np.full((len(members), count), -INF)
-    for index, (ts, labels) in enumerate(members):
-        at = np.searchsorted(ts, bounds, side="right") - 1
-        known = at >= 0
-        state_of[index, known] = labels[at[known]]
-        since[index, known] = ts[at[known]]
     codes, external, _causes, _stripped = LABELS.columns()
-    usable = codes[state_of]
-    up = (usable == UP).sum(axis=0)
-    down = (usable == DOWN).sum(axis=0)
-    unknown = (usable == UNKNOWN).sum(axis=0)
-    outside = external[state_of].sum(axis=0)
+    times = np.concatenate([np.zeros(0), *(ts for ts, _ in members)])
+    new = np.concatenate([np.zeros(0, dtype=np.int64), *(labels for _, labels in members)])
+    old = np.concatenate(
+        [
+            np.zeros(0, dtype=np.int64),
+            *(np.append(LABELS.absent, labels[:-1])[: len(labels)] for _, labels in members),
+        ]
+    )
+    order = np.argsort(times, kind="stable")
+    times, new, old = times[order], new[order], old[order]
+    bounds = np.unique(np.append(times[times > start], start))
+    # The counts after every change at or before each bound.
+    last = np.searchsorted(times, bounds, side="right") - 1
+    known = last >= 0
+    last = np.maximum(last, 0)
+
+    def running(flags: NDArray[np.bool_]) -> NDArray[np.int64]:
+        counted = np.cumsum(flags[new].astype(np.int64) - flags[old])
+        return np.where(known, counted[last] if len(counted) else 0, 0)
+
+    up, down = running(codes == UP), running(codes == DOWN)
+    unknown, outside = running(codes == UNKNOWN), running(external)
     present = up + down + unknown
     state = np.where(
         present == 0,
@@ -627,16 +655,11 @@ def service_segment_columns(tracks: Sequence[Track], min_usable: int, start: flo
     ).astype(np.int8)
     # Every internal problem solved, the members down for internal causes would be usable.
     is_external = (state == DOWN) & (outside > 0) & (up + down - outside + unknown < min_usable)
+    count = len(bounds)
     causes = np.zeros(count, dtype=np.int64)
-    for column in np.flatnonzero(state == DOWN).tolist():
-        who = np.flatnonzero(usable[:, column] == DOWN).tolist()
-        if len(who) > 1:  # in the order they went down: the time of their state, then member order
-            who.sort(key=lambda member: (since[member, column], member))
-        key = (tuple(state_of[who, column].tolist()), bool(is_external[column]))
-        found = _SERVICE_CAUSES.get(key)
-        if found is None:
-            found = _SERVICE_CAUSES[key] = _service_causes(*key)
-        causes[column] = found
+    columns = np.flatnonzero(state == DOWN)
+    if len(columns):
+        causes[columns] = _down_causes(members, bounds[columns], is_external[columns])
     signature = np.where(state == UP, -1, np.where(state == UNKNOWN, -2, causes * 2 + is_external))
     first = np.ones(count, dtype=np.bool_)
     first[1:] = signature[1:] != signature[:-1]
@@ -644,6 +667,36 @@ def service_segment_columns(tracks: Sequence[Track], min_usable: int, start: flo
     lasts = np.append(starts[1:] - 1, count - 1)
     seg_end = np.append(bounds[1:], end)
     return Segments(bounds[starts], seg_end[lasts], state[starts], causes[starts], is_external[starts])
+
+
+def _down_causes(
+    members: list[tuple[NDArray[np.float64], NDArray[np.int64]]],
+    moments: NDArray[np.float64],
+    external: NDArray[np.bool_],
+) -> list[int]:
+    """Return the cause list id of a down service at each moment, from its members' states then."""
+    import numpy as np  # noqa: PLC0415
+
+    state_of = np.full((len(members), len(moments)), LABELS.absent, dtype=np.int64)
+    since = np.full((len(members), len(moments)), -INF)
+    for index, (ts, labels) in enumerate(members):
+        at = np.searchsorted(ts, moments, side="right") - 1
+        known = at >= 0
+        state_of[index, known] = labels[at[known]]
+        since[index, known] = ts[at[known]]
+    codes = LABELS.columns()[0]
+    down = codes[state_of] == DOWN
+    out = []
+    for column in range(len(moments)):
+        who = np.flatnonzero(down[:, column]).tolist()
+        if len(who) > 1:  # in the order they went down: the time of their state, then member order
+            who.sort(key=lambda member: (since[member, column], member))
+        key = (tuple(state_of[who, column].tolist()), bool(external[column]))
+        found = _SERVICE_CAUSES.get(key)
+        if found is None:
+            found = _SERVICE_CAUSES[key] = _service_causes(*key)
+        out.append(found)
+    return out
 
 
 def _service_causes(labels: tuple[int, ...], external: bool) -> int:
@@ -699,129 +752,255 @@ def figures_of(
     maintenance: list[Interval] | None = None,
     blip_seconds: float = 0.0,
 ) -> Figures:
-    """Return the figures of segments over [start, end): what :func:`compute` says, on columns.
+    """Return the figures of segments over [start, end): what :func:`compute` says, on columns."""
+    import numpy as np  # noqa: PLC0415
+
+    owners = np.zeros(len(segments.state), dtype=np.int64)
+    return figures_of_many(
+        segments,
+        owners,
+        1,
+        open_intervals,
+        start=start,
+        end=end,
+        maintenance=maintenance,
+        blip_seconds=blip_seconds,
+    )[0]
+
+
+def figures_of_many(
+    segments: Segments,
+    owners: NDArray[np.int64],
+    count: int,
+    open_intervals: list[Interval] | Measure,
+    *,
+    start: float,
+    end: float,
+    maintenance: list[Interval] | None = None,
+    blip_seconds: float = 0.0,
+) -> list[Figures]:
+    """Return the figures of ``count`` segment lists at once (``owners`` says whose each segment is, in order).
 
     Open time is counted per segment at once; up, down and unknown time are running totals in
-    segment order. An outage is a run of down segments that no up segment interrupts (unknown
-    ones do not): it starts with its first down segment and ends where the next up segment
-    starts (the end of the period when none does, ongoing if the last segment is down).
+    segment order. An outage is a run of one owner's down segments that no up segment
+    interrupts (unknown ones do not): it starts with its first down segment and ends where the
+    next up segment starts (the end of the period when none does, ongoing if the owner's last
+    segment is down).
     """
     import numpy as np  # noqa: PLC0415
 
     open_time = open_intervals if isinstance(open_intervals, Measure) else Measure(merge(open_intervals))
-    spans = _merged(np.maximum(segments.start, start), np.minimum(segments.end, end))
     windows = merge(maintenance or [])
+    if windows and count > 1:  # maintenance is cut from each owner's own spans: one at a time
+        return [
+            figures_of(
+                Segments(*(column[owners == owner] for column in segments)), open_time, start=start, end=end,
+                maintenance=windows, blip_seconds=blip_seconds,
+            )
+            for owner in range(count)
+        ]  # fmt: skip
+    span_start, span_end, span_owner = _owner_spans(
+        np.maximum(segments.start, start), np.minimum(segments.end, end), owners
+    )
+    in_maintenance: list[Interval] = []
+    counted_time = open_time  # segments lie inside the spans already
     if windows:
+        spans = list(zip(span_start.tolist(), span_end.tolist(), strict=True))
         opened = [piece for span in spans for piece in open_time.clip(*span)]
         in_maintenance = intersect(opened, windows)
         counted_time = Measure(subtract(opened, windows))
-    else:
-        in_maintenance, counted_time = [], open_time  # segments lie inside the spans already
-    figures = Figures(
-        start, end, open_seconds=sum(open_time.between(*span) for span in spans),
-        maintenance_seconds=total(in_maintenance),
-    )  # fmt: skip
-    if not len(segments.state):
-        return figures
+    # sum() of each owner's spans, as the rules add them (from 0, one after the other)
+    open_seconds: list[float] = [0] * count
+    if len(span_owner):
+        first_span = np.ones(len(span_owner), dtype=np.bool_)
+        first_span[1:] = span_owner[1:] != span_owner[:-1]
+        for owner, value in zip(
+            span_owner[first_span].tolist(),
+            _run_sums(open_time.each_between(span_start, span_end), first_span).tolist(),
+            strict=True,
+        ):
+            open_seconds[owner] = value
+    out = [
+        Figures(start, end, open_seconds=open_seconds[owner], maintenance_seconds=total(in_maintenance))
+        for owner in range(count)
+    ]
+    total_segments = len(segments.state)
+    if not total_segments:
+        return out
     measured = counted_time.between_array(segments.start, segments.end)
     state = segments.state
     up, down = state == UP, state == DOWN
-    figures.up_seconds = _running_total(measured[up])
-    figures.unknown_seconds = _running_total(measured[state == UNKNOWN])
-    figures.down_seconds = _running_total(measured[down])
+    owner_first = np.ones(total_segments, dtype=np.bool_)
+    owner_first[1:] = owners[1:] != owners[:-1]
+    present = owners[owner_first]
+    totals = {}
+    for name, mask in (("up", up), ("unknown", state == UNKNOWN), ("down", down)):
+        column = np.zeros(count)
+        column[present] = _run_sums(np.where(mask, measured, 0.0), owner_first)
+        totals[name] = column
+    # Each up segment (or another owner's first) ends the outage in progress.
+    closer = up | owner_first
+    group = np.cumsum(closer) - 1
     downs = np.flatnonzero(down)
-    if not len(downs):
-        return figures
-    # Each up segment ends the outage in progress: the down segments between two up ones are one outage.
-    group = np.cumsum(up)[downs]
     first = np.ones(len(downs), dtype=np.bool_)
-    first[1:] = group[1:] != group[:-1]
+    first[1:] = group[downs][1:] != group[downs][:-1]
     value = measured[downs]
-    open_seconds = _run_sums(value, first)
+    opened_seconds = _run_sums(value, first)
     external_seconds = _run_sums(np.where(segments.external[downs], value, 0.0), first)
-    appended = open_seconds > 0  # an outage of no open time at all is no outage
-    if not appended.any():
-        return figures
-    ups = np.flatnonzero(up)
-    groups = group[first]
-    closed = groups < len(ups)
-    ends = np.where(
-        closed, segments.start[ups[np.minimum(groups, max(len(ups) - 1, 0))]] if len(ups) else end, end
-    )
-    ongoing = ~closed & (state[-1] == DOWN)
-    blip = appended & (open_seconds < blip_seconds)
+    heads = downs[first]
+    outage_owner = owners[heads]
+    closers = np.flatnonzero(closer)
+    following = group[heads] + 1
+    after = closers[np.minimum(following, len(closers) - 1)]
+    closed = (following < len(closers)) & up[after] & (owners[after] == outage_owner)
+    ends = np.where(closed, segments.start[after], end)
+    last_of_owner = np.append(np.flatnonzero(owner_first)[1:] - 1, total_segments - 1)
+    last_state = np.full(count, UP, dtype=np.int8)
+    last_state[present] = state[last_of_owner]
+    ongoing = ~closed & (last_state[outage_owner] == DOWN)
+    appended = opened_seconds > 0  # an outage of no open time at all is no outage
+    blip = appended & (opened_seconds < blip_seconds)
     kept = appended & ~blip
+    blips = np.bincount(outage_owner[blip], minlength=count)
+    blip_totals = np.zeros(count)
     if blip.any():
-        shortened = open_seconds[blip]
-        figures.blips = int(blip.sum())
-        figures.blip_seconds = _running_total(shortened)
-        figures.down_seconds = _running_total(np.concatenate(([figures.down_seconds], -shortened)))
-        figures.up_seconds = _running_total(np.concatenate(([figures.up_seconds], shortened)))
+        shortened, whose = opened_seconds[blip], outage_owner[blip]
+        sums, keys = _keyed_sums(shortened, whose)
+        blip_totals[keys] = sums
+        totals["down"] = _then_added(totals["down"], whose, -shortened)
+        totals["up"] = _then_added(totals["up"], whose, shortened)
+    outages, counts, seconds = _outages(segments, downs, first, value, kept, outage_owner, ends, ongoing,
+                                        opened_seconds, external_seconds)  # fmt: skip
+    for owner, figures in enumerate(out):
+        figures.up_seconds = float(totals["up"][owner])
+        figures.unknown_seconds = float(totals["unknown"][owner])
+        figures.down_seconds = float(totals["down"][owner])
+        if blips[owner]:
+            figures.blips = int(blips[owner])
+            figures.blip_seconds = float(blip_totals[owner])
+        figures.outages = outages.get(owner, [])
+        counted = counts.get(owner)
+        if counted:
+            figures.causes = sorted(
+                ((cause, seconds.get((owner, cause), 0.0), number) for cause, number in counted.items()),
+                key=lambda item: (-item[1], -item[2], item[0]),
+            )
+    return out
+
+
+def _outages(
+    segments: Segments,
+    downs: NDArray[np.int64],
+    first: NDArray[np.bool_],
+    value: NDArray[np.float64],
+    kept: NDArray[np.bool_],
+    outage_owner: NDArray[np.int64],
+    ends: NDArray[np.float64],
+    ongoing: NDArray[np.bool_],
+    opened_seconds: NDArray[np.float64],
+    external_seconds: NDArray[np.float64],
+) -> tuple[dict[int, list[Outage]], dict[int, Counter[str]], dict[tuple[int, str], float]]:
+    """Return each owner's kept outages, how many of them each cause was in, and the cause's open seconds."""
+    import numpy as np  # noqa: PLC0415
+
     if not kept.any():
-        return figures
-    # Each kept outage's causes: every cause of its down segments, in order, once.
+        return {}, {}, {}
+    # Each outage's causes: every cause of its down segments, in order, once.
     cause_ids = segments.causes[downs]
     run = np.cumsum(first) - 1
     changes = np.zeros(len(downs), dtype=np.bool_)
     changes[1:] = (cause_ids[1:] != cause_ids[:-1]) & ~first[1:]
-    mixed = np.zeros(len(open_seconds), dtype=np.bool_)
-    mixed[np.unique(run[changes])] = True
-    lists = LABELS.cause_lists
-    firsts = np.flatnonzero(first)
-    outage_causes: list[tuple[str, ...]] = []
-    for index in np.flatnonzero(kept).tolist():
-        if mixed[index]:
-            ids = cause_ids[run == index]
-            distinct = ids[np.append(True, ids[1:] != ids[:-1])].tolist()
-            outage_causes.append(tuple(dict.fromkeys(c for i in distinct for c in lists[i])))
-        else:
-            outage_causes.append(tuple(dict.fromkeys(lists[int(cause_ids[firsts[index]])])))
+    mixed = np.zeros(len(opened_seconds), dtype=np.bool_)
+    mixed[run[changes]] = True
     kept_index = np.flatnonzero(kept)
-    figures.outages = [
+    heads = np.flatnonzero(first)
+    once = LABELS.once
+    causes_of = [once(c) for c in cause_ids[heads[kept_index]].tolist()]
+    lists = LABELS.cause_lists
+    for position in np.flatnonzero(mixed[kept_index]).tolist():
+        ids = cause_ids[run == kept_index[position]]
+        distinct = ids[np.append(True, ids[1:] != ids[:-1])].tolist()
+        causes_of[position] = tuple(dict.fromkeys(c for i in distinct for c in lists[i]))
+    whose = outage_owner[kept_index].tolist()
+    made = [
         Outage(*fields)
         for fields in zip(
-            segments.start[downs[firsts[kept_index]]].tolist(), ends[kept_index].tolist(),
-            open_seconds[kept_index].tolist(), outage_causes, ongoing[kept_index].tolist(),
+            segments.start[downs[heads[kept_index]]].tolist(), ends[kept_index].tolist(),
+            opened_seconds[kept_index].tolist(), causes_of, ongoing[kept_index].tolist(),
             external_seconds[kept_index].tolist(), strict=True,
         )
     ]  # fmt: skip
-    counts: Counter[str] = Counter()
-    for causes in outage_causes:
-        counts.update(causes)
+    outages: dict[int, list[Outage]] = {}
+    counts: dict[int, Counter[str]] = {}
+    for owner, outage, causes in zip(whose, made, causes_of, strict=True):
+        found = outages.get(owner)
+        if found is None:
+            found = outages[owner] = []
+            counts[owner] = Counter()
+        found.append(outage)
+        counts[owner].update(causes)
     # Open seconds per cause: each down segment's time goes to its first cause, summed per
-    # outage, then over the kept outages in order.
+    # outage, then over the owner's kept outages in order.
     in_kept = kept[run]
-    names = np.array(LABELS.first_cause, dtype=np.int64)[cause_ids[in_kept]]
-    number = run[in_kept]
-    per_outage, keys = _keyed_sums(value[in_kept], number * len(LABELS.names) + names)
-    per_cause, cause_names = _keyed_sums(per_outage, keys % len(LABELS.names))
+    names = len(LABELS.names)
+    first_cause = np.array(LABELS.first_cause, dtype=np.int64)[cause_ids[in_kept]]
+    per_outage, keys = _keyed_sums(value[in_kept], run[in_kept] * names + first_cause)
+    name_of = keys % names
+    per_cause, pairs = _keyed_sums(per_outage, outage_owner[keys // names] * names + name_of)
     seconds = {
-        LABELS.names[name]: total_
-        for name, total_ in zip(cause_names.tolist(), per_cause.tolist(), strict=True)
+        (pair // names, LABELS.names[pair % names]): total_
+        for pair, total_ in zip(pairs.tolist(), per_cause.tolist(), strict=True)
     }
-    figures.causes = sorted(
-        ((cause, seconds.get(cause, 0.0), counts[cause]) for cause in counts),
-        key=lambda item: (-item[1], -item[2], item[0]),
-    )
-    return figures
+    return outages, counts, seconds
 
 
-def _merged(starts: NDArray[np.float64], ends: NDArray[np.float64]) -> list[Interval]:
-    """Return ``merge(zip(starts, ends))`` for columns."""
+def _then_added(
+    totals: NDArray[np.float64], owners: NDArray[np.int64], amounts: NDArray[np.float64]
+) -> NDArray[np.float64]:
+    """Return each owner's total with its ``amounts`` added after it, one after the other."""
+    import numpy as np  # noqa: PLC0415
+
+    concerned = np.unique(owners)
+    values = np.concatenate((totals[concerned], amounts))
+    keys = np.concatenate((concerned, owners))
+    rank = np.concatenate((np.full(len(concerned), -1), np.arange(len(amounts))))
+    order = np.lexsort((rank, keys))
+    keys, values = keys[order], values[order]
+    first = np.ones(len(keys), dtype=np.bool_)
+    first[1:] = keys[1:] != keys[:-1]
+    out = totals.copy()
+    out[keys[first]] = _run_sums(values, first)
+    return out
+
+
+def _owner_spans(
+    starts: NDArray[np.float64], ends: NDArray[np.float64], owners: NDArray[np.int64]
+) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.int64]]:
+    """Return each owner's merged spans (``merge`` of its clipped segments), owner by owner."""
     import numpy as np  # noqa: PLC0415
 
     keep = ends > starts
-    starts, ends = starts[keep], ends[keep]
+    starts, ends, owners = starts[keep], ends[keep], owners[keep]
     if not len(starts):
-        return []
-    order = np.lexsort((ends, starts))
-    starts, ends = starts[order], ends[order]
-    reach = np.maximum.accumulate(ends)
-    new = np.ones(len(starts), dtype=np.bool_)
-    new[1:] = starts[1:] > reach[:-1]
-    heads = np.flatnonzero(new)
-    tails = np.append(heads[1:] - 1, len(starts) - 1)
-    return list(zip(starts[heads].tolist(), reach[tails].tolist(), strict=True))
+        return starts, ends, owners
+    same = owners[1:] == owners[:-1]
+    if bool(((starts[1:] >= starts[:-1]) & (ends[1:] >= ends[:-1]) | ~same).all()):
+        # Each owner's segments in order (the usual case): a span ends where a gap begins.
+        new = np.ones(len(starts), dtype=np.bool_)
+        new[1:] = ~same | (starts[1:] > ends[:-1])
+        heads = np.flatnonzero(new)
+        tails = np.append(heads[1:] - 1, len(starts) - 1)
+        return starts[heads], ends[tails], owners[heads]
+    pieces = [
+        (owner, span)
+        for owner in np.unique(owners).tolist()
+        for span in merge(zip(starts[owners == owner].tolist(), ends[owners == owner].tolist(), strict=True))
+    ]
+    return (
+        np.array([span[0] for _, span in pieces], dtype=np.float64),
+        np.array([span[1] for _, span in pieces], dtype=np.float64),
+        np.array([owner for owner, _ in pieces], dtype=np.int64),
+    )
 
 
 def _running_total(values: NDArray[np.float64]) -> float:
@@ -832,13 +1011,24 @@ def _running_total(values: NDArray[np.float64]) -> float:
 
 
 def _run_sums(values: NDArray[np.float64], first: NDArray[np.bool_]) -> NDArray[np.float64]:
-    """Return the running total of each run of ``values`` (``first`` marks where a run begins)."""
+    """Return the running total of each run of ``values`` (``first`` marks where a run begins).
+
+    Each run is added one value after the other, from its first: short runs a step at a time
+    for all of them, long ones as rows of a table (``cumsum`` along a row adds in order).
+    """
     import numpy as np  # noqa: PLC0415
 
     starts = np.flatnonzero(first)
     lengths = np.diff(np.append(starts, len(values)))
+    if not len(starts):
+        return np.zeros(0)
+    longest = int(lengths.max())
+    if longest > _SHORT_RUN and len(starts) * longest <= 2 * len(values) + 4096:
+        steps = np.arange(longest)
+        inside = steps < lengths[:, None]
+        table = np.where(inside, values[np.minimum(starts[:, None] + steps, len(values) - 1)], 0.0)
+        return np.asarray(np.cumsum(table, axis=1)[:, -1], dtype=np.float64)
     sums = values[starts].astype(np.float64, copy=True)
-    longest = int(lengths.max()) if len(lengths) else 0
     for step in range(1, min(longest, _SHORT_RUN)):
         live = lengths > step
         sums[live] += values[starts[live] + step]

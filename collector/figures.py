@@ -24,7 +24,9 @@ from collector.availability import (
     Track,
     Transition,
     figures_of,
+    figures_of_many,
     member_segment_columns,
+    member_segment_columns_many,
     observed_track,
     relabel,
     service_segment_columns,
@@ -272,3 +274,18 @@ def member_figures(
         member_segment_columns(_track(timeline), start, end), opened, start=start, end=end,
         blip_seconds=blip_seconds,
     )  # fmt: skip
+
+
+def member_figures_many(
+    tracks: Sequence[Track],
+    start: float,
+    end: float,
+    *,
+    opened: list[Interval] | Measure,
+    blip_seconds: float = 0.0,
+) -> list[Figures]:
+    """Return several members' own figures over [start, end) at once (:func:`member_figures` of each)."""
+    segments, owners = member_segment_columns_many(tracks, start, end)
+    return figures_of_many(
+        segments, owners, len(tracks), opened, start=start, end=end, blip_seconds=blip_seconds
+    )

@@ -110,6 +110,24 @@ class Measure:
 
         return np.where(b > a, until(b) - until(a), 0.0)
 
+    def each_between(self, starts: Any, ends: Any) -> Any:
+        """Return :meth:`between` of each span as a numpy array, computed in the same order (same bits)."""
+        import numpy as np  # noqa: PLC0415 - reports only
+
+        a, b = np.asarray(starts, dtype=float), np.asarray(ends, dtype=float)
+        if not self.starts:
+            return np.zeros(len(a))
+        if self._columns is None:
+            self._columns = (np.asarray(self.starts), np.asarray(self.ends), np.asarray(self.before))
+        first, last, before = self._columns
+
+        def until(moments: Any) -> Any:  # (before + min(moment, end)) - start, as until() adds
+            index = np.searchsorted(first, moments, side="right")
+            safe = np.maximum(index - 1, 0)
+            return np.where(index == 0, 0.0, (before[safe] + np.minimum(moments, last[safe])) - first[safe])
+
+        return np.where(b > a, until(b) - until(a), 0.0)
+
     def between(self, start: float, end: float) -> float:
         """Return the interval time within [start, end)."""
         return self.until(end) - self.until(start) if end > start else 0.0

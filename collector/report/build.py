@@ -30,7 +30,7 @@ from collector.figures import (
     Coverage,
     Timelines,
     cause_text,
-    member_figures,
+    member_figures_many,
     member_track,
     service_figures,
 )
@@ -270,6 +270,7 @@ def _site_report(
         changes=membership_changes(site, now.start, now.end), opened=now.opened,
         administrative=dict(administrative or {}),
     )  # fmt: skip
+    pending: list[tuple[ServiceReport, str, str, Track, Track]] = []
     for name in REPORT_SERVICES:
         service = site.services.get(name)  # type: ignore[call-overload]
         if service is None:
@@ -291,25 +292,39 @@ def _site_report(
             name, service.label or SERVICE_LABELS[name], service.min_usable, 0, figures(now, own_tracks),
             previous=figures(before, old_tracks), kinds=kinds.pop() if len(kinds) == 1 else "mixed",
         )  # fmt: skip
-        at_end = 0
+        at_end = listed = 0
         for (kind, member), own, old in zip(service.members, own_tracks, old_tracks, strict=True):
             if not exists(own):
                 continue  # not a member during this period
             at_end += int(own.labels[-1]) != LABELS.absent
-            declared = site.member(kind, member)
-            born, retired = declared.life(site.tz)
-            service_report.members.append(
-                MemberReport(
-                    kind, member, member_name(site, kind, member),
-                    member_figures(own, now.start, now.end, opened=now.measure, blip_seconds=blip_seconds),
-                    member_figures(old, before.start, before.end, opened=before.measure,
-                                   blip_seconds=blip_seconds) if exists(old) else None,
-                    added=born if declared.since is not None and now.start <= born < now.end else None,
-                    retired=retired if declared.until is not None and now.start <= retired < now.end else None,
-                )
-            )  # fmt: skip
-        service_report.member_count = at_end or len(service_report.members)
+            listed += 1
+            pending.append((service_report, kind, member, own, old))
+        service_report.member_count = at_end or listed
         report.services.append(service_report)
+    # Every member's own figures, all at once for each period.
+    owns = member_figures_many([p[3] for p in pending], now.start, now.end, opened=now.measure,
+                               blip_seconds=blip_seconds)  # fmt: skip
+    earlier = [index for index, p in enumerate(pending) if exists(p[4])]
+    olds: list[Figures | None] = [None] * len(pending)
+    for index, computed in zip(
+        earlier,
+        member_figures_many([pending[i][4] for i in earlier], before.start, before.end, opened=before.measure,
+                            blip_seconds=blip_seconds),
+        strict=True,
+    ):  # fmt: skip
+        olds[index] = computed
+    for (service_report, kind, member, _own, _old), own_figures, old_figures in zip(
+        pending, owns, olds, strict=True
+    ):
+        declared = site.member(kind, member)
+        born, retired = declared.life(site.tz)
+        service_report.members.append(
+            MemberReport(
+                kind, member, member_name(site, kind, member), own_figures, old_figures,
+                added=born if declared.since is not None and now.start <= born < now.end else None,
+                retired=retired if declared.until is not None and now.start <= retired < now.end else None,
+            )
+        )  # fmt: skip
     return report
 
 
