@@ -169,6 +169,8 @@ class FleetCollector(Collector):
 
     def _all_rows(self) -> Iterator[Rows]:
         now = self.clock()
+        if self.tracker is not None:
+            self.tracker.supplies.settle()  # it reads the history: not under the fleet's lock
         with self.state.lock:
             agents = [
                 d.AgentView(
@@ -211,7 +213,9 @@ class FleetCollector(Collector):
         name = french.with_article(declared or (body.name if body and body.name else None) or record.device)
         last_seen = max((o.seen_at for o in record.observations.values()), default=None)
         forecasts = (
-            tuple(s.view(now) for s in self.tracker.supplies.supplies(record.site, record.device))
+            tuple(
+                s.view(now) for s in self.tracker.supplies.supplies(record.site, record.device, settle=False)
+            )
             if self.tracker is not None
             else ()
         )

@@ -11,7 +11,11 @@
   printer behind the same id (its serial changed). Each cartridge is a row of the history with its
   start, its end and the page counter at both (its real yield);
 * keeps each supply's forecast (:func:`collector.forecast.forecast` over the site's open time),
-  recomputed when a reading is kept;
+  recomputed when a reading is kept: at once for a toner whose order notice is still to come
+  (the notice is decided at the reading's event time), otherwise when it is next read or on the
+  tracker's tick, whichever comes first — from the same readings and the same open-time clock,
+  so the same forecast, off the ingestion path, and once for the hours of readings a replay
+  brings at a time;
 * gives the **order notice** of a toner cartridge once: when its forecast falls to the site's
   ordering lead time (``order_lead_days`` in ``sites.toml``) while the site is open, the notice
   is out until the site closes (at most ``notice_hours``), then never again for that cartridge.
@@ -19,8 +23,9 @@
   secretariat gets one e-mail per cartridge, during opening hours.
 
 Threads: ``observe`` runs on the ingestion thread inside a history batch (history lock, then
-this book's); ``tick`` takes the history's batch first too. Readers (exporter, pages) only take
-this book's lock.
+this book's); ``tick`` takes the history's batch first too. Readers (exporter, pages) take this
+book's lock, and never hold it while they compute a forecast that was left due (that reads the
+history: its lock would come second).
 """
 
 from __future__ import annotations
@@ -159,6 +164,8 @@ class SupplyBook:
         self._seen: dict[SupplyKey, tuple[float, float | None, str]] = dict(self._kept)
         self._supplies: dict[SupplyKey, SupplyState] = {}
         self._clocks: dict[str, tuple[float, fc.OpenClock]] = {}
+        #: Supplies whose forecast is left due: the site's open-time clock of the reading that made it due.
+        self._due: dict[SupplyKey, tuple[fc.OpenClock]] = {}
 
     # ------------------------------------------------------------------ event time
     def observe(self, site_id: str, device: str, printer: PrinterStatus, at: float) -> None:
@@ -203,11 +210,58 @@ class SupplyBook:
         if changed or kept is None or at - kept[0] >= self.settings.sample_every:
             self.history.record_supply(key, cartridge.seq, at, level, supply.state, pages)
             self._kept[key] = (at, level, supply.state)
-            state = replace(state, forecast=self._forecast(state, at))
+            state = self._forecast_due(state, at, again=True)
         elif state.forecast is None:
-            state = replace(state, forecast=self._forecast(state, at))
+            state = self._forecast_due(state, at, again=False)
         self._supplies[key] = state
         self._check_order(key, at)
+
+    def _forecast_due(self, state: SupplyState, at: float, *, again: bool) -> SupplyState:
+        """Return ``state`` with its forecast as of the reading at ``at``, or leave it due.
+
+        A toner whose order notice is still to come is forecast at once (the notice is decided at
+        the reading's event time); any other supply's forecast is left due with the clock of this
+        instant. ``again``: the reading was kept, so a forecast due before is due anew with this
+        reading's clock (what computing it now would use); otherwise the first clock stays.
+        """
+        key = state.key
+        if self._order_pending(state):
+            self._due.pop(key, None)
+            return replace(state, forecast=self._forecast(state, at))
+        if again or key not in self._due:
+            self._due[key] = (self._clock(state.site, at),)
+        return state
+
+    def _order_pending(self, state: SupplyState) -> bool:
+        """Return whether this supply's order notice is still to come (a toner, a lead time, no notice yet)."""
+        if state.role != "toner" or state.cartridge.order_at is not None:
+            return False
+        site = self.sites.sites.get(state.site)
+        return bool(site is not None and site.order_lead_days)
+
+    def settle(self) -> None:
+        """Compute the forecasts left due, without holding this book's lock meanwhile.
+
+        The forecast reads the history, whose lock comes before this book's: the work to do is
+        taken under this book's lock, done without it, and kept only if no newer reading made
+        the supply due again meanwhile (the ingestion thread then left it due for the next read).
+        Never call it holding the fleet's lock: the ingestion thread takes it inside its history
+        batch.
+        """
+        with self._lock:
+            work = [
+                (key, due, self._supplies[key]) for key, due in self._due.items() if key in self._supplies
+            ]  # fmt: skip
+        done = [
+            (key, due, cartridge_forecast(self.history, state.cartridge, state.precision,
+                                          clock=due[0], settings=self.settings.forecast))
+            for key, due, state in work
+        ]  # fmt: skip
+        with self._lock:
+            for key, due, result in done:
+                if self._due.get(key) is due:
+                    del self._due[key]
+                    self._supplies[key] = replace(self._supplies[key], forecast=result)
 
     def _change(
         self,
@@ -271,14 +325,21 @@ class SupplyBook:
                      *key, cartridge.seq, days)  # fmt: skip
 
     def tick(self, now: float) -> None:
-        """Give the order notices that became due while no reading came (the site opened)."""
+        """Compute the forecasts left due; give the order notices that became due while no reading came."""
+        self.settle()
         with self.history.batch(), self._lock:
             for key in list(self._supplies):
                 self._check_order(key, now)
 
     # ------------------------------------------------------------------ readers
-    def supplies(self, site: str, device: str | None = None) -> list[SupplyState]:
-        """Return the supplies of a site (of one device) seen since the collector started, in table order."""
+    def supplies(self, site: str, device: str | None = None, *, settle: bool = True) -> list[SupplyState]:
+        """Return the supplies of a site (of one device) seen since the collector started, in table order.
+
+        ``settle``: compute the forecasts left due first (:meth:`settle`); a caller holding the
+        fleet's lock passes ``False`` and settles before taking it.
+        """
+        if settle and self._due:
+            self.settle()
         with self._lock:
             found = [s for (s_site, s_device, _i), s in self._supplies.items()
                      if s_site == site and (device is None or s_device == device)]  # fmt: skip

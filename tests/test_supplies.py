@@ -13,7 +13,7 @@ from collector import descriptions as d
 from collector.forecast import DAY, Settings
 from collector.history import History
 from collector.sites import SitesFile
-from collector.supplies import SupplyBook, SupplySettings
+from collector.supplies import SupplyBook, SupplySettings, cartridge_forecast, site_clock
 
 from helpers.periods import t
 
@@ -262,3 +262,65 @@ def test_prune_keeps_the_current_cartridges(history: History) -> None:
     history.prune(moment + 300 * DAY)
     assert [c.seq for c in history.cartridges("maurepas")] == [2]  # the replaced one is old history
     assert len(history.supply_readings(("maurepas", "hp", "1.1"), 2)) == 1
+
+
+def _counting_readings(history: History, monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    """Count the history reads of a cartridge's readings (one per forecast computed)."""
+    calls: list[object] = []
+    read = history.supply_readings
+
+    def counted(*args, **kwargs):  # type: ignore[no-untyped-def]
+        calls.append(args)
+        return read(*args, **kwargs)
+
+    monkeypatch.setattr(history, "supply_readings", counted)
+    return calls
+
+
+@pytest.mark.parametrize("read", ["supplies", "tick"])
+def test_a_forecast_no_notice_waits_for_is_computed_once_when_read(
+    history: History, monkeypatch: pytest.MonkeyPatch, read: str
+) -> None:
+    # bourg has no lead time: no order notice depends on the forecast at the reading's instant.
+    book = SupplyBook(history, SITES, settings=SETTINGS)
+    calls = _counting_readings(history, monkeypatch)
+    start = t("2026-11-02 00:00")
+    end = feed(book, "bourg", start, 72, lambda ts: float(round(60 - 3 * (ts - start) / DAY)), lambda ts: 1)
+    assert calls == []  # 72 hours of readings, nothing forecast on the ingestion path
+    if read == "tick":
+        book.tick(end)
+        assert len(calls) == 1
+    (state,) = book.supplies("bourg", "hp")
+    (again,) = book.supplies("bourg", "hp")
+    assert len(calls) == 1  # once, for the last kept reading
+    assert again.forecast is state.forecast
+    # The very forecast its readings give (the book's clock is the site's around the last reading).
+    expected = cartridge_forecast(history, state.cartridge, state.precision,
+                                  clock=site_clock(book.calendars["bourg"], end), settings=SETTINGS.forecast)  # fmt: skip
+    assert state.forecast is not None
+    assert (state.forecast.status, state.forecast.basis, state.forecast.as_of) == (
+        "ok",
+        "level",
+        expected.as_of,
+    )
+    assert state.forecast.empty_at == pytest.approx(expected.empty_at, abs=1.0)
+    # A new reading kept makes it due again, and the next read computes it from that reading on.
+    calls.clear()
+    with history.batch():
+        book.observe("bourg", "hp", printer(30.0, 1), end + 2 * H)
+    (later,) = book.supplies("bourg", "hp")
+    assert len(calls) == 1
+    assert later.forecast is not None
+    assert later.forecast.as_of == end + 2 * H
+
+
+def test_a_toner_awaiting_its_notice_is_forecast_at_each_kept_reading(
+    history: History, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    book = SupplyBook(history, SITES, settings=SETTINGS)
+    calls = _counting_readings(history, monkeypatch)
+    start = t("2026-11-02 00:00")
+    feed(book, "maurepas", start, 24, lambda ts: float(round(90 - 3 * (ts - start) / DAY)), lambda ts: 1)
+    forecasts = len(calls)
+    kept = len(history.supply_readings(("maurepas", "hp", "1.1"), 1))
+    assert forecasts == kept > 20  # the notice is decided at each reading's own instant
