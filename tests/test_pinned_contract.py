@@ -620,3 +620,19 @@ def test_json_schemas_name_the_topic_and_identifiers() -> None:
     schemas = json_schemas()
     assert schemas["topic"] == "esc/v1/<site>/<agent>/<kind>[/<device>]"
     assert schemas["identifier_pattern"] == IDENT_PATTERN
+
+
+@pytest.mark.parametrize(("length", "ok"), [(1, True), (63, True), (64, False), (65, False), (1000, False)])
+def test_identifier_lengths_on_both_sides(length: int, ok: bool) -> None:
+    # Up to 63 characters; longer ones are refused with the same ValueError, whatever their length
+    # (the answers for short strings are cached, longer ones are judged each time).
+    value = "a" * length
+    if ok:
+        assert check_ident(value) == value
+        return
+    with pytest.raises(ValueError, match="Invalid identifier"):
+        check_ident(value)
+    _, payload = message("printer")
+    with pytest.raises(MessageRejected) as info:
+        decode(f"esc/v1/{value}/accueil-pc1/device/hp", payload, now=NOW)
+    assert info.value.reason is RejectReason.UNKNOWN_TOPIC
