@@ -92,6 +92,17 @@ class Outage:
     #: The part of ``open_seconds`` down for external causes only.
     external_seconds: float = 0.0
 
+    def __reduce__(self) -> tuple[type[Outage], tuple[Any, ...]]:
+        """Pickle as the arguments of the constructor (reports computed in other processes come back pickled)."""
+        return Outage, (
+            self.start,
+            self.end,
+            self.open_seconds,
+            self.causes,
+            self.ongoing,
+            self.external_seconds,
+        )
+
 
 @dataclass
 class Figures:

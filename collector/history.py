@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import functools
 import json
+import math
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator
@@ -743,6 +744,8 @@ def _transition(row: tuple[float, str, str]) -> Transition:
 _TIME_SCALE = 4_194_304.0
 _EXACT_TIMES = (2.0**30, 2.0**40)
 _LABEL_SEPARATOR = "\x1e"
+#: Up to this many rows before a report's periods are read with them rather than looked up.
+_FEW_OLDER = 10_000
 
 
 def open_reader(path: Path | str) -> sqlite3.Connection:
@@ -902,17 +905,28 @@ def _rows(
     before: dict[tuple[str, TimelineKey], tuple[int, float, int]] = {}
     owners: list[tuple[str, TimelineKey]] = []
     id_lists: list[NDArray[np.int64]] = []
+    # The rows before ``low``, when there are few (a history kept for the report's two periods),
+    # are read with the others and the one in force found among them; else looked up per member.
+    (older,) = db.execute(
+        "SELECT count(*) FROM (SELECT 1 FROM transitions WHERE ts<=? LIMIT ?)", (low, _FEW_OLDER + 1)
+    ).fetchone()
+    floor = -math.inf if older <= _FEW_OLDER else low
     for site in sites:
-        for kind, member, function, row_id, ts, state, reasons in db.execute(
-            "SELECT kind, member, function, id, ts, state, reasons FROM transitions WHERE id IN ("
-            "  SELECT MAX(id) FROM transitions WHERE site=? AND ts<=? GROUP BY kind, member, function)",
-            (site, low),
-        ):
-            before[(site, (kind, member, function))] = (int(row_id), float(ts), labels.of(state + reasons))
+        if floor == low:
+            for kind, member, function, row_id, ts, state, reasons in db.execute(
+                "SELECT kind, member, function, id, ts, state, reasons FROM transitions WHERE id IN ("
+                "  SELECT MAX(id) FROM transitions WHERE site=? AND ts<=? GROUP BY kind, member, function)",
+                (site, low),
+            ):
+                before[(site, (kind, member, function))] = (
+                    int(row_id),
+                    float(ts),
+                    labels.of(state + reasons),
+                )
         for kind, member, function, text in db.execute(
             "SELECT kind, member, function, group_concat(id) FROM transitions "
             "WHERE site=? AND ts>? AND ts<? GROUP BY kind, member, function",
-            (site, low, high),
+            (site, floor, high),
         ):
             owners.append((site, (kind, member, function)))
             id_lists.append(_integers(text))
@@ -921,7 +935,7 @@ def _rows(
     ids_text, times_text, labels_text = db.execute(
         "SELECT group_concat(id), group_concat(CAST(ts * 4194304 AS INTEGER)), group_concat(state || reasons, char(30)) "
         f"FROM transitions NOT INDEXED WHERE ts>? AND ts<? AND site IN ({marks})",
-        (low, high, *sites),
+        (floor, high, *sites),
     ).fetchone()
     ids, times = _integers(ids_text), _integers(times_text) / _TIME_SCALE
     # Exact when every time is at least 2**30 (2004): the truncated product is then the time itself.
@@ -932,7 +946,7 @@ def _rows(
     else:  # times outside the exact range (tests from the epoch): row by row
         found = db.execute(
             f"SELECT id, ts, state || reasons FROM transitions WHERE ts>? AND ts<? AND site IN ({marks})",
-            (low, high, *sites),
+            (floor, high, *sites),
         ).fetchall()
         ids = np.array([row[0] for row in found], dtype=np.int64)
         times = np.array([row[1] for row in found], dtype=np.float64)

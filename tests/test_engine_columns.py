@@ -14,6 +14,7 @@ import bisect
 import dataclasses
 import datetime as dt
 import operator
+import os
 import random
 import sqlite3
 from collections import Counter, defaultdict
@@ -24,6 +25,8 @@ from typing import Any
 import msgspec
 import pytest
 
+import collector.history
+import collector.report.build
 from collector.availability import (
     INF,
     Figures,
@@ -473,10 +476,17 @@ def column_report(
     return out
 
 
-@pytest.mark.parametrize(("seed", "shift"), [(1, 0.0), (2, 0.0), (3, 0.0), (4, -1_000_000_000.0)])
-def test_a_report_is_the_row_by_row_one(tmp_path: Path, seed: int, shift: float) -> None:
+@pytest.mark.parametrize(
+    ("seed", "shift", "few_older"),
+    [(1, 0.0, 10_000), (2, 0.0, 10_000), (3, 0.0, 0), (4, -1_000_000_000.0, 10_000)],
+)
+def test_a_report_is_the_row_by_row_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, seed: int, shift: float, few_older: int
+) -> None:
     # ``shift`` moves the history to 1996, before the times SQLite can hand over as exact
-    # integers: the rows are then read one by one, for the same figures.
+    # integers: the rows are then read one by one, for the same figures. With ``few_older`` 0,
+    # the state in force at the start of the periods is looked up member by member.
+    monkeypatch.setattr(collector.history, "_FEW_OLDER", few_older)
     rng = random.Random(seed)
     sites = random_sites(rng)
     first, last = dt.date(2026, 11, 1), dt.date(2026, 11, 30)
@@ -496,15 +506,20 @@ def test_a_report_is_the_row_by_row_one(tmp_path: Path, seed: int, shift: float)
     history.close()
 
 
-def test_the_history_read_in_one_pass_is_the_timelines(tmp_path: Path) -> None:
+@pytest.mark.parametrize("few_older", [10_000, 0])
+def test_the_history_read_in_one_pass_is_the_timelines(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, few_older: int
+) -> None:
+    # The rows before the periods are read with the others when few, else looked up per member.
+    monkeypatch.setattr(collector.history, "_FEW_OLDER", few_older)
     rng = random.Random(9)
     sites = random_sites(rng)
     history = History(tmp_path / "history.sqlite3")
     start, end = BASE, BASE + 40 * 86_400
     random_history(rng, history, sites, start, end)
     spans = {
-        "s0": [(start - 7 * 86_400, start + 3 * 86_400), (start + 3 * 86_400, end)],
-        "s1": [(start, end - 86_400)],
+        "s0": [(start + 2 * 86_400, start + 5 * 86_400), (start + 5 * 86_400, end)],
+        "s1": [(start + 86_400, end - 86_400)],
     }
     read = history.tracks(spans)
     for site_id, periods in spans.items():
@@ -535,3 +550,41 @@ def test_rows_given_out_of_order_by_the_index_are_put_in_order() -> None:
     assert (got_ids.tolist(), got_times.tolist()) == ([11, 10], [3.0, 9.0])
     with pytest.raises(sqlite3.DatabaseError, match="changed while it was read"):
         _in_index_order(np.array([10, 11], dtype=np.int64), [2], np.array([10, 12]), times[:2], labels[:2])
+
+
+def test_a_report_shared_among_processes_is_the_report_of_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Each process reads its sites from the file on its own; the reports come back pickled.
+    rng = random.Random(11)
+    sites = random_sites(rng)
+    first, last = dt.date(2026, 11, 1), dt.date(2026, 11, 30)
+    history = History(tmp_path / "history.sqlite3")
+    random_history(rng, history, sites, BASE - 40 * 86_400, BASE + 40 * 86_400)
+    alone = build_report(
+        history, sites, first, last, blip_seconds=120, generated=dt.datetime(2026, 12, 1, tzinfo=dt.UTC)
+    )
+    monkeypatch.setattr(collector.report.build, "_processes", lambda *_args: 2)
+    shared = build_report(
+        history, sites, first, last, blip_seconds=120, generated=dt.datetime(2026, 12, 1, tzinfo=dt.UTC)
+    )
+    assert dataclasses.asdict(shared) == dataclasses.asdict(alone)
+    assert [s.site_id for s in shared.sites] == list(sites.sites)
+    history.close()
+
+
+def test_small_reports_stay_in_one_process(tmp_path: Path) -> None:
+    sites = random_sites(random.Random(1))
+    jobs = [(site_id, site, {}) for site_id, site in sites.sites.items()] * 2
+    year = ((dt.date(2025, 12, 1), dt.date(2026, 11, 30)), (dt.date(2024, 12, 1), dt.date(2025, 11, 30)))
+    month = ((dt.date(2026, 11, 1), dt.date(2026, 11, 30)), (dt.date(2026, 10, 1), dt.date(2026, 10, 31)))
+    on_file, in_memory = History(tmp_path / "history.sqlite3"), History(":memory:")
+    # 4 sites of 8 members in services: 32 x 61 days is under PARALLEL_FROM, 32 x 730 is not.
+    assert collector.report.build._processes(on_file, jobs, month) == 1
+    assert collector.report.build._processes(on_file, jobs, year) == min(2, len(os.sched_getaffinity(0)))
+    assert collector.report.build._processes(on_file, jobs[:1], year) == 1  # one site: nothing to share
+    assert collector.report.build._processes(in_memory, jobs, year) == 1  # another process cannot open it
+    shares = collector.report.build._shares(jobs + jobs[:1], 2)
+    assert sorted(len(share) for share in shares) == [2, 3]
+    on_file.close()
+    in_memory.close()

@@ -19,7 +19,10 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import multiprocessing
+import os
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -250,6 +253,79 @@ def _site_reports(
             db.close()
 
 
+#: Below this many member-days (members of every service × days of both periods), a report is
+#: computed in one process: starting another costs more than it saves.
+PARALLEL_FROM = 20_000
+
+
+def _availability(
+    history: History,
+    jobs: list[tuple[str, Site, dict[str, str]]],
+    periods: tuple[tuple[dt.date, dt.date], tuple[dt.date, dt.date]],
+    blip_seconds: float,
+) -> dict[str, SiteReport]:
+    """Return the availability part of each site's report, the sites shared among processes if it pays.
+
+    One share is computed here with the history's own connection, the others each in a process
+    forked for it, which opens the history file for reading only; their reports come back pickled.
+    """
+    count = _processes(history, jobs, periods)
+    if count == 1:
+        return {
+            job[0]: report
+            for job, report in zip(jobs, _site_reports(history, jobs, periods, blip_seconds), strict=True)
+        }
+    shares = _shares(jobs, count)
+    out: dict[str, SiteReport] = {}
+    with ProcessPoolExecutor(max_workers=count - 1, mp_context=multiprocessing.get_context("fork")) as pool:
+        futures = [
+            pool.submit(_site_reports, history.path, share, periods, blip_seconds) for share in shares[1:]
+        ]
+        for share, reports in [(shares[0], _site_reports(history, shares[0], periods, blip_seconds))] + [
+            (share, future.result()) for share, future in zip(shares[1:], futures, strict=True)
+        ]:
+            out.update((job[0], report) for job, report in zip(share, reports, strict=True))
+    return out
+
+
+def _size(site: Site) -> int:
+    return sum(len(service.members) for service in site.services.values())
+
+
+def _processes(
+    history: History,
+    jobs: list[tuple[str, Site, dict[str, str]]],
+    periods: tuple[tuple[dt.date, dt.date], tuple[dt.date, dt.date]],
+) -> int:
+    """Return how many processes to compute the report in: one for small reports, else one per core."""
+    days = sum((last - first).days + 1 for first, last in periods)
+    if (
+        len(jobs) < 2
+        or str(history.path) == ":memory:"
+        or "fork" not in multiprocessing.get_all_start_methods()
+        or sum(_size(site) for _, site, _ in jobs) * days < PARALLEL_FROM
+    ):
+        return 1
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cores = os.cpu_count() or 1
+    return max(1, min(cores, len(jobs)))
+
+
+def _shares(
+    jobs: list[tuple[str, Site, dict[str, str]]], count: int
+) -> list[list[tuple[str, Site, dict[str, str]]]]:
+    """Deal the sites into ``count`` shares of about the same number of members, biggest first."""
+    shares: list[list[tuple[str, Site, dict[str, str]]]] = [[] for _ in range(count)]
+    sizes = [0] * count
+    for job in sorted(jobs, key=lambda job: -_size(job[1])):
+        smallest = sizes.index(min(sizes))
+        shares[smallest].append(job)
+        sizes[smallest] += _size(job[1])
+    return [share for share in shares if share]
+
+
 def _span(calendar: Calendar, start: float, end: float, timelines: Timelines, coverage: Coverage) -> _Span:
     opened = calendar.open_intervals(start, end)
     return _Span(start, end, opened, Measure(opened), timelines, coverage)
@@ -351,8 +427,9 @@ def build_report(
         for site_id, site in sites.sites.items()
         if only_site is None or site_id == only_site
     ]
-    computed = _site_reports(history, jobs, ((first_day, last_day), previous), blip_seconds)
-    for (site_id, site, _names), site_report in zip(jobs, computed, strict=True):
+    computed = _availability(history, jobs, ((first_day, last_day), previous), blip_seconds)
+    for site_id, site, _names in jobs:
+        site_report = computed[site_id]
         if progress:
             progress(site_id)
         spans = ((site_report.start, site_report.end), period_of(site, *previous))
