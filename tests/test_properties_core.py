@@ -136,6 +136,38 @@ def test_measure_until_by_hand(moment: float, expected: float) -> None:
     assert Measure([(10, 20), (30, 40)]).until(moment) == expected
 
 
+#: Intervals of very different magnitudes (1970 and 2023 in one index): float sums round differently
+#: depending on their order, which is what "the same bits" is about.
+FAR_APART: list[Interval] = [(0.1, 0.2), (0.3, 0.7), (1.7e9, 1.7e9 + 1.25), (1.7e9 + 3.5, 1.7e9 + 9.75)]
+
+
+def test_each_between_is_between_bit_for_bit() -> None:
+    measure = Measure(FAR_APART)
+    moments = [0.0, 0.1, 0.15, 0.3, 0.5, 0.7, 1.0, 1.7e9, 1.7e9 + 0.5, 1.7e9 + 3.5, 1.7e9 + 5, 1.7e9 + 20]
+    starts = [a for a in moments for _b in moments]
+    ends = [b for _a in moments for b in moments]  # every pair: empty and reversed spans included
+    got = measure.each_between(starts, ends)
+    assert got.dtype == "float64"
+    assert got.tolist() == [measure.between(a, b) for a, b in zip(starts, ends, strict=True)]
+    # An empty or reversed span measures 0, in both.
+    assert measure.each_between([5.0, 1.7e9 + 5], [5.0, 1.7e9]).tolist() == [0.0, 0.0]
+    assert measure.between_array([5.0, 1.7e9 + 5], [5.0, 1.7e9]).tolist() == [0.0, 0.0]
+
+
+def test_between_array_by_hand() -> None:
+    # [10, 20) and [30, 40), spans given as integer arrays or lists.
+    measure = Measure([(10, 20), (30, 40)])
+    assert measure.between_array([0, 10, 15, 20, 35, 0], [10, 20, 35, 30, 100, 100]).tolist() == [
+        0,
+        10,
+        10,
+        0,
+        5,
+        20,
+    ]
+    assert Measure([]).each_between([0, 1], [5, 6]).tolist() == [0.0, 0.0]
+
+
 # --------------------------------------------------------------------------- the availability engine
 
 STATES = ("ok", "degraded", "down", "unknown")

@@ -30,22 +30,27 @@ BODIES: dict[str, str] = {
         "the end and is skipped, and (cursor, end) is not appended since cursor == end"
     ),
     "collector.intervals.xǁMeasureǁbetween__mutmut_6": _EMPTY_SPAN,
-    "collector.intervals.xǁMeasureǁbetween_many__mutmut_57": _EMPTY_SPAN,
-    "collector.intervals.xǁMeasureǁbetween_many__mutmut_14": (
-        "searchsorted left instead of right: at a moment equal to a start, right counts that interval "
-        "with 0 s inside, left counts the previous one in full: before[i-1] + len(i-1) == before[i]"
+    **dict.fromkeys(
+        [
+            "collector.intervals.xǁMeasureǁbetween_array__mutmut_57",
+            "collector.intervals.xǁMeasureǁeach_between__mutmut_56",
+        ],
+        _EMPTY_SPAN + " (until(b) - until(a) with a == b is 0.0)",
     ),
-    "collector.intervals.xǁMeasureǁbetween_many__mutmut_43": (
-        "dtype=None: integer arrays; np.where(..., 0.0) makes the result float64 anyway"
+    **dict.fromkeys(
+        [
+            f"collector.intervals.xǁMeasureǁ{f}__mutmut_{n}"
+            for f in ("between_array", "each_between")
+            for n in (3, 5, 7, 9)
+        ],
+        "the spans' dtype inferred instead of float: epoch seconds given as integers make integer arrays, "
+        "and every result goes through a float (before, np.where(…, 0.0)), exactly (below 2**53)",
     ),
-    "collector.intervals.xǁMeasureǁbetween_many__mutmut_45": (
-        "dtype left out: integer arrays; np.where(..., 0.0) makes the result float64 anyway"
-    ),
-    "collector.intervals.xǁMeasureǁbetween_many__mutmut_47": (
-        "dtype=None: integer arrays; np.where(..., 0.0) makes the result float64 anyway"
-    ),
-    "collector.intervals.xǁMeasureǁbetween_many__mutmut_49": (
-        "dtype left out: integer arrays; np.where(..., 0.0) makes the result float64 anyway"
+    "collector.intervals.xǁMeasureǁbetween_array__mutmut_24": (
+        "searchsorted left instead of right: at a moment equal to an interval's start, right counts that "
+        "interval with 0 s inside, left counts the previous one in full: before[i] against "
+        "before[i-1] + its length, the same sum rounded in another order (between_array promises no bits; "
+        "each_between does, and its side is pinned)"
     ),
 }
 
