@@ -11,11 +11,11 @@
   printer behind the same id (its serial changed). Each cartridge is a row of the history with its
   start, its end and the page counter at both (its real yield);
 * keeps each supply's forecast (:func:`collector.forecast.forecast` over the site's open time),
-  recomputed when a reading is kept: at once for a toner whose order notice is still to come
-  (the notice is decided at the reading's event time), otherwise when it is next read or on the
-  tracker's tick, whichever comes first — from the same readings and the same open-time clock,
-  so the same forecast, off the ingestion path, and once for the hours of readings a replay
-  brings at a time;
+  due again when a reading is kept and computed when first needed: by the order notice of a
+  toner awaiting it (at a reading or a tick while the site is open), by a reader (exporter,
+  pages) or on the tracker's tick — from the readings kept up to then and the site's clock of
+  that reading, so the same forecast as computing it at once, off the ingestion path, and once
+  for the hours of readings a replay brings at a time;
 * gives the **order notice** of a toner cartridge once: when its forecast falls to the site's
   ordering lead time (``order_lead_days`` in ``sites.toml``) while the site is open, the notice
   is out until the site closes (at most ``notice_hours``), then never again for that cartridge.
@@ -166,6 +166,9 @@ class SupplyBook:
         self._clocks: dict[str, tuple[float, fc.OpenClock]] = {}
         #: Supplies whose forecast is left due: the site's open-time clock of the reading that made it due.
         self._due: dict[SupplyKey, tuple[fc.OpenClock]] = {}
+        #: Until when an order notice given at ``_windows_at`` would be out, per site (``None``: not now).
+        self._windows: dict[str, float | None] = {}
+        self._windows_at: float | None = None
 
     # ------------------------------------------------------------------ event time
     def observe(self, site_id: str, device: str, printer: PrinterStatus, at: float) -> None:
@@ -217,19 +220,24 @@ class SupplyBook:
         self._check_order(key, at)
 
     def _forecast_due(self, state: SupplyState, at: float, *, again: bool) -> SupplyState:
-        """Return ``state`` with its forecast as of the reading at ``at``, or leave it due.
+        """Leave ``state``'s forecast due as of the reading at ``at``; return ``state``.
 
-        A toner whose order notice is still to come is forecast at once (the notice is decided at
-        the reading's event time); any other supply's forecast is left due with the clock of this
-        instant. ``again``: the reading was kept, so a forecast due before is due anew with this
-        reading's clock (what computing it now would use); otherwise the first clock stays.
+        ``again``: the reading was kept, so a forecast due before is due anew with this reading's
+        clock (what computing it now would use); otherwise the first clock stays.
         """
         key = state.key
-        if self._order_pending(state):
-            self._due.pop(key, None)
-            return replace(state, forecast=self._forecast(state, at))
         if again or key not in self._due:
             self._due[key] = (self._clock(state.site, at),)
+        return state
+
+    def _settled(self, key: SupplyKey) -> SupplyState:
+        """Return a supply's state, its forecast computed if it was due (history's lock held, then this book's)."""
+        state = self._supplies[key]
+        due = self._due.pop(key, None)
+        if due is not None:
+            result = cartridge_forecast(self.history, state.cartridge, state.precision, clock=due[0],
+                                        settings=self.settings.forecast)  # fmt: skip
+            state = self._supplies[key] = replace(state, forecast=result)
         return state
 
     def _order_pending(self, state: SupplyState) -> bool:
@@ -301,28 +309,52 @@ class SupplyBook:
     # ------------------------------------------------------------------ order notices
     def _check_order(self, key: SupplyKey, now: float) -> None:
         state = self._supplies.get(key)
-        if state is None or state.role != "toner" or state.cartridge.order_at is not None:
+        if state is None or not self._order_pending(state):
             return
-        site = self.sites.sites.get(state.site)
-        lead = site.order_lead_days if site is not None else 0
-        days = state.forecast.days_left(now) if state.forecast is not None else None
-        if not lead or days is None or days > lead:
-            return
-        calendar = self.calendars.get(state.site)
-        until = now + self.settings.notice_max
-        if calendar is not None:
-            opened = calendar.open_intervals(now, now + self.settings.notice_max)
-            if not opened or opened[0][0] > now + 1.0:
-                return  # closed now: the notice waits for the opening
-            until = opened[0][1]
-        if until - now < self.settings.notice_min:
-            return  # about to close: the notice waits for the next opening
+        site = self.sites.sites[state.site]
+        if key in self._due:
+            # Its forecast is computed only if the notice could go out now (the site open).
+            until = self._notice_until(state.site, now)
+            if until is None:
+                return
+            state = self._settled(key)
+            days = state.forecast.days_left(now) if state.forecast is not None else None
+            if days is None or days > site.order_lead_days:
+                return
+        else:
+            days = state.forecast.days_left(now) if state.forecast is not None else None
+            if days is None or days > site.order_lead_days:
+                return
+            until = self._notice_until(state.site, now)
+            if until is None:
+                return
         self.history.set_order(key, state.cartridge.seq, now, until, days)
         cartridge = state.cartridge._replace(order_at=now, order_until=until, order_days=days)
         self._cartridges[key] = cartridge
         self._supplies[key] = replace(state, cartridge=cartridge)
         _LOGGER.info("order notice for %s/%s supply %s (cartridge %d): %.1f days left",
                      *key, cartridge.seq, days)  # fmt: skip
+
+    def _notice_until(self, site_id: str, now: float) -> float | None:
+        """Return until when an order notice given at ``now`` is out, or ``None`` when it must wait.
+
+        It waits while the site is closed (for the opening) and when the site is about to close
+        (for the next opening). Kept per site for one instant (a reading's supplies, a tick).
+        """
+        if now != self._windows_at:
+            self._windows.clear()
+            self._windows_at = now
+        if site_id in self._windows:
+            return self._windows[site_id]
+        calendar = self.calendars.get(site_id)
+        until: float | None = now + self.settings.notice_max
+        if calendar is not None:
+            opened = calendar.open_intervals(now, now + self.settings.notice_max)
+            until = opened[0][1] if opened and opened[0][0] <= now + 1.0 else None
+        if until is not None and until - now < self.settings.notice_min:
+            until = None
+        self._windows[site_id] = until
+        return until
 
     def tick(self, now: float) -> None:
         """Compute the forecasts left due; give the order notices that became due while no reading came."""

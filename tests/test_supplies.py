@@ -324,3 +324,20 @@ def test_a_toner_awaiting_its_notice_is_forecast_at_each_kept_reading(
     forecasts = len(calls)
     kept = len(history.supply_readings(("maurepas", "hp", "1.1"), 1))
     assert forecasts == kept > 20  # the notice is decided at each reading's own instant
+
+
+def test_a_toner_is_forecast_for_its_notice_only_while_the_site_is_open(
+    history: History, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    book = SupplyBook(history, SITES, settings=SETTINGS)
+    calls = _counting_readings(history, monkeypatch)
+    saturday = t("2026-11-07 00:00")  # Kléber is closed from Friday noon to Monday 09:00
+    feed(book, "kleber", saturday, 48, lambda ts: 50.0 - (ts - saturday) / DAY, lambda ts: 100)
+    assert calls == []  # a weekend of readings: no notice could go out, nothing forecast
+    with history.batch():
+        book.observe("kleber", "hp", printer(47.5, 100), t("2026-11-09 09:10"))  # Monday, open
+    assert len(calls) == 1
+    (state,) = book.supplies("kleber", "hp")
+    assert len(calls) == 1
+    assert state.forecast is not None
+    assert state.forecast.as_of == t("2026-11-09 09:10")
