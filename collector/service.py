@@ -294,7 +294,7 @@ class CollectorService:
             assert history is not None
             message = accepted.message
             with history.batch():
-                tracker.observe(accepted)
+                tracker.observe_in_batch(accepted)
                 if not isinstance(message, StatusMessage):
                     history.save_sequence(message.site, message.agent, message.seq, message.epoch or "")
 

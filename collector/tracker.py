@@ -90,17 +90,25 @@ class Tracker:
             sqlite3.Error, OSError: when the history cannot be written (the caller must not
                 acknowledge the message).
         """
+        with self.history.batch():
+            self.observe_in_batch(accepted)
+
+    def observe_in_batch(self, accepted: Accepted) -> None:
+        """Write the history effects of one accepted message inside the caller's ``history.batch()``.
+
+        Raises:
+            sqlite3.Error, OSError: when the history cannot be written.
+        """
         message = accepted.message
         site = self.sites.sites.get(message.site)
         if site is None:
             return
-        with self.history.batch():
-            if isinstance(message, DeviceMessage):
-                self._device(site, message, accepted.at)
-            elif isinstance(message, HostMessage | LockdownMessage):
-                self._pc_data(site, message, accepted)
-            elif isinstance(message, StatusMessage):
-                self._pc_status(site, message, accepted)
+        if isinstance(message, DeviceMessage):
+            self._device(site, message, accepted.at)
+        elif isinstance(message, HostMessage | LockdownMessage):
+            self._pc_data(site, message, accepted)
+        elif isinstance(message, StatusMessage):
+            self._pc_status(site, message, accepted)
 
     def _functions(self, site: Site, site_id: str, device: str) -> tuple[str, ...]:
         """Return the functions a device is recorded by: its services' and the link's its members need."""
