@@ -256,6 +256,9 @@ def _site_reports(
 #: Below this many member-days (members of every service × days of both periods), a report is
 #: computed in one process: starting another costs more than it saves.
 PARALLEL_FROM = 20_000
+#: The part of the work this process leaves to the others, for collecting their reports and
+#: computing every site's maintenance (measured: about a sixth with two processes).
+HEAD_START = 0.15
 
 
 def _availability(
@@ -263,25 +266,28 @@ def _availability(
     jobs: list[tuple[str, Site, dict[str, str]]],
     periods: tuple[tuple[dt.date, dt.date], tuple[dt.date, dt.date]],
     blip_seconds: float,
+    meanwhile: Callable[[], None],
 ) -> dict[str, SiteReport]:
     """Return the availability part of each site's report, the sites shared among processes if it pays.
 
-    One share is computed here with the history's own connection, the others each in a process
-    forked for it, which opens the history file for reading only; their reports come back pickled.
+    One share is computed here with the history's own connection, then ``meanwhile`` (what only
+    this process can do), the other shares each in a process forked for it, which opens the
+    history file for reading only; their reports come back pickled.
     """
     count = _processes(history, jobs, periods)
     if count == 1:
-        return {
-            job[0]: report
-            for job, report in zip(jobs, _site_reports(history, jobs, periods, blip_seconds), strict=True)
-        }
+        reports = _site_reports(history, jobs, periods, blip_seconds)
+        meanwhile()
+        return {job[0]: report for job, report in zip(jobs, reports, strict=True)}
     shares = _shares(jobs, count)
     out: dict[str, SiteReport] = {}
     with ProcessPoolExecutor(max_workers=count - 1, mp_context=multiprocessing.get_context("fork")) as pool:
         futures = [
             pool.submit(_site_reports, history.path, share, periods, blip_seconds) for share in shares[1:]
         ]
-        for share, reports in [(shares[0], _site_reports(history, shares[0], periods, blip_seconds))] + [
+        own = _site_reports(history, shares[0], periods, blip_seconds)
+        meanwhile()
+        for share, reports in [(shares[0], own)] + [
             (share, future.result()) for share, future in zip(shares[1:], futures, strict=True)
         ]:
             out.update((job[0], report) for job, report in zip(share, reports, strict=True))
@@ -316,9 +322,14 @@ def _processes(
 def _shares(
     jobs: list[tuple[str, Site, dict[str, str]]], count: int
 ) -> list[list[tuple[str, Site, dict[str, str]]]]:
-    """Deal the sites into ``count`` shares of about the same number of members, biggest first."""
+    """Deal the sites into ``count`` shares of about the same number of members, biggest first.
+
+    The first share, computed by this process, is smaller by about :data:`HEAD_START` of the
+    whole: this process also collects the others' reports and computes every site's maintenance.
+    """
     shares: list[list[tuple[str, Site, dict[str, str]]]] = [[] for _ in range(count)]
-    sizes = [0] * count
+    sizes = [0.0] * count
+    sizes[0] = HEAD_START * sum(_size(job[1]) for job in jobs)
     for job in sorted(jobs, key=lambda job: -_size(job[1])):
         smallest = sizes.index(min(sizes))
         shares[smallest].append(job)
@@ -427,12 +438,20 @@ def build_report(
         for site_id, site in sites.sites.items()
         if only_site is None or site_id == only_site
     ]
-    computed = _availability(history, jobs, ((first_day, last_day), previous), blip_seconds)
-    for site_id, site, _names in jobs:
-        site_report = computed[site_id]
+    upkeep: dict[str, Maintenance] = {}
+
+    def every_maintenance() -> None:
+        for site_id, site, _names in jobs:
+            spans = (period_of(site, first_day, last_day), period_of(site, *previous))
+            upkeep[site_id] = maintenance(history, site_id, site, spans, as_of=moment.timestamp())
+
+    computed = _availability(
+        history, jobs, ((first_day, last_day), previous), blip_seconds, every_maintenance
+    )
+    for site_id, _site, _names in jobs:
         if progress:
             progress(site_id)
-        spans = ((site_report.start, site_report.end), period_of(site, *previous))
-        site_report.maintenance = maintenance(history, site_id, site, spans, as_of=moment.timestamp())
+        site_report = computed[site_id]
+        site_report.maintenance = upkeep[site_id]
         report.sites.append(site_report)
     return report
