@@ -9,7 +9,6 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
-import queue
 import sqlite3
 import sys
 import threading
@@ -24,6 +23,7 @@ from agent.shared.broker import ConnectionLog
 from collector.config import CollectorConfig, ConfigError, parse_listen
 from collector.exporter import FleetCollector
 from collector.history import History
+from collector.inbox import Inbox
 from collector.ingest import Accepted, Ingestor, Limits
 from collector.recovery import open_history
 from collector.sites import load_sites
@@ -47,10 +47,13 @@ class Subscriber:
     """Persistent MQTT session feeding the ingestor (paho-mqtt 2, callback API v2).
 
     A message is acknowledged to the broker only once its effects are stored (paho's manual
-    acknowledgements). Messages are stored in groups: paho's thread only queues what arrives;
-    an ingest thread takes every message waiting (at most ``group_max``), ingests them in one
-    SQLite transaction, commits, then acknowledges them. A message alone is committed at once;
+    acknowledgements). Messages are stored in groups: paho's thread only puts what arrives in an
+    inbox; an ingest thread takes every message waiting (at most ``group_max``), ingests them in
+    one SQLite transaction, commits, then acknowledges them. A message alone is committed at once;
     under load the groups grow by themselves (what arrived while the previous group was stored).
+    The inbox is bounded (:class:`~collector.inbox.Inbox`): when it is full, paho's thread waits
+    and stops reading, and the broker keeps the rest (it does not hold the collector to its
+    in-flight window by itself), so what a replay storm costs the collector in memory is bounded.
 
     When the history cannot be written (disk full, read-only, locked), the whole group is rolled
     back, none of it is acknowledged and the subscriber stops: it disconnects, so the broker keeps
@@ -60,8 +63,12 @@ class Subscriber:
     connection that has since ended is not acknowledged (the broker sends it again).
     """
 
-    #: At most this many messages share one transaction (the broker's in-flight window is smaller).
+    #: At most this many messages share one transaction.
     GROUP_MAX = 1000
+    #: At most this many messages received and not yet taken by the ingest thread...
+    INBOX_MAX = 1000
+    #: ...and at most this many bytes of their payloads (or a single larger message).
+    INBOX_MAX_BYTES = 16 * 2**20
 
     def __init__(self, config: CollectorConfig, ingestor: Ingestor, *, history: History | None = None,
                  probe_every: float = 5.0, group_max: int = GROUP_MAX) -> None:  # fmt: skip
@@ -84,8 +91,8 @@ class Subscriber:
         self.state = ingestor.state
         self.probe_every = probe_every
         self.group_max = group_max
-        # (message, arrival time, connection number); None stops the ingest thread.
-        self._inbox: queue.SimpleQueue[tuple[mqtt.MQTTMessage, float, int] | None] = queue.SimpleQueue()
+        #: (message, arrival time, connection number) received and not yet taken for storing.
+        self.inbox: Inbox[tuple[mqtt.MQTTMessage, float, int]] = Inbox(self.INBOX_MAX, self.INBOX_MAX_BYTES)
         self._connection_number = 0  # a new number on each connection and disconnection
         self._ack_lock = threading.Lock()  # acknowledging vs. a connection changing
         self._worker = threading.Thread(target=self._ingest_loop, name="ingest", daemon=True)
@@ -149,24 +156,14 @@ class Subscriber:
     def _on_message(self, _client: mqtt.Client, _ud: Any, message: mqtt.MQTTMessage) -> None:
         if self._blocked.is_set():
             return  # not acknowledged: the broker redelivers it after the storage comes back
-        self._inbox.put((message, time.time(), self._connection_number))
+        # Waits while the inbox is full (paho reads no more meanwhile); a message given up on
+        # (stopping, or the storage failing) is not acknowledged: the broker sends it again.
+        self.inbox.put((message, time.time(), self._connection_number), len(message.payload),
+                       give_up=lambda: self._stopping.is_set() or self._blocked.is_set())  # fmt: skip
 
     def _ingest_loop(self) -> None:
         """Take every message waiting, store them in one transaction, acknowledge them; repeat."""
-        while True:
-            first = self._inbox.get()
-            if first is None:
-                return
-            group = [first]
-            while len(group) < self.group_max:
-                try:
-                    item = self._inbox.get_nowait()
-                except queue.Empty:
-                    break
-                if item is None:
-                    self._inbox.put(None)  # stop after this group
-                    break
-                group.append(item)
+        while group := self.inbox.take(self.group_max):
             self._ingest_group(group)
 
     def _ingest_group(self, group: list[tuple[mqtt.MQTTMessage, float, int]]) -> None:
@@ -253,7 +250,7 @@ class Subscriber:
         self._stopping.set()
         self.client.disconnect()
         self.client.loop_stop()
-        self._inbox.put(None)
+        self.inbox.close()  # what waits there is not acknowledged: the broker keeps it
         if self._worker.is_alive():
             self._worker.join(10)
 
