@@ -705,6 +705,8 @@ def _down_causes(
         key = (tuple(state_of[who, column].tolist()), bool(external[column]))
         found = _SERVICE_CAUSES.get(key)
         if found is None:
+            if len(_SERVICE_CAUSES) >= 4096:  # a long-lived collector: keep the memo small
+                _SERVICE_CAUSES.clear()
             found = _SERVICE_CAUSES[key] = _service_causes(*key)
         out.append(found)
     return out
