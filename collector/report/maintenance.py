@@ -257,11 +257,13 @@ def outlook(
     for cartridge in history.cartridges(site_id):
         if cartridge.started <= as_of and cartridge.role in ROLE_WORDS:
             current[(cartridge.device, cartridge.supply)] = cartridge  # the newest started by then wins
-    clock = site_clock(Calendar(site), as_of)
+    clock: fc.OpenClock | None = None  # the site's open time over 800 days: only for a cartridge to forecast
     out = []
     for (device, _supply), cartridge in sorted(current.items()):
         if (cartridge.ended is not None and cartridge.ended <= as_of) or not _alive(site, device, as_of - 1):
             continue
+        if clock is None:
+            clock = site_clock(Calendar(site), as_of)
         precision = cartridge.precision if cartridge.precision in fc.PRECISIONS else None
         result = cartridge_forecast(history, cartridge, precision, clock=clock, settings=settings,
                                     until=as_of)  # fmt: skip
