@@ -40,6 +40,7 @@ The rules (docs/design.md §5), so that every number can be recomputed by hand:
 from __future__ import annotations
 
 import bisect
+import itertools
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -944,14 +945,16 @@ def _outages(
         )
     ]  # fmt: skip
     outages: dict[int, list[Outage]] = {}
-    counts: dict[int, Counter[str]] = {}
+    owned_causes: dict[int, list[tuple[str, ...]]] = {}
     for owner, outage, causes in zip(whose, made, causes_of, strict=True):
         found = outages.get(owner)
         if found is None:
             found = outages[owner] = []
-            counts[owner] = Counter()
+            owned_causes[owner] = []
         found.append(outage)
-        counts[owner].update(causes)
+        owned_causes[owner].append(causes)
+    # One count per owner over its outages' causes in order (the order Counter.update would give).
+    counts = {owner: Counter(itertools.chain.from_iterable(lists)) for owner, lists in owned_causes.items()}
     # Open seconds per cause: each down segment's time goes to its first cause, summed per
     # outage, then over the owner's kept outages in order.
     in_kept = kept[run]
