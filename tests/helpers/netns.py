@@ -32,7 +32,7 @@ from typing import Any, TypeVar
 
 import pytest
 
-from helpers.processes import require_program, stop_process, wait_for
+from helpers.processes import free_port, require_program, stop_process, wait_for
 
 T = TypeVar("T")
 CLONE_NEWNET = 0x40000000
@@ -120,10 +120,20 @@ class Namespace:
 
 
 def free_udp_port() -> int:
-    """Return a UDP port that is free on 127.0.0.1 right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    """Return a port free on 127.0.0.1 for both UDP and TCP (dnsmasq binds both), from this worker's slice.
+
+    The kernel's choice (port 0) came from the ephemeral range, where another worker's outgoing
+    TCP connection could hold the same number: dnsmasq then failed with "Address already in use".
+    """
+    for _ in range(100):
+        port = free_port()  # TCP, from this worker's slice (helpers.processes)
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        return port
+    raise RuntimeError("no port free for both UDP and TCP in this worker's slice")
 
 
 def veth(a: Namespace, a_name: str, b: Namespace, b_name: str) -> None:
