@@ -260,6 +260,7 @@ def main() -> None:
                     only=[k for k, v in previous.items() if v not in ("killed", "timeout")]
                     if args.survivors
                     else None,
+                    fresh_process=item.fresh_process,
                 )
                 print(
                     f"  bodies: {body_score(item, result.status).text()} in {time.monotonic() - started:.0f} s",

@@ -24,9 +24,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 WORK = ROOT / "mutants"
 
-#: mutmut 3.8's exit codes (mutmut/stats.py), folded into what the score counts.
+#: mutmut 3.8's exit codes (mutmut/stats.py), folded into what the score counts. 255 is a worker that
+#: raised before its tests ran (mutmut calls it a timeout): not a kill, so "suspicious" here.
 _STATUS = {1: "killed", 3: "killed", 0: "survived", 5: "no tests", 33: "no tests", 34: "skipped", 37: "killed",
-           36: "timeout", -24: "timeout", 24: "timeout", 152: "timeout", 255: "timeout", -11: "killed", -9: "killed"}  # fmt: skip
+           36: "timeout", -24: "timeout", 24: "timeout", 152: "timeout", 255: "suspicious", -11: "killed", -9: "killed"}  # fmt: skip
 
 
 @dataclass
@@ -50,8 +51,12 @@ def _toml_list(values: list[str]) -> str:
     return "[" + ", ".join(json.dumps(v) for v in values) + "]"
 
 
-def _pyproject(module: str, tests: list[str]) -> str:
-    """Return the repository's pyproject.toml with ``[tool.mutmut]`` set for one module."""
+def _pyproject(module: str, tests: list[str], *, fresh_process: bool = False) -> str:
+    """Return the repository's pyproject.toml with ``[tool.mutmut]`` set for one module.
+
+    With ``fresh_process``, each mutant runs in a process forked from mutmut's fork server, which
+    collected the tests (imported the project and the test modules) but ran none of them.
+    """
     text = (ROOT / "pyproject.toml").read_text()
     base = tomllib.loads(text).get("tool", {}).get("mutmut", {})
     # Drop the repository's own [tool.mutmut] table (up to the next table header).
@@ -59,6 +64,9 @@ def _pyproject(module: str, tests: list[str]) -> str:
     settings = dict(base)
     settings["only_mutate"] = [module]
     settings["pytest_add_cli_args_test_selection"] = tests
+    if fresh_process:
+        settings["process_isolation"] = "forkserver"
+        settings["forkserver_warmup"] = "collect"
     lines = ["", "[tool.mutmut]"]
     for key, value in settings.items():
         if isinstance(value, list):
@@ -76,8 +84,11 @@ def _ignore(folder: str, names: list[str]) -> set[str]:
     return {n for n in names if n in ("__pycache__", "node_modules", ".hypothesis") or n.endswith(".pyc")}
 
 
-def prepare(module: str, tests: list[str], *, fresh: bool) -> Path:
-    """Lay out the module's work folder (a fresh copy of the tree unless ``fresh`` is false and it exists)."""
+def prepare(module: str, tests: list[str], *, fresh: bool, fresh_process: bool = False) -> Path:
+    """Lay out the module's work folder (a fresh copy of the tree unless ``fresh`` is false and it exists).
+
+    ``fresh_process``: mutants run in processes that have run no test before (``Target.fresh_process``).
+    """
     folder = WORK / slug(module)
     if fresh and folder.exists():
         shutil.rmtree(folder)
@@ -85,7 +96,7 @@ def prepare(module: str, tests: list[str], *, fresh: bool) -> Path:
     for name in ("agent", "collector", "tests"):
         if not (folder / name).exists():
             shutil.copytree(ROOT / name, folder / name, ignore=_ignore)
-    (folder / "pyproject.toml").write_text(_pyproject(module, tests))
+    (folder / "pyproject.toml").write_text(_pyproject(module, tests, fresh_process=fresh_process))
     return folder
 
 
@@ -97,13 +108,14 @@ def run(
     children: int = 1,
     log: Path,
     only: list[str] | None = None,
+    fresh_process: bool = False,
 ) -> BodyResult:
     """Run mutmut on one module's function bodies with its tests; return every mutant's status.
 
     With ``only`` (mutant names), run just those again against the current tests (the source
     copied by the first run is kept, so the names still point at the same mutants).
     """
-    folder = prepare(module, tests, fresh=fresh and only is None)
+    folder = prepare(module, tests, fresh=fresh and only is None, fresh_process=fresh_process)
     if only is not None:
         shutil.rmtree(folder / "tests")
         shutil.copytree(ROOT / "tests", folder / "tests", ignore=_ignore)

@@ -4,8 +4,8 @@ The campaign (``__main__``) scores thousands of generated mutants; this table is
 issue wrote out by hand ("a test that fails when its mutant is applied"), each with the exact code
 change and the tests meant to catch it. A change is a text replacement in the module's source, found
 exactly once (when the code moved, the check says so instead of passing). The mutated module is
-compiled and run against the tests in a forked child (``tables.run_one``), with the names other
-project modules imported from it pointed at the mutated objects: nothing is written to the tree.
+compiled and run against the tests in a forked child (``tables.run_one``, which points the names other
+project modules imported from it at the mutated objects): nothing is written to the tree.
 First the tests run on the clean module (they must pass), then on each mutant (they must fail).
 
 Run it with ``scripts/mutation.sh --examples`` (about 30 s).
@@ -283,37 +283,8 @@ def _compiled(path: str, source: str) -> CodeType:
     return compile(ast.parse(source, filename=path), str(tables.ROOT / path), "exec")
 
 
-#: The mutated module's code, for the forked child (set just before each fork).
-_PENDING: list[CodeType] = []
-
-
-def _rebinding(path: str) -> CodeType:
-    """Return code that executes the pending mutant, then rebinds the project's ``from module import name``.
-
-    ``tables.run_one`` executes the code over the imported module in a forked child; modules imported
-    before (``collector.sites`` imports ``subtract`` from ``collector.intervals``) would keep the clean
-    functions. Every project module's name bound to a clean object of the module is pointed at the
-    mutated one.
-    """
-    module = path.removesuffix(".py").replace("/", ".")
-    script = f"""
-import sys as _sys
-from benchmarks.mutation import examples as _examples
-_old = dict(globals())
-exec(_examples._PENDING[0], globals())
-for _name, _other in list(_sys.modules.items()):
-    if _name == {module!r} or not _name.startswith(("agent.", "collector.")):
-        continue
-    for _key, _value in list(vars(_other).items()):
-        if _key in _old and _old[_key] is _value and callable(_value) and _key in globals():
-            setattr(_other, _key, globals()[_key])
-"""
-    return compile(script, f"<mutant of {path}, rebound>", "exec")
-
-
 def _run(path: str, code: CodeType, args: list[str], log: Path) -> str:
-    _PENDING[:] = [code]
-    return tables.run_one(path, _rebinding(path), args, timeout=300, log=log)
+    return tables.run_one(path, code, args, timeout=300, log=log)
 
 
 def _first_failure(log: Path) -> str:

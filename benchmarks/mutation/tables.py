@@ -14,8 +14,9 @@ a time outside function bodies:
   ``Meta(ge=…, le=…, max_length=…)`` bound moved by one either way; booleans flipped;
 * ``flip``: a comparison in a module-level expression (a lambda in a table) flipped.
 
-Each mutant is compiled from the mutated tree (line numbers kept) and run in a forked child whose
-import system serves the mutated module in place of the file: nothing is written to the tree.
+Each mutant is compiled from the mutated tree (line numbers kept) and executed over the imported
+module in a forked child, where the names other project modules imported from it are pointed at the
+mutated objects: nothing is written to the tree.
 The child runs the module's own fast tests with ``-x``; a failure (or a collection error: the
 module no longer imports) kills the mutant.
 """
@@ -483,6 +484,22 @@ def preload(tests: list[str]) -> None:
             del sys.modules[name]
 
 
+def _rebind(module: str, clean: dict[str, object]) -> None:
+    """Point the project's ``from module import name`` at the objects the mutated module defines.
+
+    Modules imported before the mutant (``collector.history`` imports ``LABELS`` from
+    ``collector.availability``) would otherwise keep the clean objects: a process-wide table in
+    two versions, or a clean function called where the mutated one should be.
+    """
+    new = sys.modules[module].__dict__
+    for name, other in list(sys.modules.items()):
+        if name == module or not name.startswith(("agent.", "collector.")):
+            continue
+        for key, value in list(vars(other).items()):
+            if key in clean and clean[key] is value and key in new and new[key] is not value:
+                setattr(other, key, new[key])
+
+
 def run_one(path: str, code: CodeType, tests: list[str], *, timeout: float, log: Path | None = None) -> str:
     """Run ``tests`` against the module compiled as ``code``; return killed, survived or timeout.
 
@@ -497,7 +514,9 @@ def run_one(path: str, code: CodeType, tests: list[str], *, timeout: float, log:
             os.dup2(fd, 2)
             import pytest
 
+            clean = dict(sys.modules[module].__dict__)
             exec(code, sys.modules[module].__dict__)
+            _rebind(module, clean)
             for name in OPTIONS.get(path, TableOptions()).rebuild:
                 if name in sys.modules:
                     importlib.reload(sys.modules[name])
