@@ -10,8 +10,9 @@ reads the same values: the three system scalars and the 26 table columns the par
 (``agent.printers.mib.POLL_SCALARS`` and ``POLL_COLUMNS``), and the benchmark checks it (ours:
 every value equal to the recording; the exporter: as many samples as there are values).
 
-- **ESC Fleet**: ``agent.printers.poller`` as the agent runs it, all printers at once in one
-  asyncio loop, 32 requests in flight (the agent's default). "first poll" is a new session (as
+- **ESC Fleet**: ``agent.printers.poller`` as the agent runs it (SNMPv2c: its own BER codec on
+  one UDP socket, no pysnmp engine), all printers at once in one asyncio loop, 32 requests in
+  flight (the agent's default). "first poll" is a new session (as
   ``esc-agent once``); "steady" is the session the agent keeps between rounds, which remembers how
   much each printer held (as ``esc-agent run`` every interval).
 - **prometheus-snmp-exporter** (Debian's package; ``apt-get install prometheus-snmp-exporter``),
@@ -362,8 +363,8 @@ def run_size(size: int, pairs: int, in_flight: int, scrapes: int, workers: int, 
         f"p{i:03d}": (DATA / f"{RECORDINGS[i % len(RECORDINGS)]}.snmprec").read_text() for i in range(size)
     }
     expected = {community: _expected(text) for community, text in texts.items()}
-    first = Row(f"ESC Fleet, first poll (pysnmp, {in_flight} in flight)")
-    steady = Row(f"ESC Fleet, steady (pysnmp, {in_flight} in flight)")
+    first = Row(f"ESC Fleet, first poll ({in_flight} in flight)")
+    steady = Row(f"ESC Fleet, steady ({in_flight} in flight)")
     by_columns = Row(f"snmp_exporter, 26 columns ({scrapes} scrapes at once)")
     by_subtrees = Row(f"snmp_exporter, 8 subtrees ({scrapes} scrapes at once)")
     rows = [first, steady, by_columns, by_subtrees]

@@ -1,4 +1,4 @@
-"""SNMP I/O: read a printer's Printer-MIB and Host-Resources columns with pysnmp 7 into a plain mapping.
+"""SNMP I/O: read a printer's Printer-MIB and Host-Resources columns into a plain mapping.
 
 This is the only module that talks SNMP. A poll reads exactly the columns the parser uses
 (``mib.POLL_COLUMNS``) and the ``mib.POLL_SCALARS``, several of them per GETBULK, instead of
@@ -20,22 +20,32 @@ walking whole subtrees one after the other:
 - a vendor's private columns (``VendorOverride.columns`` in ``agent/printers/vendors.py``, e.g.
   Ricoh's toner levels) are walked for the devices whose sysObjectID calls for them only, with
   the others once the session knows the device;
-- the SNMP engine is driven below pysnmp's high-level API (no MIB lookup, no per-request
-  configuration): one engine per session, each device configured in it once.
+- SNMPv2c (nearly every printer) does not go through pysnmp: a GetBulkRequest and its Response are
+  a handful of BER types, encoded and decoded here (:func:`encode_getbulk`,
+  :func:`decode_response`; anything malformed is dropped) on one UDP socket per session. An answer
+  counts only with the request-id of a request in flight, from the address it went to, with its
+  community. This is about ten times cheaper than pysnmp's engine and pyasn1's generic codec, and
+  needs no per-device configuration (pysnmp's took about 5 ms per device and community);
+- SNMPv3 (USM keys, privacy) goes through pysnmp 7's engine, driven below its high-level API (no
+  MIB lookup, no per-request configuration): one engine per session, created for the first v3
+  device, each device configured in it once.
 
 A per-device timeout and retries; a semaphore bounds the requests in flight (the simulator and
-small printers drop replies under a flood). pysnmp is imported lazily: it is the agent's heaviest
-module (~37 MiB), loaded only when printers are configured.
+small printers drop replies under a flood). pysnmp is imported lazily, for SNMPv3 devices only: it
+is the agent's heaviest module (~37 MiB).
 """
 
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import logging
+import secrets
+import socket
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal, NamedTuple
+from typing import Any, Literal, NamedTuple, cast
 
 from agent.exceptions import AgentError
 from agent.printers import mib
@@ -382,12 +392,266 @@ class ColumnWalk:
                 span.skipping = True
 
 
+# ------------------------------------------------------------------------------ SNMPv2c, by hand
+# A v2c GETBULK and its answer are a handful of BER types: encoded and decoded here directly,
+# about ten times cheaper than pyasn1's generic codec (most of a poll's CPU), and with no SNMP
+# engine to configure per device. SNMPv3 (USM keys, privacy) stays with pysnmp's engine.
+_TAG_SEQUENCE = 0x30
+_TAG_INTEGER = 0x02
+_TAG_OCTETS = 0x04
+_TAG_NULL = 0x05
+_TAG_OID = 0x06
+_TAG_GETBULK = 0xA5
+_TAG_RESPONSE = 0xA2
+_TAG_IP = 0x40
+_TAG_OPAQUE = 0x44
+_UNSIGNED_TAGS = frozenset(
+    {0x41, 0x42, 0x43, 0x46, 0x47}
+)  # Counter32, Gauge32, TimeTicks, Counter64, UInteger32
+_END_TAGS = frozenset({0x80, 0x81, 0x82})  # noSuchObject, noSuchInstance, endOfMibView
+#: RFC 3416's error-status names, for logs.
+_ERROR_NAMES = (
+    "noError", "tooBig", "noSuchName", "badValue", "readOnly", "genErr", "noAccess", "wrongType",
+    "wrongLength", "wrongEncoding", "wrongValue", "noCreation", "inconsistentValue",
+    "resourceUnavailable", "commitFailed", "undoFailed", "authorizationError", "notWritable",
+    "inconsistentName",
+)  # fmt: skip
+#: What pysnmp says of a device that never answered (kept: it shows in problems and logs).
+_TIMED_OUT = "No SNMP response received before timeout"
+
+
+class _ErrorStatus(int):
+    """An answer's error-status, printable by name as pysnmp's is."""
+
+    def prettyPrint(self) -> str:  # noqa: N802 (pysnmp's name: the v3 path returns pysnmp's status)
+        return _ERROR_NAMES[self] if 0 <= self < len(_ERROR_NAMES) else f"error-status {int(self)}"
+
+
+def _ber_length(length: int) -> bytes:
+    if length < 0x80:
+        return bytes((length,))
+    size = (length.bit_length() + 7) // 8
+    return bytes((0x80 | size,)) + length.to_bytes(size, "big")
+
+
+def _ber(tag: int, content: bytes) -> bytes:
+    return bytes((tag,)) + _ber_length(len(content)) + content
+
+
+def _ber_uint(value: int) -> bytes:
+    """A non-negative INTEGER (request-id, non-repeaters, max-repetitions)."""
+    return _ber(_TAG_INTEGER, value.to_bytes(value.bit_length() // 8 + 1, "big"))
+
+
+def _ber_oid(oid: str) -> bytes:
+    arcs = [int(arc) for arc in oid.split(".")]
+    if len(arcs) < 2 or arcs[0] > 2 or (arcs[0] < 2 and arcs[1] >= 40) or min(arcs) < 0:
+        raise ValueError(f"not an OID: {oid!r}")
+    out = bytearray()
+    for arc in (arcs[0] * 40 + arcs[1], *arcs[2:]):
+        if arc < 0x80:
+            out.append(arc)
+            continue
+        chunk = [arc & 0x7F]
+        rest = arc >> 7
+        while rest:
+            chunk.append(0x80 | (rest & 0x7F))
+            rest >>= 7
+        out += bytes(reversed(chunk))
+    return _ber(_TAG_OID, bytes(out))
+
+
+def encode_getbulk(
+    community: bytes, request_id: int, non_repeaters: int, max_repetitions: int, oids: Sequence[str]
+) -> bytes:
+    """Encode an SNMPv2c GetBulkRequest message."""
+    varbinds = b"".join(_ber(_TAG_SEQUENCE, _ber_oid(oid) + b"\x05\x00") for oid in oids)
+    pdu = (
+        _ber_uint(request_id)
+        + _ber_uint(non_repeaters)
+        + _ber_uint(max_repetitions)
+        + _ber(_TAG_SEQUENCE, varbinds)
+    )
+    return _ber(_TAG_SEQUENCE, b"\x02\x01\x01" + _ber(_TAG_OCTETS, community) + _ber(_TAG_GETBULK, pdu))
+
+
+def _tlv(data: bytes, pos: int, end: int) -> tuple[int, int, int]:
+    """Read the TLV at ``pos``: (tag, start of its content, end of its content), all within ``end``."""
+    if pos + 2 > end:
+        raise ValueError("truncated")
+    tag, length = data[pos], data[pos + 1]
+    pos += 2
+    if length & 0x80:
+        size = length & 0x7F
+        if not 0 < size <= 4 or pos + size > end:
+            raise ValueError("bad length")
+        length = int.from_bytes(data[pos : pos + size], "big")
+        pos += size
+    if tag & 0x1F == 0x1F or pos + length > end:
+        raise ValueError("bad tag or length")
+    return tag, pos, pos + length
+
+
+def _ber_int(data: bytes, start: int, end: int) -> int:
+    if start == end:
+        raise ValueError("empty INTEGER")
+    return int.from_bytes(data[start:end], "big", signed=True)
+
+
+def _oid_text(data: bytes, start: int, end: int) -> str:
+    if start == end or data[end - 1] & 0x80:
+        raise ValueError("bad OID")
+    chunk = data[start:end]
+    if max(chunk) < 0x80:  # every arc below 128: the usual case
+        arcs = list(chunk)
+    else:
+        arcs, arc = [], 0
+        for byte in chunk:
+            arc = (arc << 7) | (byte & 0x7F)
+            if not byte & 0x80:
+                arcs.append(arc)
+                arc = 0
+    first = arcs[0]
+    head = (first // 40, first % 40) if first < 80 else (2, first - 80)
+    return ".".join(map(str, (*head, *arcs[1:])))
+
+
+def _value(tag: int, data: bytes, start: int, end: int) -> Value:
+    if tag in {_TAG_OCTETS, _TAG_OPAQUE}:
+        return data[start:end]
+    if tag == _TAG_INTEGER:
+        return _ber_int(data, start, end)
+    if tag in _UNSIGNED_TAGS:
+        number = _ber_int(data, start, end)
+        return number if number >= 0 else None
+    if tag == _TAG_OID:
+        return _oid_text(data, start, end)
+    if tag in _END_TAGS:
+        return END
+    if tag == _TAG_IP:
+        return ".".join(map(str, data[start:end])) if end - start == 4 else None
+    return None  # NULL, and types a printer has no business sending
+
+
+def decode_response(data: bytes) -> tuple[bytes, int, int, list[tuple[str, Value]]]:
+    """Decode an SNMPv2c Response message: (community, request-id, error-status, varbinds).
+
+    Raises:
+        ValueError: anything else, or anything malformed (the datagram is then ignored).
+    """
+    tag, start, end = _tlv(data, 0, len(data))
+    if tag != _TAG_SEQUENCE:
+        raise ValueError("not a message")
+    tag, pos, after = _tlv(data, start, end)
+    if tag != _TAG_INTEGER or _ber_int(data, pos, after) != 1:
+        raise ValueError("not SNMPv2c")
+    tag, pos, after = _tlv(data, after, end)
+    if tag != _TAG_OCTETS:
+        raise ValueError("no community")
+    community = data[pos:after]
+    tag, pos, end = _tlv(data, after, end)
+    if tag != _TAG_RESPONSE:
+        raise ValueError("not a response")
+    numbers = []
+    for _ in range(3):  # request-id, error-status, error-index
+        tag, start, pos = _tlv(data, pos, end)
+        if tag != _TAG_INTEGER:
+            raise ValueError("bad PDU header")
+        numbers.append(_ber_int(data, start, pos))
+    tag, pos, end = _tlv(data, pos, end)
+    if tag != _TAG_SEQUENCE:
+        raise ValueError("no varbind list")
+    varbinds: list[tuple[str, Value]] = []
+    while pos < end:
+        tag, start, pos = _tlv(data, pos, end)
+        if tag != _TAG_SEQUENCE:
+            raise ValueError("bad varbind")
+        tag, name_start, name_end = _tlv(data, start, pos)
+        if tag != _TAG_OID:
+            raise ValueError("bad varbind name")
+        tag, value_start, value_end = _tlv(data, name_end, pos)
+        if value_end != pos:
+            raise ValueError("bad varbind")
+        varbinds.append((_oid_text(data, name_start, name_end), _value(tag, data, value_start, value_end)))
+    return community, numbers[0], numbers[1], varbinds
+
+
 class _Peer(NamedTuple):
-    """A device configured in the engine."""
+    """An SNMPv3 device configured in pysnmp's engine."""
 
     address: str
     context_engine_id: Any
     context_name: bytes
+
+
+class _V2cPeer(NamedTuple):
+    """An SNMPv2c device: where to send, with which community (no engine configuration)."""
+
+    address: tuple[str, int]
+    community: bytes
+    timeout: float
+    retries: int
+
+
+def _expire(future: asyncio.Future[Any]) -> None:
+    if not future.done():
+        future.set_result(None)
+
+
+class _Datagrams(asyncio.DatagramProtocol):
+    """The session's UDP socket for SNMPv2c: hands each answer to the request waiting for it.
+
+    An answer counts only if it decodes, carries the request-id of a request in flight, and comes
+    from the address that request went to with its community; anything else is dropped.
+    """
+
+    def __init__(self) -> None:
+        self.transport: asyncio.DatagramTransport | None = None
+        self.waiting: dict[int, tuple[_V2cPeer, asyncio.Future[Any]]] = {}
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        """Keep the transport to send with."""
+        self.transport = cast("asyncio.DatagramTransport", transport)
+
+    def datagram_received(self, data: bytes, addr: tuple[str | Any, int]) -> None:
+        """Hand an answer to the request it answers, if any."""
+        try:
+            community, request_id, status, varbinds = decode_response(data)
+        except (ValueError, IndexError) as err:
+            _LOGGER.debug("undecodable datagram from %s: %s", addr[0], err)
+            return
+        entry = self.waiting.get(request_id)
+        if entry is None:
+            return
+        peer, future = entry
+        if tuple(addr[:2]) != peer.address or community != peer.community or future.done():
+            return
+        future.set_result((status, varbinds))
+
+    def error_received(self, exc: Exception) -> None:
+        """Log a send error (the request then times out, as an unanswered one)."""
+        _LOGGER.debug("SNMP socket error: %s", exc)
+
+
+async def _resolve(host: str, port: int) -> str:
+    """Return the IPv4 address of ``host`` (as pysnmp's UDP transport did).
+
+    Raises:
+        SnmpError: when it does not resolve.
+    """
+    try:
+        ipaddress.IPv4Address(host)
+    except ValueError:
+        pass
+    else:
+        return host
+    try:
+        infos = await asyncio.get_running_loop().getaddrinfo(
+            host, port, family=socket.AF_INET, type=socket.SOCK_DGRAM
+        )
+    except OSError as err:
+        raise SnmpError(f"{host}:{port}: {err}") from err
+    return str(infos[0][4][0])
 
 
 class SnmpSession:
@@ -402,7 +666,7 @@ class SnmpSession:
         max_varbinds: int = WALK_MAX_VARBINDS,
         max_requests: int = 200,
     ) -> None:
-        """Create the engine (pysnmp imported here, lazily).
+        """Prepare the session (its socket opened, and pysnmp imported for SNMPv3, when first needed).
 
         Args:
             max_in_flight: requests in flight at once, all devices together.
@@ -411,18 +675,10 @@ class SnmpSession:
             max_varbinds: most varbinds asked per request (non-repeaters apart).
             max_requests: most requests per device and poll.
         """
-        from pysnmp.entity.rfc3413 import cmdgen  # noqa: PLC0415
-        from pysnmp.hlapi.v3arch import asyncio as hlapi  # noqa: PLC0415
-        from pysnmp.hlapi.v3arch.asyncio.cmdgen import LCD  # noqa: PLC0415
-        from pysnmp.proto import rfc1902  # noqa: PLC0415
-        from pysnmp.proto.api import v2c  # noqa: PLC0415
-
-        self._hl = hlapi
-        self._lcd = LCD
-        self._object_name = rfc1902.ObjectName
-        self._null = v2c.null
-        self._bulk = cmdgen.BulkCommandGeneratorSingleRun()
-        self._engine = hlapi.SnmpEngine()
+        self._v3: Any = None  # pysnmp's engine and API, for SNMPv3 devices only
+        self._opening: asyncio.Task[tuple[asyncio.DatagramTransport, _Datagrams]] | None = None
+        self._socket: socket.socket | None = None
+        self._request_id = secrets.randbelow(1 << 30) + 1  # hard to guess for an off-path spoofer
         self._semaphore = asyncio.Semaphore(max_in_flight)
         self._expected: dict[SnmpTarget, dict[str, int]] = {}
         self._max_varbinds: dict[SnmpTarget, int] = {}  # lowered for a device that answered tooBig
@@ -436,13 +692,48 @@ class SnmpSession:
         self.varbinds = 0
 
     def close(self) -> None:
-        """Release the engine's sockets (otherwise: ResourceWarning 'unclosed transport')."""
-        self._engine.close_dispatcher()
+        """Close the session's socket and engine (otherwise: ResourceWarning 'unclosed transport')."""
+        self._close_socket()
+        if self._v3 is not None:
+            self._v3.engine.close_dispatcher()
+            self._v3 = None
+
+    def _close_socket(self) -> None:
+        opening, self._opening = self._opening, None
+        if opening is not None:
+            if not opening.done():
+                opening.cancel()
+            elif (
+                not opening.cancelled() and opening.exception() is None and not opening.get_loop().is_closed()
+            ):
+                opening.result()[0].close()
+            elif self._socket is not None:
+                self._socket.close()
+        self._socket = None
+
+    def _v3_api(self) -> Any:
+        """Return pysnmp's engine and API (imported and created on the first SNMPv3 device)."""
+        if self._v3 is None:
+            from types import SimpleNamespace  # noqa: PLC0415
+
+            from pysnmp.entity.rfc3413 import cmdgen  # noqa: PLC0415
+            from pysnmp.hlapi.v3arch import asyncio as hlapi  # noqa: PLC0415
+            from pysnmp.hlapi.v3arch.asyncio.cmdgen import LCD  # noqa: PLC0415
+            from pysnmp.proto import rfc1902  # noqa: PLC0415
+            from pysnmp.proto.api import v2c  # noqa: PLC0415
+
+            self._v3 = SimpleNamespace(
+                hl=hlapi,
+                lcd=LCD,
+                object_name=rfc1902.ObjectName,
+                null=v2c.null,
+                bulk=cmdgen.BulkCommandGeneratorSingleRun(),
+                engine=hlapi.SnmpEngine(),
+            )
+        return self._v3
 
     def _auth(self, target: SnmpTarget) -> Any:
-        hl = self._hl
-        if target.version == "2c":
-            return hl.CommunityData(target.community, mpModel=1)
+        hl = self._v3_api().hl
         auth = {
             "SHA": hl.USM_AUTH_HMAC96_SHA,
             "SHA256": hl.USM_AUTH_HMAC192_SHA256,
@@ -462,20 +753,43 @@ class SnmpSession:
             privProtocol=priv if target.v3_priv_key else hl.USM_PRIV_NONE,
         )
 
-    async def _peer(self, target: SnmpTarget) -> _Peer:
-        """Configure the device in the engine (pysnmp caches it: cheap after the first poll)."""
-        hl = self._hl
-        transport = await hl.UdpTransportTarget.create(
+    async def _peer(self, target: SnmpTarget) -> _Peer | _V2cPeer:
+        """Say where to send: an SNMPv2c address, or an SNMPv3 device configured in pysnmp's engine.
+
+        Raises:
+            SnmpError: when the host name does not resolve.
+        """
+        if target.version == "2c":
+            address = (await _resolve(target.host, target.port), target.port)
+            return _V2cPeer(address, target.community.encode(), target.timeout, target.retries)
+        v3 = self._v3_api()
+        transport = await v3.hl.UdpTransportTarget.create(
             (target.host, target.port), timeout=target.timeout, retries=target.retries
         )
-        context = hl.ContextData(contextName=target.v3_context) if target.version == "3" else hl.ContextData()
-        address, _params = self._lcd.configure(
-            self._engine, self._auth(target), transport, context.contextName
-        )
+        context = v3.hl.ContextData(contextName=target.v3_context)
+        address, _params = v3.lcd.configure(v3.engine, self._auth(target), transport, context.contextName)
         return _Peer(address, context.contextEngineId, context.contextName)
 
-    async def _send(self, peer: _Peer, request: BulkRequest) -> tuple[Any, Any, list[tuple[str, Value]]]:
+    async def _datagrams(self) -> _Datagrams:
+        """Return the session's UDP socket for SNMPv2c, opened on first use in the running loop."""
+        loop = asyncio.get_running_loop()
+        if self._opening is None or self._opening.get_loop() is not loop:
+            self._close_socket()
+            sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            sock.setblocking(False)
+            sock.bind(("0.0.0.0", 0))
+            self._socket = sock
+            self._opening = loop.create_task(loop.create_datagram_endpoint(_Datagrams, sock=sock))
+        _transport, protocol = await self._opening
+        return protocol
+
+    async def _send(
+        self, peer: _Peer | _V2cPeer, request: BulkRequest
+    ) -> tuple[Any, Any, list[tuple[str, Value]]]:
         """Send one GETBULK; return (error indication, error status, converted varbinds)."""
+        if isinstance(peer, _V2cPeer):
+            return await self._send_v2c(peer, request)
+        v3 = self._v3_api()
         loop = asyncio.get_running_loop()
         future: asyncio.Future[tuple[Any, Any, Any]] = loop.create_future()
 
@@ -485,10 +799,10 @@ class SnmpSession:
             if not future.done():
                 future.set_result((indication, status, var_binds))
 
-        names = [(self._object_name(oid), self._null) for oid in request.oids()]
+        names = [(v3.object_name(oid), v3.null) for oid in request.oids()]
         async with self._semaphore:
-            self._bulk.send_varbinds(
-                self._engine,
+            v3.bulk.send_varbinds(
+                v3.engine,
                 peer.address,
                 peer.context_engine_id,
                 peer.context_name,
@@ -502,6 +816,42 @@ class SnmpSession:
         self.requests += 1
         self.varbinds += len(converted)
         return indication, status, converted
+
+    async def _send_v2c(
+        self, peer: _V2cPeer, request: BulkRequest
+    ) -> tuple[Any, Any, list[tuple[str, Value]]]:
+        """Send one SNMPv2c GETBULK, again on time-out (``retries`` times), and wait for its answer."""
+        protocol = await self._datagrams()
+        transport = protocol.transport
+        assert transport is not None
+        loop = asyncio.get_running_loop()
+        self._request_id = self._request_id % 0x7FFFFFFF + 1
+        request_id = self._request_id
+        message = encode_getbulk(
+            peer.community, request_id, len(request.non_repeaters), request.max_repetitions, request.oids()
+        )
+        answer: tuple[int, list[tuple[str, Value]]] | None = None
+        async with self._semaphore:
+            try:
+                for _attempt in range(peer.retries + 1):
+                    future: asyncio.Future[Any] = loop.create_future()
+                    protocol.waiting[request_id] = (peer, future)
+                    transport.sendto(message, peer.address)
+                    timer = loop.call_later(peer.timeout, _expire, future)
+                    try:
+                        answer = await future
+                    finally:
+                        timer.cancel()
+                    if answer is not None:
+                        break
+            finally:
+                protocol.waiting.pop(request_id, None)
+        self.requests += 1
+        if answer is None:
+            return _TIMED_OUT, _ErrorStatus(0), []
+        status, varbinds = answer
+        self.varbinds += len(varbinds)
+        return None, _ErrorStatus(status), varbinds
 
     async def walk(
         self,
@@ -558,7 +908,9 @@ class SnmpSession:
         walk.free_non_repeaters = target not in self._max_varbinds
         return walk
 
-    async def _drive(self, peer: _Peer, target: SnmpTarget, walk: ColumnWalk, *, answered: bool) -> bool:
+    async def _drive(
+        self, peer: _Peer | _V2cPeer, target: SnmpTarget, walk: ColumnWalk, *, answered: bool
+    ) -> bool:
         """Send the walk's requests until it ends; return ``False`` if it was cut.
 
         Raises:
