@@ -52,6 +52,7 @@ from agent.printers import mib
 from agent.printers.parse import RawValue
 from agent.printers.snmpcodec import (
     END,
+    DecodeError,
     End,
     ErrorStatus,
     Value,
@@ -434,7 +435,7 @@ class _Datagrams(asyncio.DatagramProtocol):
         """Hand an answer to the request it answers, if any."""
         try:
             community, request_id, status, varbinds = decode_response(data)
-        except (ValueError, IndexError) as err:
+        except DecodeError as err:
             _LOGGER.debug("undecodable datagram from %s: %s", addr[0], err)
             return
         entry = self.waiting.get(request_id)

@@ -5,8 +5,10 @@ about ten times cheaper than pyasn1's generic codec (most of a poll's CPU), and 
 engine to configure per device. SNMPv3 (USM keys, privacy) stays with pysnmp's engine
 (``agent/printers/poller.py``, the I/O shell that sends what this module encodes).
 
-:func:`decode_response` returns a decoded answer or raises :class:`DecodeError` (a
-``ValueError``).
+Whatever the bytes, :func:`decode_response` returns a decoded answer or raises
+:class:`DecodeError` (a ``ValueError``), nothing else, in time linear in their length
+(``tests/test_snmp_codec.py`` checks it on pysnmp's own encoding, hostile answers and random
+bytes).
 """
 
 from __future__ import annotations
@@ -44,6 +46,10 @@ _UNSIGNED_TAGS = frozenset(
     {0x41, 0x42, 0x43, 0x46, 0x47}
 )  # Counter32, Gauge32, TimeTicks, Counter64, UInteger32
 _END_TAGS = frozenset({0x80, 0x81, 0x82})  # noSuchObject, noSuchInstance, endOfMibView
+#: Longest OID sub-identifier read, in bytes (RFC 2578 bounds them to 2^32-1: 5 bytes). Past it
+#: the answer is refused: a long arc costs time quadratic in its length (0.4 s of CPU for one
+#: 60 kB datagram), and Python refuses to print an integer of more than 4,300 digits.
+_MAX_ARC_BYTES = 10
 #: RFC 3416's error-status names, for logs.
 _ERROR_NAMES = (
     "noError", "tooBig", "noSuchName", "badValue", "readOnly", "genErr", "noAccess", "wrongType",
@@ -166,7 +172,7 @@ def _oid_text(data: bytes, start: int, end: int) -> str:
     """Decode an OBJECT IDENTIFIER's content to dotted text.
 
     Raises:
-        DecodeError: when it is empty or ends inside a sub-identifier.
+        DecodeError: when it is empty, ends inside a sub-identifier, or has one too long.
     """
     if start == end or data[end - 1] & 0x80:
         raise DecodeError("bad OID")
@@ -174,12 +180,15 @@ def _oid_text(data: bytes, start: int, end: int) -> str:
     if max(chunk) < 0x80:  # every arc below 128: the usual case
         arcs = list(chunk)
     else:
-        arcs, arc = [], 0
+        arcs, arc, size = [], 0, 0
         for byte in chunk:
             arc = (arc << 7) | (byte & 0x7F)
+            size += 1
+            if size > _MAX_ARC_BYTES:
+                raise DecodeError("OID sub-identifier too long")
             if not byte & 0x80:
                 arcs.append(arc)
-                arc = 0
+                arc = size = 0
     first = arcs[0]
     head = (first // 40, first % 40) if first < 80 else (2, first - 80)
     return ".".join(map(str, (*head, *arcs[1:])))
