@@ -261,6 +261,7 @@ class Bench:
         self.phases: list[dict[str, Any]] = []
         self.samples: list[dict[str, float]] = []
         self.scrapes: list[dict[str, Any]] = []
+        self.scraping_since: float | None = None  # a periodic GET /metrics under way, since
         self.stopping = threading.Event()
         self.collector: subprocess.Popen[bytes] | None = None
         self.sys: SysMonitor | None = None
@@ -411,6 +412,9 @@ class Bench:
             }  # fmt: skip
         scrapes = [x for x in self.scrapes if start <= x["t"] < end]
         timed = [x["seconds"] for x in scrapes if "seconds" in x]
+        since = self.scraping_since
+        if since is not None:  # a scrape still running at the end of the phase
+            out["metrics_running_s"] = round(time.time() - since, 1)
         if scrapes:
             out |= {
                 "metrics_scrapes": len(scrapes),
@@ -486,7 +490,7 @@ class Bench:
     def scraper(self) -> None:
         """GET /metrics every ``--scrape-every`` seconds, as Prometheus does, and time it."""
         while not self.stopping.wait(self.args.scrape_every):
-            start = time.time()
+            start = self.scraping_since = time.time()
             try:
                 with urllib.request.urlopen(
                     f"http://127.0.0.1:{self.collector_port}/metrics", timeout=300
@@ -495,6 +499,8 @@ class Bench:
             except OSError as err:
                 self.scrapes.append({"t": start, "error": f"{type(err).__name__}: {err}"})
                 continue
+            finally:
+                self.scraping_since = None
             series = body.count(b"\n") - body.count(b"\n#") - int(body.startswith(b"#"))
             self.scrapes.append({"t": start, "seconds": round(time.time() - start, 3), "bytes": len(body),
                                  "series": series})  # fmt: skip
