@@ -12,7 +12,6 @@
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import pytest
@@ -394,15 +393,13 @@ def test_trailing_garbage_after_the_message_is_ignored() -> None:
     assert decode_response(VALID + b"\x00\xff garbage") == decode_response(VALID)
 
 
-def test_a_long_oid_arc_is_refused_quickly() -> None:
+def test_a_long_oid_arc_is_refused() -> None:
     """One 60 kB arc took 0.4 s of CPU (quadratic) before arcs were bounded, then a ValueError from
-    Python's integer-to-text limit: any host can send a datagram to the agent's socket."""
+    Python's integer-to-text limit: any host can send a datagram to the agent's socket. (How fast
+    the refusal is, is not timed here: the bound of 10 bytes an arc is what keeps it cheap.)"""
     data = response(varbind(b"\x2b" + b"\xff" * 60_000 + b"\x01"))
-    started = time.process_time()
-    for _ in range(10):
-        with pytest.raises(DecodeError, match="too long"):
-            decode_response(data)
-    assert time.process_time() - started < 0.05
+    with pytest.raises(DecodeError, match="too long"):
+        decode_response(data)
 
 
 @given(st.binary(max_size=400))
