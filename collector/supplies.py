@@ -163,6 +163,9 @@ class SupplyBook:
         #: Last seen reading per supply: (ts, level, state).
         self._seen: dict[SupplyKey, tuple[float, float | None, str]] = dict(self._kept)
         self._supplies: dict[SupplyKey, SupplyState] = {}
+        #: The keys of ``_supplies`` by site and device (supplies are never forgotten): a reader asks
+        #: for one device's or one site's without looking through the whole fleet's.
+        self._keys: dict[str, dict[str, list[SupplyKey]]] = {}
         self._clocks: dict[str, tuple[float, fc.OpenClock]] = {}
         #: Supplies whose forecast is left due: the site's open-time clock of the reading that made it due.
         self._due: dict[SupplyKey, tuple[fc.OpenClock]] = {}
@@ -210,6 +213,8 @@ class SupplyBook:
             supply.supply_class, supply.role, supply.unit, level, supply.state, precision, cartridge,
             self._supplies[key].forecast if key in self._supplies else None,
         )  # fmt: skip
+        if key not in self._supplies:
+            self._keys.setdefault(site_id, {}).setdefault(device, []).append(key)
         if changed or kept is None or at - kept[0] >= self.settings.sample_every:
             self.history.record_supply(key, cartridge.seq, at, level, supply.state, pages)
             self._kept[key] = (at, level, supply.state)
@@ -373,8 +378,11 @@ class SupplyBook:
         if settle and self._due:
             self.settle()
         with self._lock:
-            found = [s for (s_site, s_device, _i), s in self._supplies.items()
-                     if s_site == site and (device is None or s_device == device)]  # fmt: skip
+            devices = self._keys.get(site, {})
+            keys = (
+                devices.get(device, []) if device is not None else [k for ks in devices.values() for k in ks]
+            )
+            found = [self._supplies[key] for key in keys]
         return sorted(found, key=lambda s: (s.device, _index_key(s.index)))
 
     def orders(self, site: str, now: float) -> list[SupplyState]:

@@ -341,3 +341,26 @@ def test_a_toner_is_forecast_for_its_notice_only_while_the_site_is_open(
     assert len(calls) == 1
     assert state.forecast is not None
     assert state.forecast.as_of == t("2026-11-09 09:10")
+
+
+def test_supplies_are_found_by_site_and_device(history: History) -> None:
+    """A reader gets one device's supplies, or one site's, in table order, never another's."""
+    book = SupplyBook(history, SITES, settings=SETTINGS)
+    at = t("2026-11-02 10:00")
+    two = PrinterStatus(serial="S2", page_count=5, supplies=(
+        msgspec.structs.replace(toner(50.0), index="1.2", colour="cyan"), toner(40.0),
+    ))  # fmt: skip
+    with history.batch():
+        book.observe("maurepas", "hp", two, at)
+        book.observe("maurepas", "canon", printer(70.0, 9), at)
+        book.observe("kleber", "hp", printer(30.0, 3), at)
+    assert [(s.device, s.index) for s in book.supplies("maurepas", "hp")] == [("hp", "1.1"), ("hp", "1.2")]
+    assert [(s.device, s.index) for s in book.supplies("maurepas")] == [
+        ("canon", "1.1"), ("hp", "1.1"), ("hp", "1.2"),
+    ]  # fmt: skip
+    assert [(s.site, s.level) for s in book.supplies("kleber", "hp")] == [("kleber", 30.0)]
+    assert book.supplies("kleber", "canon") == []
+    assert book.supplies("bourg") == []
+    with history.batch():
+        book.observe("maurepas", "hp", two, at + 600)  # a second reading adds no second entry
+    assert len(book.supplies("maurepas", "hp")) == 2
