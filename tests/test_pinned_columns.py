@@ -244,11 +244,12 @@ def test_open_time_of_overlapping_or_unordered_segments_counts_once(
 
 
 def test_several_owners_with_maintenance_are_each_owner_alone() -> None:
-    first = [Segment(0, 40, "up"), Segment(40, 60, "down", ("jam",)), Segment(60, 100, "up")]
+    first = [Segment(0, 40, "up"), Segment(40, 60, "down", ("jam",)), Segment(60, 70, "up"),
+             Segment(70, 73, "down", ("jam",)), Segment(73, 100, "up")]  # fmt: skip
     second = [Segment(20, 50, "down", ("toner",)), Segment(50, 90, "up")]
     windows = [(30, 45), (80, 120)]
     both = segment_columns([*first, *second])
-    owners = np.array([0, 0, 0, 1, 1], dtype=np.int64)
+    owners = np.array([0, 0, 0, 0, 0, 1, 1], dtype=np.int64)
     got = figures_of_many(both, owners, 2, [(0, 100)], start=0, end=100, maintenance=windows, blip_seconds=6)
     alone = [
         compute(part, [(0, 100)], start=0, end=100, maintenance=windows, blip_seconds=6)
@@ -259,3 +260,4 @@ def test_several_owners_with_maintenance_are_each_owner_alone() -> None:
         (100, 35, 15),  # down 40-60, of which 40-45 in maintenance
         (70, 25, 15),
     ]
+    assert [f.blips for f in got] == [1, 0]  # 70-73: 3 s, under the 6 s of a blip

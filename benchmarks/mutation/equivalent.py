@@ -56,14 +56,10 @@ BODIES: dict[str, str] = {
 
 BODIES.update(
     {
-        # collector/availability.py
+        # collector/availability.py (the columnar engine of commit dc03c7a)
         **dict.fromkeys(
             [f"collector.availability.x_service_state__mutmut_{n}" for n in (9, 10, 11)],
             "present is only compared with 0: = 1, -= 1 and += 2 are non-zero exactly when += 1 is",
-        ),
-        **dict.fromkeys(
-            [f"collector.availability.x_observed_timeline__mutmut_{n}" for n in (9, 13, 16)],
-            "start <= p instead of start < p: start is already in the set of points",
         ),
         **dict.fromkeys(
             [f"collector.availability.x_is_external__mutmut_{n}" for n in (6, 9)],
@@ -76,14 +72,261 @@ BODIES.update(
             "break instead of continue: every point is at or after own[0].ts, so the member's own "
             "state is never missing and the branch never runs"
         ),
-        "collector.availability.x_member_segments__mutmut_48": (
-            "reordering causes of a member not down for an external cause: its causes then hold no "
-            "external one (with item.causes the two tests are the same; from reasons, every row whose "
-            "cause is external is a 'down' row), so external_first changes nothing"
+        **dict.fromkeys(
+            [f"collector.availability.x__state_at__mutmut_{n}" for n in (1, 2, 3, 4)]
+            + [f"collector.availability.x__running_total__mutmut_{n}" for n in range(1, 8)],
+            "dead code: nothing calls _state_at or _running_total (they can be removed)",
         ),
         **dict.fromkeys(
-            [f"collector.availability.x__state_at__mutmut_{n}" for n in (1, 2, 3, 4)],
-            "dead code: nothing calls _state_at (it can be removed)",
+            [
+                f"collector.availability.{name}"
+                for name in (
+                    "x__down_causes__mutmut_4",
+                    "x__down_causes__mutmut_7",
+                    "x__no_segments__mutmut_3",
+                    "x__no_segments__mutmut_5",
+                    "x__outages__mutmut_94",
+                    "x__outages__mutmut_96",
+                    "x__owner_spans__mutmut_60",
+                    "x__owner_spans__mutmut_62",
+                    "x__owner_spans__mutmut_65",
+                    "x__owner_spans__mutmut_67",
+                    "x__owner_spans__mutmut_70",
+                    "x__owner_spans__mutmut_72",
+                    "x__run_sums__mutmut_42",
+                    "x__run_sums__mutmut_44",
+                    "x__run_sums__mutmut_53",
+                    "x_member_segment_columns_many__mutmut_20",
+                    "x_member_segment_columns_many__mutmut_22",
+                    "x_observed_track__mutmut_11",
+                    "x_observed_track__mutmut_13",
+                    "x_observed_track__mutmut_23",
+                    "x_observed_track__mutmut_25",
+                    "x_observed_track__mutmut_42",
+                    "x_observed_track__mutmut_44",
+                    "x_observed_track__mutmut_79",
+                    "x_observed_track__mutmut_82",
+                    "x_observed_track__mutmut_121",
+                    "x_observed_track__mutmut_124",
+                    "x_relabel__mutmut_10",
+                    "x_relabel__mutmut_12",
+                    "xǁLabelsǁcolumns__mutmut_10",
+                    "xǁLabelsǁcolumns__mutmut_12",
+                    "xǁLabelsǁcolumns__mutmut_14",
+                    "xǁLabelsǁcolumns__mutmut_16",
+                    "xǁLabelsǁcolumns__mutmut_18",
+                    "xǁLabelsǁcolumns__mutmut_20",
+                    "x_service_segment_columns__mutmut_88",
+                    "x_service_segment_columns__mutmut_186",
+                    "x_service_segment_columns__mutmut_188",
+                    "x_figures_of_many__mutmut_229",
+                    "x_figures_of_many__mutmut_232",
+                    "x__outages__mutmut_23",
+                    "x__outages__mutmut_25",
+                    "x__owner_spans__mutmut_24",
+                    "x__owner_spans__mutmut_26",
+                )
+            ],
+            "a dtype numpy infers instead of the one written: the values are already of that type "
+            "(a list of ints is int64, of floats float64, np.zeros float64, astype(None) float64), or "
+            "mixed into a float64 array, or only compared or read through flatnonzero (0/1 floats as "
+            "flags, int64 counts and codes instead of int8): the same numbers and the same choices",
+        ),
+        **dict.fromkeys(
+            [
+                f"collector.availability.{name}"
+                for name in (
+                    "x__outages__mutmut_60",
+                    "x__outages__mutmut_67",
+                    "x__outages__mutmut_68",
+                    "x__outages__mutmut_74",
+                    "x__outages__mutmut_78",
+                    "x__outages__mutmut_79",
+                    "x__outages__mutmut_119",
+                    "x__outages__mutmut_122",
+                    "x__outages__mutmut_123",
+                    "x__owner_spans__mutmut_52",
+                    "x__owner_spans__mutmut_55",
+                    "x__owner_spans__mutmut_58",
+                    "x_figures_of_many__mutmut_48",
+                    "x_figures_of_many__mutmut_51",
+                    "x_figures_of_many__mutmut_52",
+                    "x_figures_of_many__mutmut_81",
+                    "x_figures_of_many__mutmut_84",
+                    "x_figures_of_many__mutmut_93",
+                    "x_segment_list__mutmut_17",
+                    "x_segment_list__mutmut_23",
+                    "x_segment_list__mutmut_24",
+                    "x_timeline_of__mutmut_5",
+                    "x_timeline_of__mutmut_8",
+                    "x_timeline_of__mutmut_9",
+                )
+            ],
+            "zip without strict=True: the sequences zipped are columns of one table (equal lengths by "
+            "construction), so strict never has anything to refuse",
+        ),
+        **dict.fromkeys(
+            [
+                f"collector.availability.{name}"
+                for name in (
+                    "x__keyed_sums__mutmut_7",
+                    "x_service_segment_columns__mutmut_20",
+                    "x_service_segment_columns__mutmut_56",
+                    "x_observed_track__mutmut_30",
+                    "x_observed_track__mutmut_33",
+                    "x_observed_track__mutmut_35",
+                    "x_relabel__mutmut_21",
+                    "x_relabel__mutmut_23",
+                )
+            ],
+            "numpy reads these the same (numpy 2.4): sort kinds without case ('STABLE' is 'stable'), "
+            "any negative reshape dimension as the unknown one, reshape(None) as the same shape (and "
+            "a boolean mask flattens in the same order)",
+        ),
+        **dict.fromkeys(
+            [
+                f"collector.availability.{name}"
+                for name in (
+                    "x__down_causes__mutmut_46",
+                    "x__down_causes__mutmut_47",
+                    "x__down_causes__mutmut_49",
+                    "x__down_causes__mutmut_50",
+                    "xǁLabelsǁonce__mutmut_1",
+                    "xǁLabelsǁonce__mutmut_2",
+                )
+            ],
+            "a memo bypassed, or emptied at another size: it only saves work; what it would return is "
+            "computed again from the same (deterministic) function",
+        ),
+        **dict.fromkeys(
+            [
+                f"collector.availability.{name}"
+                for name in (
+                    "x__run_sums__mutmut_14",
+                    "x__run_sums__mutmut_15",
+                    "x__run_sums__mutmut_16",
+                    "x__run_sums__mutmut_17",
+                    "x__run_sums__mutmut_18",
+                    "x__run_sums__mutmut_19",
+                    "x__run_sums__mutmut_20",
+                    "x__run_sums__mutmut_21",
+                    "x__run_sums__mutmut_73",
+                    "x__owner_spans__mutmut_10",
+                    "x__owner_spans__mutmut_11",
+                    "x__owner_spans__mutmut_14",
+                    "x__owner_spans__mutmut_18",
+                )
+            ],
+            "a fast path taken less (or more) often where both paths give the same result: every way of "
+            "summing a run adds left to right (same bits); merge() gives ordered segments the spans the "
+            "shortcut gives",
+        ),
+        **dict.fromkeys(
+            [
+                f"collector.availability.{name}"
+                for name in ("x__run_sums__mutmut_54", "x__run_sums__mutmut_56", "x__run_sums__mutmut_57")
+            ],
+            "astype without copy=True: values[starts] (fancy indexing) is already a new array",
+        ),
+        **dict.fromkeys(
+            [
+                f"collector.availability.{name}"
+                for name in (
+                    "x_service_segment_columns__mutmut_5",
+                    "x_service_segment_columns__mutmut_6",
+                    "x_service_segment_columns__mutmut_9",
+                    "x_service_segment_columns__mutmut_11",
+                )
+            ],
+            "a member track sorted when it is already in order (a stable sort changes nothing), or "
+            "one change alone judged in order: the same track",
+        ),
+        **dict.fromkeys(
+            [f"collector.availability.x_service_segment_columns__mutmut_{n}" for n in (52, 54)],
+            "the members' changes merged with an unstable sort: the counts are read after every change "
+            "at an instant, and each change carries its own before and after (per member), so the order "
+            "of simultaneous changes does not matter",
+        ),
+        **dict.fromkeys(
+            [
+                f"collector.availability.{name}"
+                for name in (
+                    "x_service_segment_columns__mutmut_64",
+                    "x_observed_track__mutmut_15",
+                    "x_observed_track__mutmut_38",
+                    "x_observed_track__mutmut_45",
+                )
+            ],
+            ">= start instead of > start when collecting instants: start is already one (np.unique)",
+        ),
+        "collector.availability.x_service_segment_columns__mutmut_97": (
+            "with no change at all, nothing is known: np.where(known, …) picks 0 whatever the other value"
+        ),
+        **dict.fromkeys(
+            [
+                f"collector.availability.x_service_segment_columns__mutmut_{n}"
+                for n in (164, 170, 173, 180, 181, 183)
+            ],
+            "another mark for up or unknown segments, or another encoding of (causes, external): the "
+            "marks only need to tell consecutive segments apart; up (-1) and unknown (-2) stay apart "
+            "from each other and from down marks, and 3c+e, 2c-e stay one-to-one (an external segment "
+            "always has causes, so c > 0 there)",
+        ),
+        "collector.availability.x__owner_spans__mutmut_2": (
+            "empty segments kept: they add empty spans (0 s of open time, nothing in maintenance), or "
+            "send the owner through merge(), which drops them"
+        ),
+        **dict.fromkeys(
+            [f"collector.availability.x__then_added__mutmut_{n}" for n in (13, 14)],
+            "the owner's total ranked +1 or -2 instead of -1: at -2 it still comes first; at +1 it ties "
+            "with the amount of rank 1 (the stable lexsort keeps the total first) and follows only the "
+            "amount of rank 0, and the first two terms of a sum commute exactly",
+        ),
+        "collector.availability.x_member_segment_columns_many__mutmut_33": (
+            "an empty track's last index is the previous track's last (or the very last one), which "
+            "is already set to the end"
+        ),
+        "collector.availability.x_relabel__mutmut_20": (
+            "mapping an empty track: the mapped labels of nothing are an empty int64 array, as the "
+            "track's own"
+        ),
+        **dict.fromkeys(
+            [f"collector.availability.x__down_causes__mutmut_{n}" for n in (10, 13, 39)],
+            "the 'since' of members never known is only read for down members, which are known; a "
+            "single down member sorted or not is the same list",
+        ),
+        "collector.availability.x__outages__mutmut_14": (
+            "every outage of several segments marked mixed: the long way (distinct cause lists in "
+            "order, each cause once) gives one list's causes once, as once() does"
+        ),
+        "collector.availability.x__outages__mutmut_47": (
+            "ids compared with the first instead of the previous: both keep the first occurrence of "
+            "every cause list, which is all dict.fromkeys reads"
+        ),
+        **dict.fromkeys(
+            [
+                f"collector.availability.{name}"
+                for name in (
+                    "x_segment_columns__mutmut_39",
+                    "x_segment_columns__mutmut_41",
+                    "xǁLabelsǁlabel_of__mutmut_8",
+                    "xǁLabelsǁlabel_of__mutmut_10",
+                    "xǁLabelsǁlabel_of__mutmut_13",
+                    "xǁLabelsǁlabel_of__mutmut_15",
+                )
+            ],
+            "tuple(x) of what is already a tuple: the same tuple",
+        ),
+        "collector.availability.xǁLabelsǁ__init____mutmut_14": (
+            "_columns set to '' first: the two label() calls that follow reset it to None"
+        ),
+        "collector.availability.xǁLabelsǁcolumns__mutmut_3": (
+            "label() resets the columns whenever the table grows, so a length check never finds stale "
+            "ones; with == they are rebuilt from the same lists"
+        ),
+        "collector.availability.xǁLabelsǁlabel__mutmut_34": (
+            "external_first on a label without an external cause (it would be externally down "
+            "otherwise) leaves its causes in their order"
         ),
     }
 )
