@@ -1049,3 +1049,37 @@ def test_an_error_state_that_is_not_an_octet_string_is_a_problem() -> None:
         (),
         ("hrPrinterDetectedErrorState: expected an octet string",),
     )
+
+
+# --------------------------------------------------------------------------- supplies known by their names only
+
+
+@pytest.mark.parametrize(
+    ("description", "role"),
+    [
+        ("Toner usagé", "waste"),  # _WASTE_NAME: waste, usag, résidu, rebut
+        ("Bac de rebut", "waste"),
+        ("Résidus de toner", "waste"),
+        ("Waste Box", "waste"),
+        ("Black Toner", "toner"),  # _MARKING_NAME: toner, ink, encre, cartridge, cartouche
+        ("Black Ink", "toner"),
+        ("Encre noire", "toner"),
+        ("Print Cartridge", "toner"),
+        ("Cartouche cyan", "toner"),
+        ("Inkwell", "part"),  # "ink" only as a word
+        ("Toner drum", "part"),  # _NOT_MARKING_NAME: parts that carry a marking word
+        ("Tambour toner", "part"),
+        ("Toner developer", "part"),
+        ("Toner fuser", "part"),
+        ("Fusing unit toner", "part"),
+        ("Toner roller", "part"),
+        ("Toner kit", "part"),
+        ("Toner belt", "part"),
+        ("Toner transfer unit", "part"),
+        ("Toner imaging unit", "part"),
+        ("Staples", "part"),
+    ],
+)
+def test_a_supply_without_type_or_class_is_known_by_its_name(description: str, role: str) -> None:
+    for type_ in (None, 1, 2):  # absent, other, unknown: the name decides
+        assert one_supply(type_=type_, class_=None, description=description).role == role
