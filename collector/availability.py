@@ -335,10 +335,6 @@ def with_needs(own: Sequence[Transition], requirements: Sequence[Requirement]) -
     return out
 
 
-def _state_at(timeline: Sequence[Transition], index: int) -> Transition | None:
-    return timeline[index] if index >= 0 else None
-
-
 def member_segments(timeline: Sequence[Transition], start: float, end: float) -> list[Segment]:
     """Return one member's segments within [start, end), from its first transition on (absent time left out)."""
     return segment_list(member_segment_columns(track_of(timeline), start, end))
@@ -1017,13 +1013,6 @@ def _owner_spans(
         np.array([span[1] for _, span in pieces], dtype=np.float64),
         np.array([owner for owner, _ in pieces], dtype=np.int64),
     )
-
-
-def _running_total(values: NDArray[np.float64]) -> float:
-    """Return 0.0 + v0 + v1 + ... added one after the other (not numpy's pairwise sum)."""
-    import numpy as np  # noqa: PLC0415
-
-    return float(np.cumsum(values)[-1]) if len(values) else 0.0
 
 
 def _run_sums(values: NDArray[np.float64], first: NDArray[np.bool_]) -> NDArray[np.float64]:

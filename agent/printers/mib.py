@@ -131,9 +131,6 @@ MARKING_TYPES = frozenset(
 #: Receptacles that fill up, whatever their class says.
 WASTE_TYPES = frozenset({"wasteToner", "wasteInk", "wasteWax", "wasteWater", "wastePaper"})
 
-#: prtMarkerSuppliesClass.
-SUPPLY_CLASSES: dict[int, str] = {1: "other", 3: "supplyThatIsConsumed", 4: "receptacleThatIsFilled"}
-
 #: prtMarkerSuppliesSupplyUnit (PrtMarkerSuppliesSupplyUnitTC).
 SUPPLY_UNITS: dict[int, str] = {
     1: "other", 2: "unknown", 3: "tenThousandthsOfInches", 4: "micrometers", 7: "impressions",

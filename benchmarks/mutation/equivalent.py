@@ -73,11 +73,6 @@ BODIES.update(
             "state is never missing and the branch never runs"
         ),
         **dict.fromkeys(
-            [f"collector.availability.x__state_at__mutmut_{n}" for n in (1, 2, 3, 4)]
-            + [f"collector.availability.x__running_total__mutmut_{n}" for n in range(1, 8)],
-            "dead code: nothing calls _state_at or _running_total (they can be removed)",
-        ),
-        **dict.fromkeys(
             [
                 f"collector.availability.{name}"
                 for name in (
@@ -453,11 +448,6 @@ BODIES.update(
     }
 )
 
-_UNREAD = (
-    "no code reads SUPPLY_CLASSES: parse.py compares the class codes 3 (consumed) and 4 (receptacle) "
-    "itself; the table only names the MIB's values for a reader"
-)
-
 #: module path -> {table mutant id -> why it cannot change behaviour}.
 TABLES: dict[str, dict[str, str]] = {
     "collector/availability.py": dict.fromkeys(
@@ -472,17 +462,6 @@ TABLES: dict[str, dict[str, str]] = {
         ),
     },
     "agent/printers/mib.py": {
-        **dict.fromkeys(
-            [
-                "SUPPLY_CLASSES: drop [1]",
-                "SUPPLY_CLASSES: [1] = 'XXotherXX'",
-                "SUPPLY_CLASSES: drop [3]",
-                "SUPPLY_CLASSES: [3] = 'XXsupplyThatIsConsumedXX'",
-                "SUPPLY_CLASSES: drop [4]",
-                "SUPPLY_CLASSES: [4] = 'XXreceptacleThatIsFilledXX'",
-            ],
-            _UNREAD,
-        ),
         "SUPPLY_UNITS: drop [2]": (
             "the one reader looks units up with the default 'unknown', the value of the entry dropped"
         ),
