@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import shutil
 import statistics
 import subprocess
@@ -42,6 +41,8 @@ import psutil
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
+
+from machine import machine  # noqa: E402 - benchmarks/machine.py, beside this script
 
 from helpers.broker import start_mosquitto  # noqa: E402
 from helpers.processes import free_port, stop_process, wait_port  # noqa: E402
@@ -214,17 +215,6 @@ def import_costs(python: Path) -> list[tuple[str, float, float]]:
     for (label, _code), before, after in zip(IMPORT_STEPS, values[:-1], values[1:], strict=True):
         rows.append((label, after, after - before))
     return rows
-
-
-def machine() -> str:
-    """Describe the machine in one line."""
-    model = next(
-        (line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("model name")),
-        platform.machine(),
-    )  # fmt: skip
-    debian = Path("/etc/debian_version")
-    system = f"Debian {debian.read_text().strip()}" if debian.exists() else platform.platform()
-    return f"{os.cpu_count()} cores ({model}), {system}, Python {platform.python_version()}"
 
 
 def main() -> None:

@@ -34,7 +34,6 @@ import argparse
 import datetime as dt
 import json
 import os
-import platform
 import statistics
 import sys
 import tempfile
@@ -50,6 +49,8 @@ from paho.mqtt.enums import CallbackAPIVersion
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
+
+from machine import machine  # noqa: E402 - benchmarks/machine.py, beside this script
 
 from agent.contract.messages import DeviceBody, DeviceMessage, encode, replace  # noqa: E402
 from agent.devices import DeviceTracker  # noqa: E402
@@ -207,17 +208,6 @@ def run_bare(port: int, messages: list[tuple[str, bytes]], name: str) -> tuple[f
         client.disconnect()
         client.loop_stop()
     return wall, cpu, decoded[0]
-
-
-def machine() -> str:
-    """Describe the machine in one line."""
-    model = next(
-        (line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("model name")),
-        platform.machine(),
-    )  # fmt: skip
-    debian = Path("/etc/debian_version")
-    system = f"Debian {debian.read_text().strip()}" if debian.exists() else platform.platform()
-    return f"{os.cpu_count()} cores ({model}), {system}, Python {platform.python_version()}"
 
 
 def main() -> None:

@@ -24,7 +24,6 @@ from __future__ import annotations
 import argparse
 import gzip
 import os
-import platform
 import statistics
 import sys
 import time
@@ -39,6 +38,8 @@ from prometheus_client import Gauge as PromGauge
 from prometheus_client.parser import text_string_to_metric_families
 
 ROOT = Path(__file__).resolve().parent.parent
+
+from machine import machine  # noqa: E402 - benchmarks/machine.py, beside this script
 
 from agent.contract.messages import DeviceBody, replace  # noqa: E402
 from agent.devices import DeviceTracker  # noqa: E402
@@ -96,17 +97,6 @@ def bare_registry(page: bytes) -> CollectorRegistry:
             else:
                 child.set(sample.value)
     return registry
-
-
-def machine() -> str:
-    """Describe the machine in one line."""
-    model = next(
-        (line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("model name")),
-        platform.machine(),
-    )  # fmt: skip
-    debian = Path("/etc/debian_version")
-    system = f"Debian {debian.read_text().strip()}" if debian.exists() else platform.platform()
-    return f"{os.cpu_count()} cores ({model}), {system}, Python {platform.python_version()}"
 
 
 def refresh(state: FleetState, share: float, now: float) -> None:

@@ -28,7 +28,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
-import platform
 import random
 import resource
 import statistics
@@ -37,6 +36,7 @@ import time
 from pathlib import Path
 
 import msgspec
+from machine import machine  # benchmarks/machine.py, beside this script
 
 from collector.history import History
 from collector.report.build import build_report
@@ -154,17 +154,6 @@ def since(before: tuple[float, float]) -> tuple[float, float]:
     """Return the CPU time of this process and of its ended children since ``before``."""
     now = cpu()
     return now[0] - before[0], now[1] - before[1]
-
-
-def machine() -> str:
-    """Describe the machine in one line."""
-    model = next(
-        (line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("model name")),
-        platform.machine(),
-    )  # fmt: skip
-    debian = Path("/etc/debian_version")
-    system = f"Debian {debian.read_text().strip()}" if debian.exists() else platform.platform()
-    return f"{os.cpu_count()} cores ({model}), {system}, Python {platform.python_version()}"
 
 
 def main() -> None:

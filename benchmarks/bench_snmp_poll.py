@@ -34,7 +34,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import platform
 import resource
 import shutil
 import socket
@@ -52,6 +51,7 @@ from importlib.metadata import version
 from pathlib import Path
 
 import psutil
+from machine import machine  # benchmarks/machine.py, beside this script
 
 from agent.printers import mib
 from agent.printers.parse import RawValue
@@ -441,16 +441,6 @@ def versions() -> str:
         f"pysnmp {version('pysnmp')} (pyasn1 {version('pyasn1')}), snmpsim {version('snmpsim')}, "
         f"prometheus-snmp-exporter {exporter_version}, net-snmp {netsnmp_version}"
     )
-
-
-def machine() -> str:
-    model = next(
-        (line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("model name")),
-        platform.machine(),
-    )  # fmt: skip
-    debian = Path("/etc/debian_version")
-    system = f"Debian {debian.read_text().strip()}" if debian.exists() else platform.platform()
-    return f"{os.cpu_count()} cores ({model}), {system}, Python {platform.python_version()}"
 
 
 def table(results: dict[int, list[Row]], pairs: int) -> list[str]:
