@@ -25,15 +25,13 @@ from collector.sites import DEFAULT_TARGET, Site
 from dashboards import promql, words
 from dashboards.common import PREVIOUS_OVERRIDE, PREVIOUS_REF
 
-from helpers.agent import printer_block, start_agent, write_agent_config
+from helpers.agent import start_agent, write_agent_config
 from helpers.alerting import fast_rules, start_prometheus
 from helpers.broker import Broker
 from helpers.collector import start_collector
-from helpers.dashboards import COMMITTED, VARIABLES, dashboards, panels, substitute
-from helpers.kiosk import build_kiosk, write_policy
+from helpers.dashboards import COMMITTED, SITES, VARIABLES, agent_extra, dashboards, panels, substitute
 from helpers.processes import REPO, require_program, run_cli, stop_process, wait_for
 from helpers.recordings import jammed, patch, recording, supply_level
-from helpers.sites import member, service, site, sites_toml
 from helpers.snmp import Simulator
 
 #: The script that runs Grafana's own data library (tests/grafana/package.json) on the answers...
@@ -538,30 +536,9 @@ def test_every_query_returns_data_from_a_real_prometheus(
     current one the second's.
     """
     jam = snmpsim.claim(printing(0))
-    sites = sites_toml(
-        site(
-            "maurepas",
-            name="ESC Maurepas",
-            opening_hours="24/7",
-            services={
-                "impression": service(devices=["sharp-jam"]),
-                "numerisation": service(devices=["hp"]),
-                "postes": service(pcs=["accueil-pc1"]),
-            },
-            devices={"hp": member("le copieur de l'accueil", functions=["print", "scan"])},
-            agents={"accueil-pc1": member("le poste de l'accueil")},
-        )
-    )
-    root = tmp_path / "root"
-    build_kiosk(root)
-    policy = write_policy(tmp_path, processes="")
-    collector = start_collector(tmp_path / "collector", mosquitto, sites=sites, extra=SUPPLIES)
+    collector = start_collector(tmp_path / "collector", mosquitto, sites=SITES, extra=SUPPLIES)
     procs = [collector.proc]
-    extra = (
-        printer_block("hp", snmpsim.port, "jetdirect_m880", "copieur de l'accueil")
-        + printer_block("sharp-jam", snmpsim.port, jam, "copieur de l'étage")
-        + f'[devices]\ninterval = {POLL:g}\n[lockdown]\npolicy = "{policy}"\nroot = "{root}"\ninterval = 5\n'
-    )
+    extra = agent_extra(tmp_path, snmpsim.port, jam, poll=POLL)
     config = write_agent_config(tmp_path / "agent", extra=extra, interval=5)
     try:
         procs.append(start_agent(config, mosquitto, tmp_path / "agent.log"))

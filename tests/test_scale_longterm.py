@@ -15,16 +15,14 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from helpers.agent import printer_block, start_agent, write_agent_config
+from helpers.agent import start_agent, write_agent_config
 from helpers.alerting import Service
 from helpers.broker import Broker
 from helpers.collector import start_collector
-from helpers.dashboards import dashboards, panels, substitute
-from helpers.kiosk import build_kiosk, write_policy
+from helpers.dashboards import SITES, agent_extra, dashboards, panels, substitute
 from helpers.processes import free_port, stop_process, wait_for
 from helpers.recordings import jammed, recording
 from helpers.scale import ha_prometheus_config, ha_rules, start_prometheus_with, start_victoria_metrics
-from helpers.sites import member, service, site, sites_toml
 from helpers.snmp import Simulator
 
 #: The shipped Prometheus's region label (external_labels: department).
@@ -78,33 +76,12 @@ def test_dashboards_read_the_same_series_from_victoria_metrics(
     tmp_path: Path, mosquitto: Broker, snmpsim: Simulator
 ) -> None:
     jam = snmpsim.claim(jammed(recording("sharp")))
-    sites = sites_toml(
-        site(
-            "maurepas",
-            name="ESC Maurepas",
-            opening_hours="24/7",
-            services={
-                "impression": service(devices=["sharp-jam"]),
-                "numerisation": service(devices=["hp"]),
-                "postes": service(pcs=["accueil-pc1"]),
-            },
-            devices={"hp": member("le copieur de l'accueil", functions=["print", "scan"])},
-            agents={"accueil-pc1": member("le poste de l'accueil")},
-        )
-    )
-    root = tmp_path / "root"
-    build_kiosk(root)
-    policy = write_policy(tmp_path, processes="")
-    collectors = {r: start_collector(tmp_path / f"collector-{r}", mosquitto, sites=sites) for r in "ab"}
+    collectors = {r: start_collector(tmp_path / f"collector-{r}", mosquitto, sites=SITES) for r in "ab"}
     procs = [c.proc for c in collectors.values()]
     try:
         victoria = start_victoria_metrics(tmp_path / "victoria-metrics")
         procs.append(victoria.proc)
-        extra = (
-            printer_block("hp", snmpsim.port, "jetdirect_m880", "copieur de l'accueil")
-            + printer_block("sharp-jam", snmpsim.port, jam, "copieur de l'étage")
-            + f'[devices]\ninterval = 5\n[lockdown]\npolicy = "{policy}"\nroot = "{root}"\ninterval = 5\n'
-        )
+        extra = agent_extra(tmp_path, snmpsim.port, jam, poll=5)
         procs.append(start_agent(write_agent_config(tmp_path / "agent", extra=extra, interval=5), mosquitto,
                                  tmp_path / "agent.log"))  # fmt: skip
         rules = ha_rules(tmp_path / "rules")
