@@ -5,9 +5,13 @@ so a ``kill -9`` of the collector loses nothing it acknowledged.
 
 Tables::
 
-    transitions(site, kind, member, function, ts, state, reasons)
+    transitions(site, kind, member, function, ts, state, reasons, label)
         kind: device | pc; function: "print", "scan" ... or "" (the member as a whole);
-        ts: the instant the agent observed the change (event time, guarded).
+        ts: the instant the agent observed the change (event time, guarded);
+        label: the number of its (state, reasons) in ``labels``, derived from them, so that the
+        member index ``transitions_track`` (site, kind, member, function, ts, label) holds all a
+        report reads: a report never reads the table itself.
+    labels(id, state, reasons)                each distinct (state, reasons) once (a handful)
     coverage(site, kind, member, start, end)
         runs of time some observation covered (``docs/design.md``, "non mesuré"): a member's
         state counts only inside them; outside, it is unknown.
@@ -27,6 +31,9 @@ Tables::
         ``source`` changes when the counter starts over (another printer, an agent restarted).
 
 Version 3 added the last three tables; opening an older file creates them (nothing else changes).
+Version 4 added ``labels``, the ``label`` column and the index ``transitions_track`` (replacing
+``transitions_member``, the same without the label); opening an older file fills them, in one
+transaction (about 5 s for 1.5 million transitions).
 
 A worked example: the printer ``hp`` observed ok at 09:00:00, 09:01:00, jammed at 09:02:00, ok at
 09:05:00, every minute until 09:30:00, then silent (``stale_after`` 180 s)::
@@ -54,7 +61,7 @@ if TYPE_CHECKING:
     import numpy as np
     from numpy.typing import NDArray
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS transitions (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -64,9 +71,16 @@ CREATE TABLE IF NOT EXISTS transitions (
     ts REAL NOT NULL,
     state TEXT NOT NULL,
     reasons TEXT NOT NULL DEFAULT '[]',
-    function TEXT NOT NULL DEFAULT ''
+    function TEXT NOT NULL DEFAULT '',
+    label INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS transitions_ts ON transitions(ts);
+CREATE TABLE IF NOT EXISTS labels (
+    id INTEGER PRIMARY KEY,
+    state TEXT NOT NULL,
+    reasons TEXT NOT NULL,
+    UNIQUE(state, reasons)
+);
 CREATE TABLE IF NOT EXISTS coverage (
     site TEXT NOT NULL, kind TEXT NOT NULL, member TEXT NOT NULL, start REAL NOT NULL, end REAL NOT NULL,
     PRIMARY KEY (site, kind, member, start)
@@ -105,6 +119,12 @@ CREATE INDEX IF NOT EXISTS counter_readings_ts ON counter_readings(ts);
 _MIGRATIONS = (
     # Version 1 had no function column and a sequences table without epoch.
     "ALTER TABLE transitions ADD COLUMN function TEXT NOT NULL DEFAULT ''",
+    # Version 3 had no label (then ``relabel``).
+    "ALTER TABLE transitions ADD COLUMN label INTEGER NOT NULL DEFAULT 0",
+)
+#: The member index: every column a report reads, in the order it reads them.
+_TRACK_INDEX = (
+    "CREATE INDEX IF NOT EXISTS transitions_track ON transitions(site, kind, member, function, ts, label)"
 )
 
 Key = tuple[str, str, str, str]  # (site, kind, member, function)
@@ -195,10 +215,12 @@ class History:
 
     def _migrate(self) -> None:
         tables = {row[0] for row in self._db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        unlabelled = False
         if "transitions" in tables:
             columns = {row[1] for row in self._db.execute("PRAGMA table_info(transitions)")}
             if "function" not in columns:
                 self._db.execute(_MIGRATIONS[0])
+            unlabelled = "label" not in columns
         if "sequences" in tables:
             columns = {row[1] for row in self._db.execute("PRAGMA table_info(sequences)")}
             if "epoch" not in columns:
@@ -211,13 +233,61 @@ class History:
                 "INSERT INTO sequences(site, agent, epoch, seq) SELECT site, agent, '', seq FROM sequences_v1"
             )
             self._db.execute("DROP TABLE sequences_v1")
-        self._db.execute(
-            "CREATE INDEX IF NOT EXISTS transitions_member ON transitions(site, kind, member, function, ts)"
-        )
+        if unlabelled:  # the column and its values in one transaction: a crash leaves version 3
+            self._db.execute("BEGIN")
+            self._db.execute(_MIGRATIONS[1])
+            self.relabel()
+            self._db.execute("COMMIT")
+        self._db.execute(_TRACK_INDEX)
+        self._db.execute("DROP INDEX IF EXISTS transitions_member")  # version 3's, without the label
         self._db.execute(
             "INSERT INTO meta(key, value) VALUES ('schema_version', ?) ON CONFLICT(key) DO UPDATE SET value=excluded.value",
             (str(SCHEMA_VERSION),),
         )
+
+    def relabel(self) -> None:
+        """Number every transition's (state, reasons) anew from the texts, in one transaction.
+
+        Run when a version 3 file is opened, and after a recovery (the labels may then be lost
+        while the transitions, which hold the texts, are not).
+        """
+        with self._lock:
+            opened = not self._db.in_transaction
+            if opened:
+                self._db.execute("BEGIN")
+            try:
+                self._db.execute("DELETE FROM labels")
+                self._db.execute(
+                    "INSERT INTO labels(state, reasons) SELECT DISTINCT state, reasons FROM transitions"
+                )
+                self._db.execute(
+                    "UPDATE transitions SET label = (SELECT id FROM labels "
+                    "WHERE labels.state = transitions.state AND labels.reasons = transitions.reasons)"
+                )
+            except BaseException:
+                if opened:
+                    self._db.execute("ROLLBACK")
+                raise
+            if opened:
+                self._db.execute("COMMIT")
+            self._load_labels()
+
+    def _load_labels(self) -> None:
+        self._labels: dict[tuple[str, str], int] = {
+            (state, reasons): int(number)
+            for number, state, reasons in self._db.execute("SELECT id, state, reasons FROM labels")
+        }
+
+    def _label(self, state: str, reasons: str) -> int:
+        """Return the number of a (state, reasons) text, adding it to ``labels`` the first time (caller holds the lock)."""
+        found = self._labels.get((state, reasons))
+        if found is None:
+            self._db.execute("INSERT OR IGNORE INTO labels(state, reasons) VALUES (?, ?)", (state, reasons))
+            (found,) = self._db.execute(
+                "SELECT id FROM labels WHERE state=? AND reasons=?", (state, reasons)
+            ).fetchone()
+            self._labels[(state, reasons)] = found = int(found)
+        return found
 
     def close(self) -> None:
         """Close the database."""
@@ -268,6 +338,7 @@ class History:
         # (the in-memory ones may then be ahead of the file).
         self._pending_ends.clear()
         self._pending_seqs.clear()
+        self._load_labels()
         self._last.clear()
         rows = self._db.execute(
             "SELECT site, kind, member, function, ts, state, reasons FROM transitions WHERE id IN "
@@ -324,9 +395,11 @@ class History:
                 return False
             if last is not None and ts < last[0]:
                 return False
+            text = json.dumps(list(value[1]))
             self._db.execute(
-                "INSERT INTO transitions(site, kind, member, function, ts, state, reasons) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (site, kind, member, function, ts, value[0], json.dumps(list(value[1]))),
+                "INSERT INTO transitions(site, kind, member, function, ts, state, reasons, label) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (site, kind, member, function, ts, value[0], text, self._label(value[0], text)),
             )
             self._last[key] = (ts, *value)
             return True
@@ -341,10 +414,20 @@ class History:
         full = [(*row, "")[:7] for row in rows]
         with self._lock:
             self._db.execute("BEGIN")
-            self._db.executemany(
-                "INSERT INTO transitions(site, kind, member, ts, state, reasons, function) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                [(s, k, m, ts, st, json.dumps(list(r)), f) for s, k, m, ts, st, r, f in full],
-            )
+            try:
+                texts = [json.dumps(list(r)) for _s, _k, _m, _ts, _st, r, _f in full]
+                self._db.executemany(
+                    "INSERT INTO transitions(site, kind, member, ts, state, reasons, function, label) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    [
+                        (s, k, m, ts, st, text, f, self._label(st, text))
+                        for (s, k, m, ts, st, _r, f), text in zip(full, texts, strict=True)
+                    ],
+                )
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                self._load_labels()  # those added in the transaction are gone
+                raise
             self._db.execute("COMMIT")
             for s, k, m, ts, st, r, f in sorted(full, key=lambda row: row[3]):
                 self._last[(s, k, m, f)] = (ts, st, tuple(sorted(set(r))))
@@ -734,16 +817,15 @@ def _transition(row: tuple[float, str, str]) -> Transition:
 
 # --------------------------------------------------------------------------- reading for reports
 #
-# A report reads every transition of a year or two: hundreds of thousands of rows. Read row by
-# row through the member index, each row costs a look-up of the table (its state and reasons are
-# not in the index) and Python objects; instead the rows are read in one pass over the table per
-# group of sites, three columns concatenated by SQLite (ids, times as exact integers, labels), and
-# each row is given its member from the index (ids only, which the index holds).
+# A report reads every transition of a year or two: hundreds of thousands of rows. The member
+# index ``transitions_track`` holds every column it needs (each row's id, time and label number),
+# so the rows are read from the index alone, site by site, member after member in time order,
+# three columns concatenated by SQLite per member (ids, times as exact integers, labels) and
+# turned into arrays at once; the table itself is never read.
 
 #: Times go through SQLite as integers of 2**-22 s: exact for every time from 2**30 s (2004) to 2**40 s.
 _TIME_SCALE = 4_194_304.0
 _EXACT_TIMES = (2.0**30, 2.0**40)
-_LABEL_SEPARATOR = "\x1e"
 #: Up to this many rows before a report's periods are read with them rather than looked up.
 _FEW_OLDER = 10_000
 
@@ -782,98 +864,108 @@ def read_tracks(
         For each site, one ``{(kind, member, function): track}`` per period: the transition in
         force at the period's start (the highest id at or before it), then those inside it, in
         time order.
-    """
-    import numpy as np  # noqa: PLC0415 - reports only
 
+    Raises:
+        sqlite3.DatabaseError: a transition's label is not in ``labels`` (a file written by
+            something else than :class:`History`; ``esc-collector history recover`` renumbers them).
+    """
     if not spans:
         return {}
     low = min(start for periods in spans.values() for start, _ in periods)
     high = max(end for periods in spans.values() for _, end in periods)
-    sites = list(spans)
     opened = not db.in_transaction
     if opened:
-        db.execute("BEGIN")  # one snapshot for the three readings
+        db.execute("BEGIN")  # one snapshot for every reading
     try:
-        before, keys, rows = _rows(db, sites, low, high)
+        engine = _engine_labels(db)
+        # The rows before ``low``, when there are few (a history kept for the report's two periods),
+        # are read with the others and the one in force found among them; else looked up per member.
+        (older,) = db.execute(
+            "SELECT count(*) FROM (SELECT 1 FROM transitions WHERE ts<=? LIMIT ?)", (low, _FEW_OLDER + 1)
+        ).fetchone()
+        floor = -math.inf if older <= _FEW_OLDER else low
+        out: dict[str, list[dict[TimelineKey, Track]]] = {}
+        for site, periods in spans.items():
+            before = _in_force(db, engine, site, low) if floor == low else {}
+            members = _member_rows(db, engine, site, floor, high)
+            out[site] = [{} for _ in periods]
+            for key in before.keys() | members.keys():
+                first, rows = before.get(key), members.get(key)
+                for period, (start, end) in enumerate(periods):
+                    track = _period(first, rows, start, end)
+                    if track is not None:
+                        out[site][period][key] = track
+        return out
     finally:
         if opened:
             db.execute("COMMIT")
-    owners, owner_ids, counts = keys
-    owner_ids, times, labels = _in_index_order(owner_ids, counts, *rows)
-    offsets = np.concatenate(([0], np.cumsum(counts, dtype=np.int64)))
-    out: dict[str, list[dict[TimelineKey, Track]]] = {site: [{} for _ in spans[site]] for site in sites}
-    members: dict[tuple[str, TimelineKey], tuple[int, int] | None] = dict.fromkeys(before)
-    for number, owned in enumerate(owners):
-        members[owned] = (int(offsets[number]), int(offsets[number + 1]))
-    for (site, key), window in members.items():
-        first = before.get((site, key))
-        for period, (start, end) in enumerate(spans[site]):
-            track = _period(first, window, owner_ids, times, labels, start, end)
-            if track is not None:
-                out[site][period][key] = track
+
+
+_Rows = tuple["NDArray[np.int64]", "NDArray[np.float64]", "NDArray[np.int64]"]  # ids, times, labels
+
+
+def _in_force(
+    db: sqlite3.Connection, engine: NDArray[np.int64], site: str, low: float
+) -> dict[TimelineKey, tuple[int, float, int]]:
+    """Return each member's row in force at ``low`` (its highest id at or before it): (id, time, label)."""
+    found = db.execute(
+        "SELECT kind, member, function, id, ts, label FROM transitions WHERE id IN ("
+        "  SELECT MAX(id) FROM transitions WHERE site=? AND ts<=? GROUP BY kind, member, function)",
+        (site, low),
+    ).fetchall()
+    labels = _labelled(engine, [row[5] for row in found])
+    return {
+        (kind, member, function): (int(row_id), float(ts), int(label))
+        for (kind, member, function, row_id, ts, _stored), label in zip(found, labels.tolist(), strict=True)
+    }
+
+
+def _member_rows(
+    db: sqlite3.Connection, engine: NDArray[np.int64], site: str, floor: float, high: float
+) -> dict[TimelineKey, _Rows]:
+    """Return each member's rows of one site in (floor, high), in time order (then id), from the member index alone."""
+    import numpy as np  # noqa: PLC0415 - reports only
+
+    out: dict[TimelineKey, _Rows] = {}
+    for kind, member, function, ids_text, times_text, labels_text_ in db.execute(
+        "SELECT kind, member, function, group_concat(id), group_concat(CAST(ts * 4194304 AS INTEGER)), "
+        "group_concat(label) FROM transitions INDEXED BY transitions_track "
+        "WHERE site=? AND ts>? AND ts<? GROUP BY kind, member, function",
+        (site, floor, high),
+    ):
+        ids, times = _integers(ids_text), _integers(times_text) / _TIME_SCALE
+        stored = _integers(labels_text_)
+        if not bool(((times >= _EXACT_TIMES[0]) & (times < _EXACT_TIMES[1])).all()):
+            # times outside the exact range (tests from the epoch): read as they are
+            found = db.execute(
+                "SELECT id, ts, label FROM transitions INDEXED BY transitions_track "
+                "WHERE site=? AND kind=? AND member=? AND function=? AND ts>? AND ts<?",
+                (site, kind, member, function, floor, high),
+            ).fetchall()
+            ids = np.array([row[0] for row in found], dtype=np.int64)
+            times = np.array([row[1] for row in found], dtype=np.float64)
+            stored = np.array([row[2] for row in found], dtype=np.int64)
+        labels = _labelled(engine, stored)
+        if len(ids) != len(labels):
+            raise sqlite3.DatabaseError("the history changed while it was read")  # not within one snapshot
+        # The index orders a member's rows by time, then label: rows at the same instant by id.
+        step = np.diff(times)
+        if not bool(((step > 0) | ((step == 0) & (np.diff(ids) > 0))).all()):
+            order = np.lexsort((ids, times))
+            ids, times, labels = ids[order], times[order], labels[order]
+        out[(kind, member, function)] = (ids, times, labels)
     return out
 
 
-def _in_index_order(
-    owner_ids: NDArray[np.int64],
-    counts: list[int],
-    ids: NDArray[np.int64],
-    times: NDArray[np.float64],
-    labels: NDArray[np.int64],
-) -> tuple[NDArray[np.int64], NDArray[np.float64], NDArray[np.int64]]:
-    """Return the ids, times and labels of the rows read from the table, member by member by time then id.
-
-    ``owner_ids`` are the ids as the index gave them, member by member (``counts`` each).
-    """
-    import numpy as np  # noqa: PLC0415
-
-    count = len(owner_ids)
-    changed = sqlite3.DatabaseError("the history changed while it was read")  # not within one snapshot
-    if len(ids) != count:
-        raise changed
-    if not count:
-        return owner_ids, times, labels
-    base = int(owner_ids.min())
-    width = int(owner_ids.max()) - base + 1
-    if width <= 4 * count + 1024 and bool(((ids >= base) & (ids < base + width)).all()):
-        slot = np.full(width, -1, dtype=np.int64)
-        slot[owner_ids - base] = np.arange(count)
-        where = slot[ids - base]
-    else:  # ids far apart (a history pruned in between): by bisection
-        order = np.argsort(owner_ids)
-        found = np.minimum(np.searchsorted(owner_ids[order], ids), count - 1)
-        where = np.where(owner_ids[order][found] == ids, order[found], -1)
-    placed = np.zeros(count, dtype=np.bool_)
-    placed[where[where >= 0]] = True
-    if not bool(placed.all()) or bool((where < 0).any()):
-        raise changed
-    in_order_times, in_order_labels = np.empty_like(times), np.empty_like(labels)
-    in_order_times[where], in_order_labels[where] = times, labels
-    # SQLite gives each member's ids in index order (time, then id); should it not, sort them.
-    step = np.diff(in_order_times)
-    later = (step > 0) | ((step == 0) & (np.diff(owner_ids) > 0))
-    later[np.cumsum(counts)[:-1] - 1] = True  # from one member to the next
-    if not bool(later.all()):
-        owner = np.repeat(np.arange(len(counts)), counts)
-        order = np.lexsort((owner_ids, in_order_times, owner))
-        return owner_ids[order], in_order_times[order], in_order_labels[order]
-    return owner_ids, in_order_times, in_order_labels
-
-
 def _period(
-    first: tuple[int, float, int] | None,
-    window: tuple[int, int] | None,
-    ids: NDArray[np.int64],
-    times: NDArray[np.float64],
-    labels: NDArray[np.int64],
-    start: float,
-    end: float,
+    first: tuple[int, float, int] | None, rows: _Rows | None, start: float, end: float
 ) -> Track | None:
     """Return one member's track over [start, end) from its rows (sorted by time, id) and the row in force before them."""
     import numpy as np  # noqa: PLC0415
 
-    low, high = window if window is not None else (0, 0)
-    rows_ts, rows_ids, rows_labels = times[low:high], ids[low:high], labels[low:high]
+    if rows is None:
+        rows = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64), np.zeros(0, dtype=np.int64))
+    rows_ids, rows_ts, rows_labels = rows
     upto = int(np.searchsorted(rows_ts, start, side="right"))
     stop = int(np.searchsorted(rows_ts, end, side="left"))
     # In force at the start: the highest id at or before it.
@@ -893,79 +985,30 @@ def _period(
     )
 
 
-def _rows(
-    db: sqlite3.Connection, sites: list[str], low: float, high: float
-) -> tuple[
-    dict[tuple[str, TimelineKey], tuple[int, float, int]],
-    tuple[list[tuple[str, TimelineKey]], NDArray[np.int64], list[int]],
-    tuple[NDArray[np.int64], NDArray[np.float64], NDArray[np.int64]],
-]:
-    """Read the rows in force at ``low``, each member's ids in (low, high), and the rows themselves."""
+def _engine_labels(db: sqlite3.Connection) -> NDArray[np.int64]:
+    """Return the engine's label of each stored label number (-1 where the number is not in ``labels``)."""
     import numpy as np  # noqa: PLC0415
 
-    labels = _Labels()
-    before: dict[tuple[str, TimelineKey], tuple[int, float, int]] = {}
-    owners: list[tuple[str, TimelineKey]] = []
-    id_lists: list[NDArray[np.int64]] = []
-    # The rows before ``low``, when there are few (a history kept for the report's two periods),
-    # are read with the others and the one in force found among them; else looked up per member.
-    (older,) = db.execute(
-        "SELECT count(*) FROM (SELECT 1 FROM transitions WHERE ts<=? LIMIT ?)", (low, _FEW_OLDER + 1)
-    ).fetchone()
-    floor = -math.inf if older <= _FEW_OLDER else low
-    for site in sites:
-        if floor == low:
-            for kind, member, function, row_id, ts, state, reasons in db.execute(
-                "SELECT kind, member, function, id, ts, state, reasons FROM transitions WHERE id IN ("
-                "  SELECT MAX(id) FROM transitions WHERE site=? AND ts<=? GROUP BY kind, member, function)",
-                (site, low),
-            ):
-                before[(site, (kind, member, function))] = (
-                    int(row_id),
-                    float(ts),
-                    labels.of(state + reasons),
-                )
-        for kind, member, function, text in db.execute(
-            "SELECT kind, member, function, group_concat(id) FROM transitions "
-            "WHERE site=? AND ts>? AND ts<? GROUP BY kind, member, function",
-            (site, floor, high),
-        ):
-            owners.append((site, (kind, member, function)))
-            id_lists.append(_integers(text))
-    owner_ids = np.concatenate(id_lists) if id_lists else np.zeros(0, dtype=np.int64)
-    marks = ",".join("?" * len(sites))
-    # The whole table in its order when the periods are most of it, else the rows of the periods
-    # through the time index (a month out of years).
-    # min and max apart: each is then one look into the primary key, together a scan of the table.
-    (first_id,) = db.execute("SELECT min(id) FROM transitions").fetchone()
-    (last_id,) = db.execute("SELECT max(id) FROM transitions").fetchone()
-    span = (last_id or 0) - (first_id or 0) + 1
-    # Counted no further than the choice needs (half the ids and one).
-    (inside,) = db.execute(
-        "SELECT count(*) FROM (SELECT 1 FROM transitions WHERE ts>? AND ts<? LIMIT ?)",
-        (floor, high, span // 2 + 1),
-    ).fetchone()
-    scan = "INDEXED BY transitions_ts" if inside * 2 < span else "NOT INDEXED"
-    ids_text, times_text, labels_text = db.execute(
-        "SELECT group_concat(id), group_concat(CAST(ts * 4194304 AS INTEGER)), group_concat(state || reasons, char(30)) "
-        f"FROM transitions {scan} WHERE ts>? AND ts<? AND site IN ({marks})",
-        (floor, high, *sites),
-    ).fetchone()
-    ids, times = _integers(ids_text), _integers(times_text) / _TIME_SCALE
-    # Exact when every time is at least 2**30 (2004): the truncated product is then the time itself.
-    if bool(((times >= _EXACT_TIMES[0]) & (times < _EXACT_TIMES[1])).all()):
-        texts = labels_text.split(_LABEL_SEPARATOR) if labels_text else []
-        number = {text: labels.of(text) for text in set(texts)}
-        row_labels = np.fromiter(map(number.__getitem__, texts), dtype=np.int64, count=len(texts))
-    else:  # times outside the exact range (tests from the epoch): row by row
-        found = db.execute(
-            f"SELECT id, ts, state || reasons FROM transitions WHERE ts>? AND ts<? AND site IN ({marks})",
-            (floor, high, *sites),
-        ).fetchall()
-        ids = np.array([row[0] for row in found], dtype=np.int64)
-        times = np.array([row[1] for row in found], dtype=np.float64)
-        row_labels = np.array([labels.of(row[2]) for row in found], dtype=np.int64)
-    return before, (owners, owner_ids, [len(a) for a in id_lists]), (ids, times, row_labels)
+    rows = db.execute("SELECT id, state, reasons FROM labels").fetchall()
+    out = np.full(max((int(row[0]) for row in rows), default=0) + 1, -1, dtype=np.int64)
+    for number, state, reasons in rows:
+        item = _transition((0.0, state, reasons))
+        out[int(number)] = LABELS.label(item.state, item.reasons)
+    return out
+
+
+def _labelled(engine: NDArray[np.int64], stored: NDArray[np.int64] | list[int]) -> NDArray[np.int64]:
+    """Return the engine's labels of stored label numbers."""
+    import numpy as np  # noqa: PLC0415
+
+    numbers = np.asarray(stored, dtype=np.int64)
+    if len(numbers) and (
+        int(numbers.min()) < 0 or int(numbers.max()) >= len(engine) or bool((engine[numbers] < 0).any())
+    ):
+        raise sqlite3.DatabaseError(
+            "a transition's label is not in the history's labels: `esc-collector history recover` numbers them again"
+        )
+    return engine[numbers]
 
 
 def _integers(text: str | None) -> NDArray[np.int64]:
@@ -975,18 +1018,3 @@ def _integers(text: str | None) -> NDArray[np.int64]:
     if not text:
         return np.zeros(0, dtype=np.int64)
     return np.fromstring(text, dtype=np.int64, sep=",")
-
-
-class _Labels:
-    """The engine's label of each stored (state, reasons) text, looked up once per distinct text."""
-
-    def __init__(self) -> None:
-        self.known: dict[str, int] = {}
-
-    def of(self, text: str) -> int:
-        found = self.known.get(text)
-        if found is None:
-            state, bracket, reasons = text.partition("[")
-            item = _transition((0.0, state, bracket + reasons))
-            found = self.known[text] = LABELS.label(item.state, item.reasons)
-        return found

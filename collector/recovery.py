@@ -48,5 +48,15 @@ def _create_schema(path: Path) -> None:
 
 
 def recover_history(path: Path) -> SalvageReport:
-    """Save what can be read of a damaged history into a new file at ``path`` (the collector stopped)."""
-    return salvage(path, create_schema=_create_schema)
+    """Save what can be read of a damaged history into a new file at ``path`` (the collector stopped).
+
+    The transitions' label numbers are then given anew from their texts (the ``labels`` table
+    may be lost while the transitions are not).
+    """
+    report = salvage(path, create_schema=_create_schema)
+    history = History(path)
+    try:
+        history.relabel()
+    finally:
+        history.close()
+    return report

@@ -48,7 +48,7 @@ from collector.availability import (
     transition_causes,
     usability,
 )
-from collector.history import History, _in_index_order
+from collector.history import History
 from collector.intervals import Interval, Measure, intersect, merge, subtract, total
 from collector.report.build import build_report, period_of, previous_period
 from collector.sites import Calendar, SitesFile
@@ -531,25 +531,97 @@ def test_the_history_read_in_one_pass_is_the_timelines(
     history.close()
 
 
-def test_rows_given_out_of_order_by_the_index_are_put_in_order() -> None:
-    # SQLite gives each member's ids in index order (time, then id); should it not, the rows are
-    # sorted by member, time and id all the same.
-    import numpy as np
+def test_rows_at_the_same_instant_are_read_in_the_order_they_were_written(tmp_path: Path) -> None:
+    # The member index orders a member's rows by time, then label number: two rows at the same
+    # instant come out by label, and are put back in the order they were written (by id).
+    history = History(tmp_path / "history.sqlite3")
+    history.record("s0", "device", "imp0", BASE, "ok", function="print")  # label 1
+    history.record("s0", "device", "imp0", BASE + 60, "down", ("jam",), function="print")  # label 2
+    history.record("s0", "device", "imp0", BASE + 60, "ok", function="print")  # label 1, written last
+    track = history.tracks({"s0": [(BASE - 1, BASE + 120)]})["s0"][0][("device", "imp0", "print")]
+    assert [(t.ts, t.state) for t in timeline_of(track)] == [
+        (BASE, "ok"),
+        (BASE + 60, "down"),
+        (BASE + 60, "ok"),
+    ]
+    assert timeline_of(track) == history.timelines("s0", BASE - 1, BASE + 120)[("device", "imp0", "print")]
+    history.close()
 
-    owner_ids = np.array([12, 10, 11, 20, 21], dtype=np.int64)  # member 1: ids 12, 10, 11; member 2: 20, 21
-    ids = np.array([10, 11, 12, 20, 21], dtype=np.int64)  # as the table scan gives them
-    times = np.array([5.0, 7.0, 7.0, 1.0, 2.0])
-    labels = np.array([1, 2, 3, 4, 5], dtype=np.int64)
-    got_ids, got_times, got_labels = _in_index_order(owner_ids.copy(), [3, 2], ids, times, labels)
-    assert got_ids.tolist() == [10, 11, 12, 20, 21]
-    assert got_times.tolist() == [5.0, 7.0, 7.0, 1.0, 2.0]
-    assert got_labels.tolist() == [1, 2, 3, 4, 5]
-    # In index order already: kept as the index gave them.
-    got_ids, got_times, _ = _in_index_order(np.array([11, 10], dtype=np.int64), [2], np.array([10, 11]),
-                                            np.array([9.0, 3.0]), np.array([1, 2]))  # fmt: skip
-    assert (got_ids.tolist(), got_times.tolist()) == ([11, 10], [3.0, 9.0])
-    with pytest.raises(sqlite3.DatabaseError, match="changed while it was read"):
-        _in_index_order(np.array([10, 11], dtype=np.int64), [2], np.array([10, 12]), times[:2], labels[:2])
+
+def _as_version_3(path: Path) -> None:
+    """Turn a history file back into version 3: no labels, the member index without them."""
+    db = sqlite3.connect(path)
+    db.executescript(
+        "DROP INDEX transitions_track; ALTER TABLE transitions DROP COLUMN label; DROP TABLE labels;"
+        "CREATE INDEX transitions_member ON transitions(site, kind, member, function, ts);"
+        "UPDATE meta SET value='3' WHERE key='schema_version';"
+    )
+    db.close()
+
+
+def test_a_version_3_history_gains_its_labels_and_reads_the_same(tmp_path: Path) -> None:
+    rng = random.Random(5)
+    sites = random_sites(rng)
+    path = tmp_path / "history.sqlite3"
+    history = History(path)
+    random_history(rng, history, sites, BASE - 40 * 86_400, BASE + 40 * 86_400)
+    spans = {"s0": [(BASE - 30 * 86_400, BASE + 30 * 86_400)], "s1": [(BASE, BASE + 86_400)]}
+    expected = {site: [{k: timeline_of(t) for k, t in p.items()} for p in periods]
+                for site, periods in history.tracks(spans).items()}  # fmt: skip
+    history.close()
+    _as_version_3(path)
+    history = History(path)
+    assert history.get_meta("schema_version") == "4"
+    db = sqlite3.connect(path)
+    indexes = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type='index'")}
+    assert "transitions_track" in indexes
+    assert "transitions_member" not in indexes
+    # every (state, reasons) once, every transition numbered by its own
+    assert db.execute("SELECT count(*) FROM labels").fetchone()[0] == len(
+        db.execute("SELECT DISTINCT state, reasons FROM transitions").fetchall()
+    )
+    assert (
+        db.execute(
+            "SELECT count(*) FROM transitions t JOIN labels l ON l.id = t.label AND l.state = t.state AND l.reasons = t.reasons"
+        ).fetchone()[0]
+        == history.count()
+    )
+    db.close()
+    got = {site: [{k: timeline_of(t) for k, t in p.items()} for p in periods]
+           for site, periods in history.tracks(spans).items()}  # fmt: skip
+    assert got == expected
+    # and new transitions get labels, old and new (one new text)
+    assert history.record(
+        "s0", "device", "imp0", BASE + 50 * 86_400, "down", ("cover_open",), function="print"
+    )
+    assert timeline_of(history.tracks({"s0": [(BASE + 49 * 86_400, BASE + 51 * 86_400)]})["s0"][0][
+        ("device", "imp0", "print")])[-1].reasons == ("cover_open",)  # fmt: skip
+    history.close()
+
+
+def test_transitions_whose_labels_are_lost_are_refused_then_recovered(tmp_path: Path) -> None:
+    from collector.recovery import recover_history
+
+    rng = random.Random(6)
+    sites = random_sites(rng)
+    path = tmp_path / "history.sqlite3"
+    history = History(path)
+    random_history(rng, history, sites, BASE - 10 * 86_400, BASE + 10 * 86_400)
+    spans = {"s0": [(BASE - 5 * 86_400, BASE + 5 * 86_400)]}
+    expected = {k: timeline_of(t) for k, t in history.tracks(spans)["s0"][0].items()}
+    history.close()
+    db = sqlite3.connect(path)
+    db.execute("DELETE FROM labels WHERE id = 2")  # as a damaged page would lose it
+    db.commit()
+    db.close()
+    history = History(path)
+    with pytest.raises(sqlite3.DatabaseError, match="esc-collector history recover"):
+        history.tracks(spans)
+    history.close()
+    recover_history(path)
+    history = History(path)
+    assert {k: timeline_of(t) for k, t in history.tracks(spans)["s0"][0].items()} == expected
+    history.close()
 
 
 def test_a_report_shared_among_processes_is_the_report_of_one(

@@ -245,7 +245,7 @@ def test_an_older_history_file_gains_the_new_tables(tmp_path: Path) -> None:
     db.close()
     history = History(path)
     assert history.count() == 1
-    assert history.get_meta("schema_version") == "3"
+    assert history.get_meta("schema_version") == "4"
     assert history.current_cartridges() == {}
     history.record_counter("maurepas", "device", "hp", "pages", 5.0, 10.0)
     assert history.last_counters()[("maurepas", "device", "hp", "pages")] == (5.0, 10.0, "")
