@@ -8,6 +8,7 @@ Every expected value is computed by hand in the comment beside it.
 from __future__ import annotations
 
 import datetime as dt
+import pickle
 from zoneinfo import ZoneInfo
 
 import msgspec
@@ -197,6 +198,22 @@ def test_figures_properties_by_hand() -> None:
     )
     outage = Outage(0, 10, 5, ("jam",))
     assert (outage.ongoing, outage.external_seconds) == (False, 0.0)
+
+
+@pytest.mark.parametrize(
+    "outages",
+    [
+        [],
+        [Outage(0, 10, 5, ("jam",))],
+        [Outage(0, 10, 5, ("jam", "internet"), True, 2.5), Outage(20, 40, 15, ())],
+    ],
+)
+def test_figures_come_back_from_another_process_whole(outages: list[Outage]) -> None:
+    # Reports computed in other processes come back pickled, their outages as columns.
+    figures = Figures(1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, outages, 8, 9.0, [("jam", 5.0, 1)])
+    back = pickle.loads(pickle.dumps(figures))
+    assert back == figures
+    assert all(type(o) is Outage for o in back.outages)
 
 
 def figures_of(
