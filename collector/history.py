@@ -46,9 +46,11 @@ from __future__ import annotations
 
 import functools
 import json
+import logging
 import math
 import sqlite3
 import threading
+import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -56,6 +58,8 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from collector.availability import LABELS, MemberState, Track, Transition
 from collector.intervals import Interval
+
+_LOGGER = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     import numpy as np
@@ -234,10 +238,16 @@ class History:
             )
             self._db.execute("DROP TABLE sequences_v1")
         if unlabelled:  # the column and its values in one transaction: a crash leaves version 3
+            _LOGGER.info("history %s: numbering the transitions' states for schema %d (a few seconds a million)",
+                         self.path, SCHEMA_VERSION)  # fmt: skip
+            began = time.monotonic()
             self._db.execute("BEGIN")
             self._db.execute(_MIGRATIONS[1])
             self.relabel()
             self._db.execute("COMMIT")
+            _LOGGER.info(
+                "history %s: schema %d in %.1f s", self.path, SCHEMA_VERSION, time.monotonic() - began
+            )
         self._db.execute(_TRACK_INDEX)
         self._db.execute("DROP INDEX IF EXISTS transitions_member")  # version 3's, without the label
         self._db.execute(

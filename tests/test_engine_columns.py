@@ -559,7 +559,9 @@ def _as_version_3(path: Path) -> None:
     db.close()
 
 
-def test_a_version_3_history_gains_its_labels_and_reads_the_same(tmp_path: Path) -> None:
+def test_a_version_3_history_gains_its_labels_and_reads_the_same(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     rng = random.Random(5)
     sites = random_sites(rng)
     path = tmp_path / "history.sqlite3"
@@ -570,7 +572,9 @@ def test_a_version_3_history_gains_its_labels_and_reads_the_same(tmp_path: Path)
                 for site, periods in history.tracks(spans).items()}  # fmt: skip
     history.close()
     _as_version_3(path)
-    history = History(path)
+    with caplog.at_level("INFO", logger="collector.history"):
+        history = History(path)
+    assert "numbering the transitions' states for schema 4" in caplog.text  # a pause at start, said
     assert history.get_meta("schema_version") == "4"
     db = sqlite3.connect(path)
     indexes = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type='index'")}

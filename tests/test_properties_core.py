@@ -10,8 +10,6 @@ away from holidays and daylight saving (and the exceptions are asserted).
 
 from __future__ import annotations
 
-import dataclasses
-
 import msgspec
 import pytest
 from hypothesis import given, settings
@@ -213,7 +211,7 @@ def same_figures(a: Figures, b: Figures, shift: float = 0.0) -> None:
     assert (a.open_seconds, a.up_seconds, a.down_seconds, a.unknown_seconds, a.maintenance_seconds) == (
         b.open_seconds, b.up_seconds, b.down_seconds, b.unknown_seconds, b.maintenance_seconds,
     )  # fmt: skip
-    moved = [dataclasses.replace(o, start=o.start + shift, end=o.end + shift) for o in a.outages]
+    moved = [o._replace(start=o.start + shift, end=o.end + shift) for o in a.outages]
     assert (moved, a.blips, a.blip_seconds, a.causes) == (b.outages, b.blips, b.blip_seconds, b.causes)
     assert a.availability == b.availability
 
