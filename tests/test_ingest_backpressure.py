@@ -23,15 +23,14 @@ import paho.mqtt.client as mqtt
 import pytest
 from paho.mqtt.enums import CallbackAPIVersion
 
-from collector.config import load_collector_config
 from collector.inbox import Inbox
 from collector.ingest import Accepted
 from collector.service import CollectorService
 
 from helpers.broker import Broker, start_mosquitto
+from helpers.collector import in_process_collector
 from helpers.fleet import ContractAgent
-from helpers.processes import free_port, stop_process, wait_for
-from helpers.sites import member, service, site, sites_toml
+from helpers.processes import stop_process, wait_for
 
 DEVICE = "hp"
 #: The shipped queue settings (deploy/mosquitto/mosquitto.conf), anonymous.
@@ -186,26 +185,6 @@ def test_mosquitto_sends_a_late_subscriber_more_than_its_in_flight_window(broker
     assert peak > 100, f"at most {peak} messages unacknowledged at once"
 
 
-def _collector(tmp_path: Path, broker: Broker) -> CollectorService:
-    sites = tmp_path / "sites.toml"
-    if not sites.exists():
-        sites.write_text(
-            sites_toml(
-                site("maurepas", name="ESC Maurepas", opening_hours="24/7", contact="s@example.org",
-                     services={"impression": service(devices=[DEVICE])},
-                     agents={"accueil-pc1": member("le poste 1")})
-            ),
-            encoding="utf-8",
-        )  # fmt: skip
-        (tmp_path / "collector.toml").write_text(
-            f'[collector]\nname = "backpressure"\nlisten = "127.0.0.1:{free_port()}"\n'
-            f'[broker]\nurl = "{broker.url}"\n[sites]\nfile = "{sites}"\n'
-            f'[history]\npath = "{tmp_path / "history.sqlite3"}"\n',
-            encoding="utf-8",
-        )
-    return CollectorService(load_collector_config(tmp_path / "collector.toml"))
-
-
 def _slow_down(collector: CollectorService) -> None:
     """Give the collector a small inbox and a slow ingest (each message takes ``SLOW`` seconds more)."""
     collector.subscriber.inbox = Inbox(INBOX, 1 << 20)
@@ -280,7 +259,7 @@ class Held:
 def test_a_collector_behind_holds_at_most_its_inbox_and_the_broker_keeps_the_rest(
     tmp_path: Path, broker: Broker
 ) -> None:
-    collector = _collector(tmp_path, broker)
+    collector = in_process_collector(tmp_path, broker, "backpressure", DEVICE)
     _slow_down(collector)
     path = collector.config.history.file
     held = Held(collector)
@@ -310,7 +289,7 @@ def test_a_collector_behind_holds_at_most_its_inbox_and_the_broker_keeps_the_res
 def test_a_collector_stopped_while_its_inbox_is_full_gets_the_rest_on_its_next_start(
     tmp_path: Path, broker: Broker
 ) -> None:
-    first = _collector(tmp_path, broker)
+    first = in_process_collector(tmp_path, broker, "backpressure", DEVICE)
     _slow_down(first)
     path = first.config.history.file
     first.start()
@@ -324,7 +303,9 @@ def test_a_collector_stopped_while_its_inbox_is_full_gets_the_rest_on_its_next_s
         assert time.monotonic() - started < 10
         left = agent.seq - _stored_seq(path)
         assert left > INBOX
-        second = _collector(tmp_path, broker)  # same client id, same history: the persistent session
+        second = in_process_collector(
+            tmp_path, broker, "backpressure", DEVICE
+        )  # same client id, same history: the persistent session
         second.start()
         try:
             wait_for(lambda: _stored_seq(path) == agent.seq, timeout=60, what="the rest stored")

@@ -17,7 +17,6 @@ import msgspec
 import pytest
 
 from agent.contract.messages import PrinterStatus, Supply
-from collector.config import load_collector_config
 from collector.history import History
 from collector.service import CollectorService
 from collector.sites import SitesFile
@@ -26,32 +25,16 @@ from collector.supplies import SupplySettings
 from collector.tracker import Tracker
 
 from helpers.broker import Broker
+from helpers.collector import in_process_collector
 from helpers.fleet import ContractAgent
-from helpers.processes import free_port, wait_for
-from helpers.sites import member, service, site, sites_toml
+from helpers.processes import wait_for
 
 DEVICE = "hp"
 
 
 @pytest.fixture
 def running(tmp_path: Path, mosquitto: Broker) -> Iterator[CollectorService]:
-    sites = tmp_path / "sites.toml"
-    sites.write_text(
-        sites_toml(
-            site("maurepas", name="ESC Maurepas", opening_hours="24/7", contact="s@example.org",
-                 services={"impression": service(devices=[DEVICE])},
-                 agents={"accueil-pc1": member("le poste 1")})
-        ),
-        encoding="utf-8",
-    )  # fmt: skip
-    config = tmp_path / "collector.toml"
-    config.write_text(
-        f'[collector]\nname = "groups"\nlisten = "127.0.0.1:{free_port()}"\n'
-        f'[broker]\nurl = "{mosquitto.url}"\n[sites]\nfile = "{sites}"\n'
-        f'[history]\npath = "{tmp_path / "history.sqlite3"}"\n',
-        encoding="utf-8",
-    )
-    collector = CollectorService(load_collector_config(config))
+    collector = in_process_collector(tmp_path, mosquitto, "groups", DEVICE)
     collector.subscriber.probe_every = 0.3
     collector.start()
     try:

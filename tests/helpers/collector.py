@@ -1,4 +1,4 @@
-"""A real ``esc-collector run`` process: start it, read its HTTP endpoints and its metrics."""
+"""A real ``esc-collector run`` process: start it, read its HTTP endpoints and its metrics; or a collector in this process."""
 
 from __future__ import annotations
 
@@ -10,8 +10,12 @@ from pathlib import Path
 
 from prometheus_client.parser import text_string_to_metric_families
 
+from collector.config import load_collector_config
+from collector.service import CollectorService
+
 from helpers.broker import Broker
-from helpers.processes import cli, start_listening, stop_process, wait_for
+from helpers.processes import cli, free_port, start_listening, stop_process, wait_for
+from helpers.sites import member, service, site, sites_toml
 
 
 @dataclass
@@ -123,3 +127,29 @@ def start_collector(
         print(collector.log())
         raise
     return collector
+
+
+def in_process_collector(folder: Path, broker: Broker, name: str, device: str) -> CollectorService:
+    """Return a collector in this process (not started) for one 24/7 site, ``maurepas``.
+
+    The site has ``device`` in « impression » and one PC; the configuration and history live in
+    ``folder``, written the first time only: a second call is the same collector restarted.
+    """
+    sites = folder / "sites.toml"
+    config = folder / "collector.toml"
+    if not config.exists():
+        sites.write_text(
+            sites_toml(
+                site("maurepas", name="ESC Maurepas", opening_hours="24/7", contact="s@example.org",
+                     services={"impression": service(devices=[device])},
+                     agents={"accueil-pc1": member("le poste 1")})
+            ),
+            encoding="utf-8",
+        )  # fmt: skip
+        config.write_text(
+            f'[collector]\nname = "{name}"\nlisten = "127.0.0.1:{free_port()}"\n'
+            f'[broker]\nurl = "{broker.url}"\n[sites]\nfile = "{sites}"\n'
+            f'[history]\npath = "{folder / "history.sqlite3"}"\n',
+            encoding="utf-8",
+        )
+    return CollectorService(load_collector_config(config))
